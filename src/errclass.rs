@@ -1,0 +1,1 @@
+//! Error classification: transient, permanent or unknown, as one table.

@@ -1,0 +1,138 @@
+//! Typed DDL / DXF events: what a record *means* for a DDL job.
+//!
+//! The mapping from TiDB's message spellings to [`EventKind`] is data ([`vocab::VOCAB`]): a new
+//! spelling in a new TiDB version is one new table row, not a new code path.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::timestamp::Timestamp;
+
+pub mod jobstr;
+pub mod vocab;
+
+pub use jobstr::JobInfo;
+
+/// The closed set of things that can happen to a DDL job, its DXF task, or the cluster around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    // --- job lifecycle (DDL owner) ---
+    /// `add DDL jobs`, `start DDL job`, `DDL job submitted`.
+    JobSubmitted,
+    /// `run DDL job`, `run one job step`: one step of the job state machine starts.
+    JobRun,
+    /// `run DDL job error`: a step failed; ErrCount was incremented.
+    JobError,
+    /// `run DDL job failed, sleeps a while then retries it.`: the error was judged retryable.
+    JobRetrySleep,
+    /// `DDL job error count exceed the limit, cancelling it now` (and the rollback variant).
+    ErrorCountExceeded,
+    /// `run add index job failed, convert job to rollback` and its siblings.
+    ConvertToRollback,
+    /// `DDL job is cancelled normally`.
+    JobCancelled,
+    /// `finish DDL job`: the job reached a final state (`synced`, `rollback done`, `cancelled`).
+    JobFinished,
+    /// `DDL job is finished` / `DDL job is failed`: the client side stopped waiting.
+    JobClientDone,
+    /// `handle ddl job failed`, `run job failed`, `transit one job step failed`.
+    JobStepFailed,
+    // --- schema sync / MDL ---
+    /// `wait latest schema version changed...`, `wait schema version synced success`.
+    SchemaVersionSynced,
+    /// `syncer check all versions, someone is not synced`.
+    SchemaVersionNotSynced,
+    /// `mdl gets lock, update to owner` and renames.
+    MdlLock,
+    /// `update self version failed`, `etcd-cli put kv failed`: an instance could not publish its schema version.
+    SchemaVersionUpdateFailed,
+    // --- reorg / backfill ---
+    /// `run reorg job done` / `run reorg job wait timeout` / `handled rows`: row-count progress.
+    ReorgProgress,
+    /// `index backfill state running`, `start to add table index`, `run add index job`.
+    BackfillStarted,
+    /// ingest backend lines (`create local backend for adding index`, ...).
+    IngestBackend,
+    /// an error inside the ingest / backfill machinery that is not yet a job error.
+    BackfillError,
+    // --- DXF task ---
+    /// `adjusted add-index task concurrency`: DDL submitted a DXF task for the job.
+    TaskSubmitted,
+    /// `task not resumable`.
+    TaskNotResumable,
+    /// `task reverted` / `global task reverted`.
+    TaskReverted,
+    /// `task paused` / `global task paused`.
+    TaskPaused,
+    /// `cannot get task` (row-count refresh of a task already in history).
+    CannotGetTask,
+    /// `task state transform`, `schedule task`, `switch to next step` ...
+    TaskStateChange,
+    /// `subtasks encounter errors`.
+    SubtasksEncounterErrors,
+    /// `onError`, `subtask failed`, `update error to subtask`, `failed one subtask succeed`.
+    SubtaskError,
+    /// `meet retryable error` / `met retryable error`.
+    TaskRetryableError,
+    /// `meet un-retryable error`: a lower layer gave up on an error.
+    UnretryableError,
+    /// `generate plan failed` / `generate part of subtasks failed`.
+    GeneratePlanFailed,
+    /// `task manager met error`.
+    TaskManagerError,
+    // --- cluster ---
+    /// `Welcome to TiDB.`: a TiDB process (re)started.
+    ServerStart,
+    /// `new domain`: a store was opened (unit tests open many).
+    NewDomain,
+    /// `get owner` / `become owner` / `start campaign owner`.
+    OwnerElected,
+    /// `retire owner`, `resign ddl owner success`, `is not the owner`.
+    OwnerRetired,
+}
+
+/// The raw line that proves an event: where it is and what it says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Evidence {
+    /// Display name of the file: `tidb-0.tar.gz!tidb-0/tidb.log`.
+    pub file: Arc<str>,
+    /// 1-based physical line number in that file.
+    pub line: u64,
+    /// The record's time, RFC 3339 with the log's offset.
+    #[serde(serialize_with = "ser_ts")]
+    #[schemars(with = "Option<String>")]
+    pub ts: Option<Timestamp>,
+    /// The raw line, so that a reader can grep for it (capped at a few KiB).
+    pub text: String,
+}
+
+fn ser_ts<S: serde::Serializer>(ts: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match ts {
+        Some(t) => s.serialize_some(&crate::timestamp::rfc3339(t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// One typed event, with the fields rules care about already extracted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub kind: EventKind,
+    pub ts: Option<Timestamp>,
+    /// The TiDB instance whose log held the line.
+    pub instance: Arc<str>,
+    /// The job this event is about, from whichever key spelled it (`jobID`, `"job ID"`, job string, task key).
+    pub job_id: Option<i64>,
+    /// The parsed `job="..."` string, when the line carried one.
+    pub job: Option<JobInfo>,
+    pub task_id: Option<i64>,
+    pub task_key: Option<String>,
+    /// The error text, from `error`/`err`/`subtask-err`...
+    pub error: Option<String>,
+    /// Row count reported by progress lines.
+    pub rows: Option<u64>,
+    /// Kind-specific detail: the owner id, a task state transition `running->reverting`, a query...
+    pub detail: Option<String>,
+    pub evidence: Evidence,
+}

@@ -1,0 +1,1 @@
+//! Upstream issues a finding can match, by TiDB version.

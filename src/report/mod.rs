@@ -1,0 +1,1 @@
+//! The report model (DESIGN.md §4) and its renderers.

@@ -1,0 +1,1 @@
+//! The rule catalogue (DESIGN.md §5): one file per rule.

@@ -1,0 +1,1 @@
+//! Physical lines → records → events, for one file.

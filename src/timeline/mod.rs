@@ -1,0 +1,1 @@
+//! Events → one bounded timeline per DDL job, merged across instances.
