@@ -1,1 +1,168 @@
 //! Events → one bounded timeline per DDL job, merged across instances.
+//!
+//! A job retried 10,000 times must not hold 10,000 events: a timeline keeps every state
+//! change, the first and last [`KEEP_PER_KIND`] events of each kind, and counts for the rest,
+//! so memory grows with the number of jobs, not with the size of the logs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::event::{Event, EventKind, Evidence};
+use crate::timestamp::Timestamp;
+
+mod build;
+pub use build::TimelineBuilder;
+
+/// How many events of one kind a timeline keeps at each end (first N, last N).
+pub const KEEP_PER_KIND: usize = 8;
+
+/// One change of the job's (state, schema state).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct StatePoint {
+    pub state: String,
+    pub schema_state: String,
+    pub evidence: Evidence,
+}
+
+/// One distinct error text seen for a job, with how often and when.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ErrorStat {
+    pub text: String,
+    pub count: u64,
+    pub first: Evidence,
+    pub last: Evidence,
+}
+
+/// The moment DDL gave up on the job and started rolling it back.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RollbackPoint {
+    /// The error TiDB gave for the conversion (the `error` field, else the job string's `Err:`).
+    pub error: Option<String>,
+    /// ErrCount in the job string of the conversion line.
+    pub err_count: Option<u64>,
+    /// Which message announced it (`run add index job failed, convert job to rollback`, ...).
+    pub message: String,
+    pub evidence: Evidence,
+}
+
+/// A point of the ErrCount curve.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ErrCountPoint {
+    pub err_count: u64,
+    pub evidence: Evidence,
+}
+
+/// The DXF (distributed execution framework) task that ran the job's backfill.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, schemars::JsonSchema)]
+pub struct DistTask {
+    pub task_id: Option<i64>,
+    /// `ddl/backfill/<job>[/<seq>]`.
+    pub task_key: Option<String>,
+    /// How many `task reverted` / `global task reverted` lines.
+    pub reverted: u64,
+    pub not_resumable: u64,
+    pub paused: u64,
+    /// Errors the task reported (revert errors, subtask errors), with counts.
+    pub errors: Vec<ErrorStat>,
+}
+
+/// Everything the logs say about one DDL job, all instances merged, in time order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobTimeline {
+    pub job_id: i64,
+    /// The store (`new domain` store id) the job belongs to, when the logs hold several stores
+    /// (unit-test logs open a fresh store per test, so job ids repeat).
+    pub store: Option<String>,
+    pub job_type: Option<String>,
+    pub schema_id: Option<i64>,
+    pub table_id: Option<i64>,
+    pub table: Option<String>,
+    pub index: Option<String>,
+    pub query: Option<String>,
+    /// TiDB's own final state word, or `running` when the logs end first.
+    pub outcome: String,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    /// Every change of (state, schema state), in time order.
+    pub states: Vec<StatePoint>,
+    pub max_err_count: u64,
+    /// ErrCount whenever it changed (bounded like events: first and last points kept).
+    pub err_counts: Vec<ErrCountPoint>,
+    /// Distinct errors, most frequent first.
+    pub errors: Vec<ErrorStat>,
+    pub rollback: Option<RollbackPoint>,
+    /// The `finish DDL job` line, when seen.
+    pub finished: Option<Evidence>,
+    pub dist_task: Option<DistTask>,
+    /// Instances whose logs mention the job, sorted.
+    pub instances: Vec<String>,
+    /// The last row count reported, and when.
+    pub rows: Option<(u64, Evidence)>,
+    /// `ingest`, `txn`, `txn-merge`, `dxf`, `dxf+global-sort`, when visible.
+    pub backfill_mode: Option<String>,
+    /// The last time the job made progress: a state change, a row-count increase, a finish.
+    pub last_progress: Option<Timestamp>,
+    /// Kept events (bounded), in time order.
+    pub events: Vec<Event>,
+    /// How many events of each kind were seen in total (kept or not).
+    pub event_counts: BTreeMap<EventKind, u64>,
+}
+
+impl JobTimeline {
+    /// Total events of `kind` seen for this job.
+    pub fn count(&self, kind: EventKind) -> u64 {
+        self.event_counts.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// Kept events of `kind`, in time order.
+    pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(move |e| e.kind == kind)
+    }
+
+    /// True when the job ended in (or is heading to) a rollback.
+    pub fn rolled_back(&self) -> bool {
+        self.rollback.is_some() || matches!(self.outcome.as_str(), "rollingback" | "rollback done" | "cancelled" | "cancelling")
+    }
+
+    /// True when the logs end before the job reached a final state.
+    pub fn unfinished(&self) -> bool {
+        !matches!(self.outcome.as_str(), "synced" | "rollback done" | "cancelled" | "done")
+    }
+}
+
+/// Things the logs say about the cluster rather than one job.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cluster {
+    /// `Welcome to TiDB` lines: (instance, version, evidence). The version is `Release Version`.
+    pub starts: Vec<ServerStart>,
+    /// Owner elections and retirements, in time order (bounded).
+    pub owner_events: Vec<Event>,
+    /// DXF and other events that could not be tied to any job (bounded).
+    pub unattributed: Vec<Event>,
+    /// The latest timestamp seen in any log: "now" for stall detection.
+    pub end_of_logs: Option<Timestamp>,
+}
+
+/// A TiDB process start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerStart {
+    pub instance: String,
+    pub version: Option<String>,
+    pub evidence: Evidence,
+}
+
+impl Cluster {
+    /// The TiDB release version, when every start line that names one agrees (else the newest).
+    pub fn tidb_version(&self) -> Option<&str> {
+        self.starts.iter().rev().find_map(|s| s.version.as_deref())
+    }
+}
+
+/// The output of the timeline stage: what the rules read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timelines {
+    /// Jobs ordered by first appearance, then id.
+    pub jobs: Vec<JobTimeline>,
+    pub cluster: Cluster,
+}

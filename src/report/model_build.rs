@@ -1,0 +1,1 @@
+//! Building the report model from timelines and findings.
