@@ -25,5 +25,9 @@ pub struct Classified {
 
 /// Classifies one error text.
 pub fn classify(_text: &str) -> Classified {
-    Classified { class: ErrorClass::Unknown, code: None, reason: "no table row matched" }
+    Classified {
+        class: ErrorClass::Unknown,
+        code: None,
+        reason: "no table row matched",
+    }
 }

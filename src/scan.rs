@@ -1,1 +1,310 @@
 //! Physical lines → records → events, for one file.
+//!
+//! Every physical line is accounted for: it starts a record, continues the previous record
+//! (a stack dump, a hard wrap), or is counted as unparsed. Only lines that pass a cheap
+//! literal prefilter ([`Prefilter`]) are parsed in full and turned into events; the others
+//! cost a newline search, a header check and one substring scan.
+
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
+
+use crate::event::{vocab, Event, Evidence};
+use crate::record;
+use crate::timestamp::Timestamp;
+
+/// Lines longer than this are cut to it (and counted): a 100 MB line must not take 100 MB.
+pub const DEFAULT_MAX_LINE: usize = 1 << 20;
+/// Evidence keeps at most this much of a raw line.
+pub const MAX_EVIDENCE_TEXT: usize = 4096;
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Options of the scanner.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub max_line: usize,
+    /// Parse every record line in full instead of only prefiltered candidates. Slower; the
+    /// reports must be identical (a test checks it), so this exists to prove the prefilter safe.
+    pub full_parse: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_line: DEFAULT_MAX_LINE,
+            full_parse: false,
+        }
+    }
+}
+
+/// Where events go.
+pub trait EventSink {
+    fn event(&mut self, ev: Event);
+}
+
+impl EventSink for Vec<Event> {
+    fn event(&mut self, ev: Event) {
+        self.push(ev);
+    }
+}
+
+/// Counts for one file. `records + continuations + unparsed == lines`, always.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileStats {
+    pub bytes: u64,
+    pub lines: u64,
+    pub records: u64,
+    pub continuations: u64,
+    pub unparsed: u64,
+    pub truncated_lines: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+}
+
+/// The cheap test that decides which record lines are parsed in full.
+///
+/// Every message in [`vocab::VOCAB`] contains one of these literals (a unit test checks it),
+/// so a line the timeline needs is never skipped.
+pub struct Prefilter {
+    ac: AhoCorasick,
+}
+
+/// Literals that every interesting line contains at least one of.
+pub const ANCHORS: &[&str] = &[
+    "DDL",
+    "ddl",
+    "job",
+    "Job",
+    "task",
+    "Task",
+    "owner",
+    "Owner",
+    "Welcome to TiDB",
+    "new domain",
+    "schema version",
+    "mdl",
+    "reorg",
+    "backfill",
+    "subtask",
+    "ingest",
+    "rollback",
+    "onError",
+    "onNextStage",
+    "un-retryable",
+    "retryable err",
+];
+
+impl Default for Prefilter {
+    fn default() -> Self {
+        Self::new(ANCHORS)
+    }
+}
+
+impl Prefilter {
+    pub fn new(anchors: &[&str]) -> Self {
+        let ac = AhoCorasick::new(anchors).expect("anchor literals are valid patterns");
+        Prefilter { ac }
+    }
+
+    pub fn is_candidate(&self, line: &[u8]) -> bool {
+        self.ac.is_match(line)
+    }
+}
+
+/// Scans one file's decoded bytes.
+pub struct Scanner<'p> {
+    file: Arc<str>,
+    instance: Arc<str>,
+    opts: ScanOptions,
+    prefilter: &'p Prefilter,
+    stats: FileStats,
+    /// A record line that may continue on the next physical line (hard wrap): held back
+    /// until the next record start, then parsed joined.
+    pending: Option<Pending>,
+    last_head: Vec<u8>,
+    seen_record: bool,
+    cr_only: Option<bool>,
+}
+
+struct Pending {
+    line_no: u64,
+    text: Vec<u8>,
+}
+
+impl<'p> Scanner<'p> {
+    pub fn new(
+        file: Arc<str>,
+        instance: Arc<str>,
+        opts: ScanOptions,
+        prefilter: &'p Prefilter,
+    ) -> Self {
+        Scanner {
+            file,
+            instance,
+            opts,
+            prefilter,
+            stats: FileStats::default(),
+            pending: None,
+            last_head: Vec::with_capacity(256),
+            seen_record: false,
+            cr_only: None,
+        }
+    }
+
+    /// Reads `r` to the end (or to the first error), scanning every line.
+    ///
+    /// Returns the counts of what was read and, separately, the read error that stopped it:
+    /// a damaged file still yields everything before the damage.
+    pub fn scan(
+        mut self,
+        r: &mut dyn Read,
+        sink: &mut dyn EventSink,
+    ) -> (FileStats, io::Result<()>) {
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut start = 0usize; // start of the unfinished line in buf
+        let mut end = 0usize; // end of valid data
+        let mut skipping = false; // inside an over-long line, dropping bytes until its newline
+        let result = loop {
+            if end == buf.len() {
+                if start > 0 {
+                    buf.copy_within(start..end, 0);
+                    end -= start;
+                    start = 0;
+                } else if buf.len() < self.opts.max_line {
+                    let n = (buf.len() * 2).min(self.opts.max_line.max(READ_CHUNK));
+                    buf.resize(n, 0);
+                } else {
+                    // The line is longer than the cap: keep what we have as the line and
+                    // drop bytes until its end.
+                    self.stats.truncated_lines += 1;
+                    let line = &buf[..end];
+                    self.line(line, sink);
+                    start = 0;
+                    end = 0;
+                    skipping = true;
+                }
+            }
+            let n = match r.read(&mut buf[end..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e),
+            };
+            self.stats.bytes += n as u64;
+            if self.cr_only.is_none() {
+                let head = &buf[end..end + n];
+                self.cr_only = Some(
+                    memchr::memchr(b'\n', head).is_none() && memchr::memchr(b'\r', head).is_some(),
+                );
+            }
+            let term = if self.cr_only == Some(true) {
+                b'\r'
+            } else {
+                b'\n'
+            };
+            let mut pos = end;
+            end += n;
+            while let Some(i) = memchr::memchr(term, &buf[pos..end]) {
+                let nl = pos + i;
+                if skipping {
+                    skipping = false;
+                } else {
+                    self.line(&buf[start..nl], sink);
+                }
+                pos = nl + 1;
+                start = pos;
+            }
+            if skipping {
+                start = end;
+            }
+        };
+        if start < end && !skipping {
+            let line = buf[start..end].to_vec();
+            self.line(&line, sink);
+        }
+        self.flush_pending(sink);
+        if let Some(ts) = self.last_ts_from_head() {
+            self.stats.last_ts = Some(ts);
+        }
+        (self.stats, result)
+    }
+
+    fn last_ts_from_head(&self) -> Option<Timestamp> {
+        let s = String::from_utf8_lossy(&self.last_head);
+        record::parse_line(&s).map(|r| r.ts)
+    }
+
+    /// Handles one physical line (terminator removed).
+    fn line(&mut self, line: &[u8], sink: &mut dyn EventSink) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        self.stats.lines += 1;
+        let line_no = self.stats.lines;
+        if record::is_record_start(line) {
+            self.stats.records += 1;
+            self.flush_pending(sink);
+            if !self.seen_record {
+                self.seen_record = true;
+                let s = String::from_utf8_lossy(line);
+                self.stats.first_ts = record::parse_line(&s).map(|r| r.ts);
+            }
+            self.last_head.clear();
+            self.last_head
+                .extend_from_slice(&line[..line.len().min(256)]);
+            if line.first() == Some(&b'[') && line.last() != Some(&b']') {
+                self.pending = Some(Pending {
+                    line_no,
+                    text: line.to_vec(),
+                });
+            } else if self.opts.full_parse || self.prefilter.is_candidate(line) {
+                self.parse(line, line_no, sink);
+            }
+        } else if self.seen_record {
+            self.stats.continuations += 1;
+            if let Some(p) = &mut self.pending {
+                if p.text.len() + line.len() <= self.opts.max_line {
+                    p.text.extend_from_slice(line);
+                }
+            }
+        } else {
+            self.stats.unparsed += 1;
+        }
+    }
+
+    fn flush_pending(&mut self, sink: &mut dyn EventSink) {
+        if let Some(p) = self.pending.take() {
+            if self.opts.full_parse || self.prefilter.is_candidate(&p.text) {
+                self.parse(&p.text, p.line_no, sink);
+            }
+        }
+    }
+
+    /// Full parse of one record (possibly joined from a hard wrap) → events.
+    fn parse(&mut self, line: &[u8], line_no: u64, sink: &mut dyn EventSink) {
+        let text = String::from_utf8_lossy(line);
+        let Some(rec) = record::parse_line(&text) else {
+            return;
+        };
+        let evidence = Evidence {
+            file: self.file.clone(),
+            line: line_no,
+            ts: Some(rec.ts),
+            text: truncate_str(&text, MAX_EVIDENCE_TEXT).to_string(),
+        };
+        for ev in vocab::to_events(&rec, &self.instance, evidence) {
+            sink.event(ev);
+        }
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub fn truncate_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut i = max;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    &s[..i]
+}

@@ -15,7 +15,9 @@ pub mod vocab;
 pub use jobstr::JobInfo;
 
 /// The closed set of things that can happen to a DDL job, its DXF task, or the cluster around it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     // --- job lifecycle (DDL owner) ---

@@ -117,10 +117,19 @@ impl<'a> Record<'a> {
         if let Some(rest) = msg.strip_prefix('[') {
             if let Some(end) = rest.find("] ") {
                 let cat = &rest[..end];
-                if !cat.is_empty() && cat.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                if !cat.is_empty()
+                    && cat
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
                     let (cat, bare) = match &msg {
-                        Cow::Borrowed(m) => (Cow::Borrowed(&m[1..1 + end]), Cow::Borrowed(&m[end + 3..])),
-                        Cow::Owned(m) => (Cow::Owned(m[1..1 + end].to_string()), Cow::Owned(m[end + 3..].to_string())),
+                        Cow::Borrowed(m) => {
+                            (Cow::Borrowed(&m[1..1 + end]), Cow::Borrowed(&m[end + 3..]))
+                        }
+                        Cow::Owned(m) => (
+                            Cow::Owned(m[1..1 + end].to_string()),
+                            Cow::Owned(m[end + 3..].to_string()),
+                        ),
                     };
                     return (bare, Some(cat));
                 }

@@ -1,1 +1,185 @@
-//! Building the report model from timelines and findings.
+//! Building the report model from an analysis and its findings.
+
+use super::{
+    DistTaskReport, EventReport, FileReport, Finding, InputReport, JobError, JobReport, Report,
+    Severity, SeverityCounts, Summary, Tool, SCHEMA_VERSION,
+};
+use crate::analyze::Analysis;
+use crate::errclass;
+use crate::event::{Event, EventKind};
+use crate::timeline::JobTimeline;
+use crate::timestamp::rfc3339;
+
+/// Assembles the report. `exit_code` is filled in by the caller (it depends on `--fail-on`).
+pub fn build(analysis: &Analysis, findings: Vec<Finding>, tidb_version: Option<String>) -> Report {
+    let mut inputs: Vec<InputReport> = analysis
+        .outcomes
+        .iter()
+        .map(|o| InputReport {
+            path: o.path.clone(),
+            complete: o.complete,
+            error: (!o.errors.is_empty()).then(|| o.errors.join("; ")),
+            files: Vec::new(),
+            skipped: o.skipped.clone(),
+        })
+        .collect();
+    for f in &analysis.files {
+        let Some(input) = inputs.get_mut(f.meta.input_index) else {
+            continue;
+        };
+        input.files.push(FileReport {
+            name: f.meta.name.clone(),
+            instance: f.meta.instance.clone(),
+            kind: f.meta.kind,
+            bytes: f.stats.bytes,
+            lines: f.stats.lines,
+            records: f.stats.records,
+            continuations: f.stats.continuations,
+            unparsed: f.stats.unparsed,
+            truncated_lines: f.stats.truncated_lines,
+            first_ts: f.stats.first_ts.as_ref().map(rfc3339),
+            last_ts: f.stats.last_ts.as_ref().map(rfc3339),
+            complete: f.error.is_none(),
+        });
+    }
+    let jobs: Vec<JobReport> = analysis.timelines.jobs.iter().map(job_report).collect();
+    let mut counts = SeverityCounts::default();
+    for f in &findings {
+        match f.severity {
+            Severity::Error => counts.error += 1,
+            Severity::Warning => counts.warning += 1,
+            Severity::Info => counts.info += 1,
+        }
+    }
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "ddldiag".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        inputs,
+        summary: Summary {
+            jobs: jobs.len() as u64,
+            findings: counts,
+            exit_code: 0,
+            complete: analysis.complete(),
+            tidb_version,
+        },
+        jobs,
+        findings,
+    }
+}
+
+/// One job as reported: errors classified, events folded.
+pub fn job_report(job: &JobTimeline) -> JobReport {
+    JobReport {
+        job_id: job.job_id,
+        job_type: job.job_type.clone(),
+        table: job.table.clone(),
+        query: job.query.clone(),
+        outcome: job.outcome.clone(),
+        first_seen: job.first_seen.as_ref().map(rfc3339),
+        last_seen: job.last_seen.as_ref().map(rfc3339),
+        max_err_count: job.max_err_count,
+        errors: job
+            .errors
+            .iter()
+            .map(|e| {
+                let c = errclass::classify(&e.text);
+                JobError {
+                    text: e.text.clone(),
+                    code: c.code,
+                    class: class_word(c.class).to_string(),
+                    count: e.count,
+                    first: e.first.ts.as_ref().map(rfc3339),
+                    last: e.last.ts.as_ref().map(rfc3339),
+                }
+            })
+            .collect(),
+        dist_task: job.dist_task.as_ref().map(|t| DistTaskReport {
+            task_id: t.task_id,
+            task_key: t.task_key.clone(),
+            reverted: t.reverted,
+            not_resumable: t.not_resumable,
+        }),
+        instances: job.instances.clone(),
+        store: job.store.clone(),
+        backfill_mode: job.backfill_mode.clone(),
+        rows: job.rows.as_ref().map(|(n, _)| *n),
+        events: fold_events(&job.events),
+    }
+}
+
+fn class_word(c: errclass::ErrorClass) -> &'static str {
+    match c {
+        errclass::ErrorClass::Transient => "transient",
+        errclass::ErrorClass::Permanent => "permanent",
+        errclass::ErrorClass::Unknown => "unknown",
+    }
+}
+
+/// Consecutive events of the same kind and summary become one row with a repeat count.
+pub fn fold_events(events: &[Event]) -> Vec<EventReport> {
+    let mut out: Vec<EventReport> = Vec::new();
+    for ev in events {
+        let summary = summarize(ev);
+        if let Some(last) = out.last_mut() {
+            if last.kind == ev.kind && last.summary == summary && last.instance == *ev.instance {
+                last.repeat += 1;
+                continue;
+            }
+        }
+        out.push(EventReport {
+            kind: ev.kind,
+            ts: ev.ts.as_ref().map(rfc3339),
+            instance: ev.instance.to_string(),
+            summary,
+            repeat: 1,
+            evidence: ev.evidence.clone(),
+        });
+    }
+    out
+}
+
+/// A short human description of an event.
+pub fn summarize(ev: &Event) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(j) = &ev.job {
+        let mut s = format!("{} / {}", j.state, j.schema_state);
+        if let Some(n) = j.err_count.filter(|n| *n > 0) {
+            s.push_str(&format!(", ErrCount {n}"));
+        }
+        parts.push(s);
+    }
+    match ev.kind {
+        EventKind::TaskReverted
+        | EventKind::TaskNotResumable
+        | EventKind::TaskSubmitted
+        | EventKind::CannotGetTask => {
+            if let Some(k) = &ev.task_key {
+                parts.push(format!("task {k}"));
+            } else if let Some(t) = ev.task_id {
+                parts.push(format!("task id {t}"));
+            }
+        }
+        _ => {}
+    }
+    if let Some(r) = ev.rows {
+        parts.push(format!("{r} rows"));
+    }
+    if let Some(d) = &ev.detail {
+        parts.push(d.clone());
+    }
+    if let Some(e) = &ev.error {
+        parts.push(format!("error: {e}"));
+    }
+    let kind = serde_json::to_value(ev.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    if parts.is_empty() {
+        kind
+    } else {
+        format!("{kind}: {}", parts.join("; "))
+    }
+}

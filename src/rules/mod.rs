@@ -19,7 +19,11 @@ pub struct Context {
 
 impl Default for Context {
     fn default() -> Self {
-        Context { error_count_limit: 512, stall_after: chrono::Duration::minutes(10), tidb_version: None }
+        Context {
+            error_count_limit: 512,
+            stall_after: chrono::Duration::minutes(10),
+            tidb_version: None,
+        }
     }
 }
 

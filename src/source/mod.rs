@@ -29,7 +29,9 @@ impl Input {
 }
 
 /// What a file is, from its name and first line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
     /// `tidb.log`, `tidb-0.log`, rotated `tidb-2024-01-13T19-21-09.480.log[.gz]`, or content in TiDB's format.
@@ -83,7 +85,10 @@ pub struct SourceOptions {
 
 impl Default for SourceOptions {
     fn default() -> Self {
-        SourceOptions { instance_override: None, max_depth: 3 }
+        SourceOptions {
+            instance_override: None,
+            max_depth: 3,
+        }
     }
 }
 
@@ -110,9 +115,17 @@ pub trait FileSink {
 }
 
 /// Visits every input and hands every file found to `sink`.
-pub fn walk(inputs: &[Input], _opts: &SourceOptions, _sink: &mut dyn FileSink) -> Vec<InputOutcome> {
+pub fn walk(
+    inputs: &[Input],
+    _opts: &SourceOptions,
+    _sink: &mut dyn FileSink,
+) -> Vec<InputOutcome> {
     inputs
         .iter()
-        .map(|i| InputOutcome { path: i.display(), complete: true, ..Default::default() })
+        .map(|i| InputOutcome {
+            path: i.display(),
+            complete: true,
+            ..Default::default()
+        })
         .collect()
 }

@@ -1,25 +1,749 @@
 //! Folding events into timelines.
+//!
+//! Events arrive in any order: files are scanned in parallel and instances interleave. The
+//! builder therefore keeps, per job, only what stays correct under any arrival order — counts,
+//! minima and maxima, the first and last few events of each kind by time, the first and last
+//! event of each distinct (state, schema state) and of each distinct error — and decides the
+//! order-dependent things (state sequence, outcome, progress) once, in [`TimelineBuilder::finish`].
 
-use super::Timelines;
-use crate::event::Event;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::{
+    Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint, ServerStart,
+    StatePoint, Timelines, KEEP_PER_KIND,
+};
+use crate::event::{Event, EventKind, Evidence};
+use crate::timestamp::Timestamp;
+
+/// Distinct error texts kept per job; the rest are folded into the last one's count.
+const MAX_DISTINCT_ERRORS: usize = 32;
+
+/// Identifies one job: its id within one store (see [`JobTimeline::store`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobKey {
+    pub store: Option<Arc<str>>,
+    pub id: i64,
+}
+
+/// Sort key that makes event order total and stable: time, then file, then line.
+fn order_key(e: &Event) -> (Option<Timestamp>, Arc<str>, u64) {
+    (e.ts, e.evidence.file.clone(), e.evidence.line)
+}
+
+fn earlier(a: &Event, b: &Event) -> bool {
+    order_key(a) < order_key(b)
+}
+
+/// The first and last [`KEEP_PER_KIND`] events of one kind, by time, plus a total count.
+#[derive(Debug, Default, Clone)]
+struct Ends {
+    count: u64,
+    /// Sorted by time; at most `2 * KEEP_PER_KIND`, holding the global first and last N.
+    kept: Vec<Event>,
+}
+
+impl Ends {
+    fn push(&mut self, ev: Event) {
+        self.count += 1;
+        let pos = self.kept.partition_point(|k| !earlier(&ev, k));
+        self.kept.insert(pos, ev);
+        if self.kept.len() > 2 * KEEP_PER_KIND {
+            // Drop the middle element: it is neither among the first N nor the last N.
+            self.kept.remove(KEEP_PER_KIND);
+        }
+    }
+
+    fn merge(&mut self, other: Ends) {
+        let count = self.count + other.count;
+        for ev in other.kept {
+            self.push(ev);
+        }
+        self.count = count;
+    }
+}
+
+/// First and last occurrence of something, by time, with a count.
+#[derive(Debug, Clone)]
+struct Span {
+    count: u64,
+    first: Evidence,
+    last: Evidence,
+}
+
+impl Span {
+    fn new(ev: &Evidence) -> Self {
+        Span {
+            count: 1,
+            first: ev.clone(),
+            last: ev.clone(),
+        }
+    }
+    fn add(&mut self, ev: &Evidence) {
+        self.count += 1;
+        if ev_key(ev) < ev_key(&self.first) {
+            self.first = ev.clone();
+        }
+        if ev_key(ev) > ev_key(&self.last) {
+            self.last = ev.clone();
+        }
+    }
+    fn merge(&mut self, o: Span) {
+        let c = self.count + o.count;
+        self.add(&o.first);
+        self.add(&o.last);
+        self.count = c;
+    }
+}
+
+fn ev_key(e: &Evidence) -> (Option<Timestamp>, &str, u64) {
+    (e.ts, &e.file, e.line)
+}
+
+/// Everything kept for one job while events stream in.
+#[derive(Debug, Default, Clone)]
+struct JobAcc {
+    by_kind: BTreeMap<EventKind, Ends>,
+    /// First and last event of each distinct (state, schema state), including the job string.
+    states: BTreeMap<(String, String), (Event, Event)>,
+    /// ErrCount value → the first line that showed it. Trimmed to the lowest and highest values.
+    err_counts: BTreeMap<u64, Evidence>,
+    errors: HashMap<String, Span>,
+    task_errors: HashMap<String, Span>,
+    instances: BTreeMap<Arc<str>, ()>,
+    first_seen: Option<Timestamp>,
+    last_seen: Option<Timestamp>,
+    /// Latest row count seen, by time.
+    rows: Option<(u64, Evidence)>,
+    /// Row count → first time it was reached (trimmed), to find the last progress.
+    row_marks: BTreeMap<u64, Evidence>,
+    job_type: Option<String>,
+    schema_id: Option<i64>,
+    table_id: Option<i64>,
+    table: Option<String>,
+    index: Option<String>,
+    query: Option<String>,
+    ingest: Option<bool>,
+    task_id: Option<i64>,
+    task_key: Option<String>,
+}
+
+fn min_ts(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_ts(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Keeps only the `KEEP_PER_KIND` lowest and highest keys of a map.
+fn trim_ends<V>(m: &mut BTreeMap<u64, V>) {
+    while m.len() > 2 * KEEP_PER_KIND {
+        let mid = *m.keys().nth(KEEP_PER_KIND).expect("len checked");
+        m.remove(&mid);
+    }
+}
+
+fn add_error(map: &mut HashMap<String, Span>, text: &str, ev: &Evidence) {
+    if let Some(s) = map.get_mut(text) {
+        s.add(ev);
+    } else if map.len() < MAX_DISTINCT_ERRORS {
+        map.insert(text.to_string(), Span::new(ev));
+    } else if let Some(s) = map.get_mut("(other errors)") {
+        s.add(ev);
+    } else {
+        map.insert("(other errors)".to_string(), Span::new(ev));
+    }
+}
+
+impl JobAcc {
+    fn push(&mut self, ev: Event) {
+        self.first_seen = min_ts(self.first_seen, ev.ts);
+        self.last_seen = max_ts(self.last_seen, ev.ts);
+        self.instances.insert(ev.instance.clone(), ());
+        if let Some(job) = &ev.job {
+            if self.job_type.is_none() && !job.job_type.is_empty() {
+                self.job_type = Some(job.job_type.clone());
+            }
+            self.schema_id = self.schema_id.or(job.schema_id);
+            self.table_id = self.table_id.or(job.table_id);
+            if self.query.is_none() {
+                self.query = job.query.clone();
+            }
+            if let Some(n) = job.err_count {
+                self.err_counts
+                    .entry(n)
+                    .or_insert_with(|| ev.evidence.clone());
+                if let Some(old) = self.err_counts.get_mut(&n) {
+                    if ev_key(&ev.evidence) < ev_key(old) {
+                        *old = ev.evidence.clone();
+                    }
+                }
+                trim_ends(&mut self.err_counts);
+            }
+            if let Some(rc) = job.row_count {
+                self.note_rows(rc, &ev.evidence);
+            }
+            let key = (job.state.clone(), job.schema_state.clone());
+            match self.states.get_mut(&key) {
+                Some((first, last)) => {
+                    if earlier(&ev, first) {
+                        *first = ev.clone();
+                    }
+                    if earlier(last, &ev) {
+                        *last = ev.clone();
+                    }
+                }
+                None => {
+                    self.states.insert(key, (ev.clone(), ev.clone()));
+                }
+            }
+        }
+        if let Some(rows) = ev.rows {
+            self.note_rows(rows, &ev.evidence);
+        }
+        if let Some(err) = &ev.error {
+            match ev.kind {
+                EventKind::TaskReverted
+                | EventKind::TaskPaused
+                | EventKind::SubtaskError
+                | EventKind::SubtasksEncounterErrors
+                | EventKind::TaskRetryableError
+                | EventKind::GeneratePlanFailed
+                | EventKind::TaskManagerError => {
+                    add_error(&mut self.task_errors, err, &ev.evidence)
+                }
+                _ => {}
+            }
+            if counts_as_job_error(ev.kind) {
+                add_error(&mut self.errors, err, &ev.evidence);
+            }
+        }
+        if let Some(detail) = &ev.detail {
+            match ev.kind {
+                EventKind::BackfillStarted => self.note_backfill(detail),
+                EventKind::JobSubmitted if self.query.is_none() => {
+                    self.query = Some(detail.clone())
+                }
+                _ => {}
+            }
+        }
+        if ev.task_id.is_some() {
+            self.task_id = self.task_id.or(ev.task_id);
+        }
+        if self.task_key.is_none() {
+            self.task_key = ev.task_key.clone();
+        }
+        self.by_kind.entry(ev.kind).or_default().push(ev);
+    }
+
+    fn note_rows(&mut self, rows: u64, ev: &Evidence) {
+        match &self.rows {
+            Some((_, old)) if ev_key(old) > ev_key(ev) => {}
+            _ => self.rows = Some((rows, ev.clone())),
+        }
+        match self.row_marks.get_mut(&rows) {
+            Some(old) if ev_key(ev) < ev_key(old) => *old = ev.clone(),
+            Some(_) => {}
+            None => {
+                self.row_marks.insert(rows, ev.clone());
+            }
+        }
+        trim_ends(&mut self.row_marks);
+    }
+
+    /// `table=sbtest1 index=idx ingest=true` from `index backfill state running`.
+    fn note_backfill(&mut self, detail: &str) {
+        for part in detail.split_whitespace() {
+            if let Some((k, v)) = part.split_once('=') {
+                match k {
+                    "table" if self.table.is_none() && !v.is_empty() => {
+                        self.table = Some(v.to_string())
+                    }
+                    "index" if self.index.is_none() && !v.is_empty() => {
+                        self.index = Some(v.to_string())
+                    }
+                    "ingest" => self.ingest = Some(v == "true"),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, o: JobAcc) {
+        self.first_seen = min_ts(self.first_seen, o.first_seen);
+        self.last_seen = max_ts(self.last_seen, o.last_seen);
+        for (k, ends) in o.by_kind {
+            self.by_kind.entry(k).or_default().merge(ends);
+        }
+        for (k, (f, l)) in o.states {
+            match self.states.get_mut(&k) {
+                Some((first, last)) => {
+                    if earlier(&f, first) {
+                        *first = f;
+                    }
+                    if earlier(last, &l) {
+                        *last = l;
+                    }
+                }
+                None => {
+                    self.states.insert(k, (f, l));
+                }
+            }
+        }
+        for (n, ev) in o.err_counts {
+            match self.err_counts.get_mut(&n) {
+                Some(old) if ev_key(&ev) < ev_key(old) => *old = ev,
+                Some(_) => {}
+                None => {
+                    self.err_counts.insert(n, ev);
+                }
+            }
+        }
+        trim_ends(&mut self.err_counts);
+        merge_errors(&mut self.errors, o.errors);
+        merge_errors(&mut self.task_errors, o.task_errors);
+        self.instances.extend(o.instances);
+        if let Some((rows, ev)) = o.rows {
+            self.note_rows(rows, &ev);
+        }
+        for (rows, ev) in o.row_marks {
+            self.note_rows(rows, &ev);
+        }
+        self.job_type = self.job_type.take().or(o.job_type);
+        self.schema_id = self.schema_id.or(o.schema_id);
+        self.table_id = self.table_id.or(o.table_id);
+        self.table = self.table.take().or(o.table);
+        self.index = self.index.take().or(o.index);
+        self.query = self.query.take().or(o.query);
+        self.ingest = self.ingest.or(o.ingest);
+        self.task_id = self.task_id.or(o.task_id);
+        self.task_key = self.task_key.take().or(o.task_key);
+    }
+
+    fn finish(self, key: JobKey) -> JobTimeline {
+        let mut events: Vec<Event> = Vec::new();
+        let mut event_counts = BTreeMap::new();
+        for (kind, ends) in &self.by_kind {
+            event_counts.insert(*kind, ends.count);
+            events.extend(ends.kept.iter().cloned());
+        }
+        for (first, last) in self.states.values() {
+            events.push(first.clone());
+            events.push(last.clone());
+        }
+        events.sort_by_key(order_key);
+        events.dedup_by(|a, b| {
+            a.evidence.file == b.evidence.file
+                && a.evidence.line == b.evidence.line
+                && a.kind == b.kind
+        });
+
+        // Replay in time order: state sequence, rollback point, outcome.
+        let mut states: Vec<StatePoint> = Vec::new();
+        let mut outcome: Option<String> = None;
+        let mut rollback: Option<RollbackPoint> = None;
+        let mut finished: Option<Evidence> = None;
+        let mut last_progress: Option<Timestamp> = None;
+        for ev in &events {
+            let mut state_now: Option<(String, String)> = ev
+                .job
+                .as_ref()
+                .map(|j| (j.state.clone(), j.schema_state.clone()));
+            match ev.kind {
+                EventKind::ConvertToRollback => {
+                    if rollback.is_none() {
+                        rollback = Some(RollbackPoint {
+                            error: ev
+                                .error
+                                .clone()
+                                .or_else(|| ev.job.as_ref().and_then(|j| j.err.clone())),
+                            err_count: ev.job.as_ref().and_then(|j| j.err_count),
+                            message: message_of(ev),
+                            evidence: ev.evidence.clone(),
+                        });
+                    }
+                    // The conversion line still prints the old state; from here the job rolls back.
+                    let ss = state_now.map(|s| s.1).unwrap_or_default();
+                    state_now = Some(("rollingback".to_string(), ss));
+                }
+                EventKind::ErrorCountExceeded if state_now.is_none() => {
+                    state_now = Some(("cancelling".to_string(), String::new()));
+                }
+                EventKind::JobFinished => finished = Some(ev.evidence.clone()),
+                _ => {}
+            }
+            if let Some((state, schema_state)) = state_now {
+                if state.is_empty() {
+                    continue;
+                }
+                let changed = states
+                    .last()
+                    .is_none_or(|p| p.state != state || p.schema_state != schema_state);
+                if changed {
+                    last_progress = max_ts(last_progress, ev.ts);
+                    states.push(StatePoint {
+                        state: state.clone(),
+                        schema_state,
+                        evidence: ev.evidence.clone(),
+                    });
+                }
+                // A final state is final: later lines (other instances' echoes) do not reopen it.
+                if !outcome.as_deref().is_some_and(is_final) {
+                    outcome = Some(state);
+                }
+            }
+        }
+        // Progress: the first time the highest row count was reached.
+        if let Some((_, ev)) = self.row_marks.iter().next_back() {
+            last_progress = max_ts(last_progress, ev.ts);
+        }
+        if let Some(f) = &finished {
+            last_progress = max_ts(last_progress, f.ts);
+        }
+
+        let mut errors: Vec<ErrorStat> = to_stats(self.errors);
+        errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        let err_counts: Vec<ErrCountPoint> = self
+            .err_counts
+            .iter()
+            .map(|(n, ev)| ErrCountPoint {
+                err_count: *n,
+                evidence: ev.clone(),
+            })
+            .collect();
+        let max_err_count = self.err_counts.keys().next_back().copied().unwrap_or(0);
+
+        let dist_count = |k: EventKind| self.by_kind.get(&k).map_or(0, |e| e.count);
+        let has_task = self.task_key.is_some()
+            || self.task_id.is_some()
+            || [
+                EventKind::TaskSubmitted,
+                EventKind::TaskNotResumable,
+                EventKind::TaskReverted,
+            ]
+            .iter()
+            .any(|k| dist_count(*k) > 0);
+        let dist_task = has_task.then(|| {
+            let mut errs = to_stats(self.task_errors.clone());
+            errs.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+            DistTask {
+                task_id: self.task_id,
+                task_key: self.task_key.clone(),
+                reverted: dist_count(EventKind::TaskReverted),
+                not_resumable: dist_count(EventKind::TaskNotResumable),
+                paused: dist_count(EventKind::TaskPaused),
+                errors: errs,
+            }
+        });
+        let backfill_mode = match (dist_task.is_some(), self.ingest) {
+            (true, _) => Some("dxf".to_string()),
+            (false, Some(true)) => Some("ingest".to_string()),
+            (false, Some(false)) => Some("txn".to_string()),
+            _ => None,
+        };
+        let table = self
+            .table
+            .clone()
+            .or_else(|| self.query.as_deref().and_then(table_from_query));
+
+        JobTimeline {
+            job_id: key.id,
+            store: key.store.map(|s| s.to_string()),
+            job_type: self.job_type,
+            schema_id: self.schema_id,
+            table_id: self.table_id,
+            table,
+            index: self.index,
+            query: self.query,
+            outcome: outcome.unwrap_or_else(|| "running".to_string()),
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            states,
+            max_err_count,
+            err_counts,
+            errors,
+            rollback,
+            finished,
+            dist_task,
+            instances: self.instances.keys().map(|s| s.to_string()).collect(),
+            rows: self.rows,
+            backfill_mode,
+            last_progress,
+            events,
+            event_counts,
+        }
+    }
+}
+
+/// TiDB's final job states: nothing happens to the job after them.
+pub fn is_final(state: &str) -> bool {
+    matches!(state, "synced" | "rollback done" | "cancelled")
+}
+
+/// Events whose `error` is the job's own report of a failed attempt.
+///
+/// Echoes of the same failure (the retry-sleep line, `run reorg job done`, the DXF task's
+/// `task reverted`) are not counted again: an error's count is how often the job failed with it.
+fn counts_as_job_error(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::JobError
+            | EventKind::ConvertToRollback
+            | EventKind::JobStepFailed
+            | EventKind::JobCancelled
+            | EventKind::BackfillError
+    )
+}
+
+fn merge_errors(into: &mut HashMap<String, Span>, from: HashMap<String, Span>) {
+    for (k, v) in from {
+        match into.get_mut(&k) {
+            Some(s) => s.merge(v),
+            None => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+fn to_stats(m: HashMap<String, Span>) -> Vec<ErrorStat> {
+    m.into_iter()
+        .map(|(text, s)| ErrorStat {
+            text,
+            count: s.count,
+            first: s.first,
+            last: s.last,
+        })
+        .collect()
+}
+
+/// The message text of an event's line, for display.
+fn message_of(ev: &Event) -> String {
+    let s = String::from_utf8_lossy(ev.evidence.text.as_bytes()).to_string();
+    crate::record::parse_line(&s)
+        .map(|r| r.message_and_category().0.into_owned())
+        .unwrap_or_default()
+}
+
+/// `alter table sbtest1 add index ...` → `sbtest1`.
+fn table_from_query(q: &str) -> Option<String> {
+    let lower = q.to_ascii_lowercase();
+    let i = lower.find("alter table ")? + "alter table ".len();
+    let name: String = q[i..]
+        .trim_start()
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '(')
+        .collect();
+    (!name.is_empty()).then(|| name.trim_matches('`').to_string())
+}
 
 /// Accumulates events (in any order, from any number of files) into [`Timelines`].
 #[derive(Debug, Default)]
-pub struct TimelineBuilder {}
+pub struct TimelineBuilder {
+    jobs: HashMap<JobKey, JobAcc>,
+    /// DXF task id → job, learned from lines that name both (or name one right after the other).
+    task_jobs: HashMap<i64, JobKey>,
+    starts: Vec<ServerStart>,
+    owner_events: Ends,
+    unattributed: BTreeMap<EventKind, Ends>,
+    end_of_logs: Option<Timestamp>,
+}
 
 impl TimelineBuilder {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds one event.
-    pub fn push(&mut self, _ev: Event) {}
+    /// Adds one event of a job stored in `store` (see [`JobTimeline::store`]).
+    pub fn push(&mut self, ev: Event, store: Option<Arc<str>>) {
+        self.end_of_logs = max_ts(self.end_of_logs, ev.ts);
+        match ev.kind {
+            EventKind::ServerStart => {
+                self.starts.push(ServerStart {
+                    instance: ev.instance.to_string(),
+                    version: ev.detail.clone(),
+                    evidence: ev.evidence.clone(),
+                });
+                return;
+            }
+            EventKind::OwnerElected | EventKind::OwnerRetired => {
+                self.owner_events.push(ev);
+                return;
+            }
+            _ => {}
+        }
+        match ev.job_id {
+            Some(id) => {
+                let key = JobKey { store, id };
+                if let Some(t) = ev.task_id {
+                    self.task_jobs.entry(t).or_insert_with(|| key.clone());
+                }
+                self.jobs.entry(key).or_default().push(ev);
+            }
+            None => self.unattributed.entry(ev.kind).or_default().push(ev),
+        }
+    }
+
+    /// Records that a DXF task id belongs to a job (learned by the per-file correlator).
+    pub fn link_task(&mut self, task_id: i64, job: JobKey) {
+        self.task_jobs.entry(task_id).or_insert(job);
+    }
+
+    /// Notes the time of the last line of a file, so that "end of logs" covers quiet tails.
+    pub fn saw_time(&mut self, ts: Option<Timestamp>) {
+        self.end_of_logs = max_ts(self.end_of_logs, ts);
+    }
 
     /// Merges another builder (built from other files) into this one.
-    pub fn merge(&mut self, _other: TimelineBuilder) {}
+    pub fn merge(&mut self, other: TimelineBuilder) {
+        for (k, acc) in other.jobs {
+            match self.jobs.get_mut(&k) {
+                Some(mine) => mine.merge(acc),
+                None => {
+                    self.jobs.insert(k, acc);
+                }
+            }
+        }
+        for (t, j) in other.task_jobs {
+            self.task_jobs.entry(t).or_insert(j);
+        }
+        self.starts.extend(other.starts);
+        self.owner_events.merge(other.owner_events);
+        for (k, e) in other.unattributed {
+            self.unattributed.entry(k).or_default().merge(e);
+        }
+        self.end_of_logs = max_ts(self.end_of_logs, other.end_of_logs);
+    }
 
     /// Finishes: every job's events in time order, outcome decided.
-    pub fn finish(self) -> Timelines {
-        Timelines::default()
+    pub fn finish(mut self) -> Timelines {
+        // Attribute task events that named only a task id, now that every file's links are known.
+        let mut unattributed: Vec<Event> = Vec::new();
+        for (_, ends) in std::mem::take(&mut self.unattributed) {
+            for mut ev in ends.kept {
+                match ev.task_id.and_then(|t| self.task_jobs.get(&t)).cloned() {
+                    Some(key) => {
+                        ev.job_id = Some(key.id);
+                        self.jobs.entry(key).or_default().push(ev);
+                    }
+                    None => unattributed.push(ev),
+                }
+            }
+        }
+        unattributed.sort_by_key(order_key);
+        // Jobs seen without a store merge into the one store-keyed job with that id, if unique.
+        let loose: Vec<JobKey> = self
+            .jobs
+            .keys()
+            .filter(|k| k.store.is_none())
+            .cloned()
+            .collect();
+        for k in loose {
+            let owners: Vec<JobKey> = self
+                .jobs
+                .keys()
+                .filter(|o| o.id == k.id && o.store.is_some())
+                .cloned()
+                .collect();
+            if let [only] = owners.as_slice() {
+                let acc = self.jobs.remove(&k).expect("key listed above");
+                self.jobs
+                    .get_mut(only)
+                    .expect("key listed above")
+                    .merge(acc);
+            }
+        }
+        let mut jobs: Vec<JobTimeline> = self
+            .jobs
+            .into_iter()
+            .map(|(k, acc)| acc.finish(k))
+            .collect();
+        jobs.sort_by(|a, b| {
+            a.first_seen
+                .cmp(&b.first_seen)
+                .then_with(|| a.job_id.cmp(&b.job_id))
+                .then_with(|| a.store.cmp(&b.store))
+        });
+        self.starts
+            .sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
+        Timelines {
+            jobs,
+            cluster: Cluster {
+                starts: self.starts,
+                owner_events: self.owner_events.kept,
+                unattributed,
+                end_of_logs: self.end_of_logs,
+            },
+        }
+    }
+}
+
+/// Per-file state that ties events to jobs and stores as they stream in, in file order.
+///
+/// * `new domain` lines open a store; job ids are per store (unit-test logs open many).
+/// * `task reverted` names only a task id; the `task not resumable` (or submission) line just
+///   before it, on the same instance, names the task key and so the job.
+#[derive(Debug, Default)]
+pub struct FileCorrelator {
+    store: Option<Arc<str>>,
+    stores_seen: u32,
+    last_task_job: Option<(i64, Option<Timestamp>)>,
+    pub builder: TimelineBuilder,
+}
+
+/// How close (in time) a task-id line must follow a task-key line to be tied to it.
+const TASK_LINK_WINDOW_MS: i64 = 5_000;
+
+impl FileCorrelator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many distinct stores this file opened.
+    pub fn stores_seen(&self) -> u32 {
+        self.stores_seen
+    }
+}
+
+impl crate::scan::EventSink for FileCorrelator {
+    fn event(&mut self, mut ev: Event) {
+        if ev.kind == EventKind::NewDomain {
+            if let Some(store) = ev.detail.as_deref() {
+                if self.store.as_deref() != Some(store) {
+                    self.store = Some(Arc::from(store));
+                    self.stores_seen += 1;
+                }
+            }
+            self.builder.saw_time(ev.ts);
+            return;
+        }
+        let from_task_key = ev.job_id.is_some() && ev.task_key.is_some();
+        if from_task_key {
+            self.last_task_job = ev.job_id.map(|j| (j, ev.ts));
+        }
+        if let (None, Some(task_id)) = (ev.job_id, ev.task_id) {
+            if let Some((job, at)) = self.last_task_job {
+                let close = match (at, ev.ts) {
+                    (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= TASK_LINK_WINDOW_MS,
+                    _ => false,
+                };
+                if close {
+                    ev.job_id = Some(job);
+                    let key = JobKey {
+                        store: self.store.clone(),
+                        id: job,
+                    };
+                    self.builder.link_task(task_id, key);
+                }
+            }
+        }
+        self.builder.push(ev, self.store.clone());
     }
 }

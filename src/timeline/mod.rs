@@ -12,7 +12,7 @@ use crate::event::{Event, EventKind, Evidence};
 use crate::timestamp::Timestamp;
 
 mod build;
-pub use build::TimelineBuilder;
+pub use build::{is_final, FileCorrelator, JobKey, TimelineBuilder};
 
 /// How many events of one kind a timeline keeps at each end (first N, last N).
 pub const KEEP_PER_KIND: usize = 8;
@@ -122,12 +122,19 @@ impl JobTimeline {
 
     /// True when the job ended in (or is heading to) a rollback.
     pub fn rolled_back(&self) -> bool {
-        self.rollback.is_some() || matches!(self.outcome.as_str(), "rollingback" | "rollback done" | "cancelled" | "cancelling")
+        self.rollback.is_some()
+            || matches!(
+                self.outcome.as_str(),
+                "rollingback" | "rollback done" | "cancelled" | "cancelling"
+            )
     }
 
     /// True when the logs end before the job reached a final state.
     pub fn unfinished(&self) -> bool {
-        !matches!(self.outcome.as_str(), "synced" | "rollback done" | "cancelled" | "done")
+        !matches!(
+            self.outcome.as_str(),
+            "synced" | "rollback done" | "cancelled" | "done"
+        )
     }
 }
 
