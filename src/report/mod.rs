@@ -6,7 +6,17 @@ use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
 
+pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model_build;
+pub mod sarif;
+pub mod schema;
+pub mod table;
+#[cfg(test)]
+pub(crate) mod testdata;
+
+pub use table::TableOptions;
 
 /// Bumped only on breaking changes to the JSON report.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -181,4 +191,155 @@ pub struct Report {
     pub jobs: Vec<JobReport>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+}
+
+/// What a rule is, as the renderers need it (SARIF `rules[]`, `explain` text in Markdown).
+///
+/// Owned strings rather than `&'static` so that a caller can build it from the rule registry,
+/// from a config file or in a test; [`From<&RuleMeta>`](crate::rules::RuleMeta) maps the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleDoc {
+    /// `DDL001`.
+    pub code: String,
+    /// `transient-error-rollback`.
+    pub name: String,
+    /// The rule's default severity (a finding carries its own).
+    pub severity: Severity,
+    /// One line.
+    pub summary: String,
+    /// The long text: what it detects, why it matters, what to do.
+    pub explain: String,
+}
+
+impl From<&crate::rules::RuleMeta> for RuleDoc {
+    fn from(m: &crate::rules::RuleMeta) -> Self {
+        RuleDoc {
+            code: m.code.to_string(),
+            name: m.name.to_string(),
+            severity: m.severity,
+            summary: m.summary.to_string(),
+            explain: m.explain.to_string(),
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human report for a terminal (comfy-table).
+    Table,
+    /// The schema_version 1 report (DESIGN.md §4).
+    Json,
+    /// Ready to paste into a GitHub issue (under 60,000 characters).
+    Markdown,
+    /// SARIF 2.1.0 for code-scanning UIs.
+    Sarif,
+    /// JUnit XML for CI test reports.
+    Junit,
+}
+
+/// `--fail-on`: the lowest severity that makes the exit code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Info,
+    /// Findings never fail the run (damage still does: see [`exit_code`]).
+    Never,
+}
+
+impl FailOn {
+    /// The lowest failing severity; `None` for [`FailOn::Never`].
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+
+    /// Whether a finding of this severity is at or above the threshold.
+    pub fn fails(self, severity: Severity) -> bool {
+        self.threshold().is_some_and(|t| severity >= t)
+    }
+}
+
+/// Everything a renderer may need besides the report.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub table: TableOptions,
+    /// Rule metadata for SARIF `rules[]`; findings whose rule is missing get a minimal entry.
+    pub rules: Vec<RuleDoc>,
+    /// JUnit: a job's testcase fails when it has a finding at or above this.
+    pub fail_on: FailOn,
+}
+
+/// Renders the report in one format. Every renderer ends its output with a newline.
+pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    match format {
+        Format::Table => table::render(report, &opts.table),
+        Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Sarif => sarif::render(report, &opts.rules),
+        Format::Junit => junit::render(report, opts.fail_on),
+    }
+}
+
+/// True when an input, or a file in it, stopped early: the report is partial.
+pub fn is_incomplete(report: &Report) -> bool {
+    report.inputs.iter().any(|i| !i.complete || i.files.iter().any(|f| !f.complete))
+}
+
+/// True when nothing at all could be read: no inputs, or every input failed before yielding a
+/// single byte. A readable but empty input (an empty directory) is *read*, not unreadable.
+pub fn nothing_read(report: &Report) -> bool {
+    report.inputs.iter().all(|i| !i.complete && i.files.iter().all(|f| f.bytes == 0))
+}
+
+/// The process exit code for a report (DESIGN.md §3).
+///
+/// Precedence, first match wins:
+///
+/// 1. **2**: no input could be read at all: there is no report worth trusting.
+/// 2. **3**: some input was damaged. This wins over findings (1) *and* applies with
+///    `--fail-on never`, because DESIGN §3 says a damaged input is never reported as clean, and
+///    because the findings themselves are still in the report: a script that sees 3 knows it must
+///    read the (partial) report, while a script that saw 1 would have no way to tell that the
+///    verdict rests on half the logs. This follows the peers' "errors take precedence over
+///    findings" habit (shellcheck, ruff).
+/// 3. **1**: at least one finding at or above `fail_on`.
+/// 4. **0**: everything read, nothing at or above `fail_on`.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    if nothing_read(report) {
+        2
+    } else if is_incomplete(report) {
+        3
+    } else if report.findings.iter().any(|f| fail_on.fails(f.severity)) {
+        1
+    } else {
+        0
+    }
+}
+
+/// Findings of one job, in report order.
+pub(crate) fn findings_of(report: &Report, job_id: i64) -> impl Iterator<Item = &Finding> {
+    report.findings.iter().filter(move |f| f.job_id == Some(job_id))
+}
+
+/// Everything that was lost, one line per damaged input or file, for banners.
+pub(crate) fn damage_lines(report: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in &report.inputs {
+        if !i.complete {
+            let what = i.error.as_deref().unwrap_or("reading stopped early (no detail recorded)");
+            out.push(format!("{}: {}", i.path, what));
+        }
+        for f in i.files.iter().filter(|f| !f.complete) {
+            let upto = f.last_ts.as_deref().map(|t| format!(", last time read {t}")).unwrap_or_default();
+            out.push(format!("{}: read {} lines before stopping{}", f.name, f.lines, upto));
+        }
+    }
+    out
 }
