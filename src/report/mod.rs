@@ -22,7 +22,9 @@ pub use table::TableOptions;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -289,13 +291,19 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
 
 /// True when an input, or a file in it, stopped early: the report is partial.
 pub fn is_incomplete(report: &Report) -> bool {
-    report.inputs.iter().any(|i| !i.complete || i.files.iter().any(|f| !f.complete))
+    report
+        .inputs
+        .iter()
+        .any(|i| !i.complete || i.files.iter().any(|f| !f.complete))
 }
 
 /// True when nothing at all could be read: no inputs, or every input failed before yielding a
 /// single byte. A readable but empty input (an empty directory) is *read*, not unreadable.
 pub fn nothing_read(report: &Report) -> bool {
-    report.inputs.iter().all(|i| !i.complete && i.files.iter().all(|f| f.bytes == 0))
+    report
+        .inputs
+        .iter()
+        .all(|i| !i.complete && i.files.iter().all(|f| f.bytes == 0))
 }
 
 /// The process exit code for a report (DESIGN.md §3).
@@ -325,21 +333,176 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
 
 /// Findings of one job, in report order.
 pub(crate) fn findings_of(report: &Report, job_id: i64) -> impl Iterator<Item = &Finding> {
-    report.findings.iter().filter(move |f| f.job_id == Some(job_id))
+    report
+        .findings
+        .iter()
+        .filter(move |f| f.job_id == Some(job_id))
 }
 
 /// Everything that was lost, one line per damaged input or file, for banners.
 pub(crate) fn damage_lines(report: &Report) -> Vec<String> {
+    report.inputs.iter().flat_map(input_damage_lines).collect()
+}
+
+/// What was lost from one input: its error, then each file that stopped early.
+pub(crate) fn input_damage_lines(i: &InputReport) -> Vec<String> {
     let mut out = Vec::new();
-    for i in &report.inputs {
-        if !i.complete {
-            let what = i.error.as_deref().unwrap_or("reading stopped early (no detail recorded)");
-            out.push(format!("{}: {}", i.path, what));
-        }
-        for f in i.files.iter().filter(|f| !f.complete) {
-            let upto = f.last_ts.as_deref().map(|t| format!(", last time read {t}")).unwrap_or_default();
-            out.push(format!("{}: read {} lines before stopping{}", f.name, f.lines, upto));
-        }
+    if !i.complete {
+        let what = i
+            .error
+            .as_deref()
+            .unwrap_or("reading stopped early (no detail recorded)");
+        out.push(format!("{}: {}", i.path, what));
+    }
+    for f in i.files.iter().filter(|f| !f.complete) {
+        let upto = f
+            .last_ts
+            .as_deref()
+            .map(|t| format!(", last time read {t}"))
+            .unwrap_or_default();
+        out.push(format!(
+            "{}: read {} lines before stopping{}",
+            f.name, f.lines, upto
+        ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testdata::{damaged_report, sample_report};
+    use super::*;
+
+    fn with(findings: &[Severity]) -> Report {
+        let mut r = sample_report();
+        let proto = r.findings[0].clone();
+        r.findings = findings
+            .iter()
+            .map(|&severity| Finding {
+                severity,
+                ..proto.clone()
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn exit_code_matrix() {
+        use FailOn as F;
+        use Severity as S;
+        // (findings, fail_on, expected) on a complete report.
+        let cases: &[(&[Severity], FailOn, u8)] = &[
+            (&[], F::Error, 0),
+            (&[], F::Never, 0),
+            (&[S::Info], F::Error, 0),
+            (&[S::Info], F::Warning, 0),
+            (&[S::Info], F::Info, 1),
+            (&[S::Warning], F::Error, 0),
+            (&[S::Warning], F::Warning, 1),
+            (&[S::Warning], F::Info, 1),
+            (&[S::Error], F::Error, 1),
+            (&[S::Error], F::Warning, 1),
+            (&[S::Error], F::Info, 1),
+            (&[S::Error, S::Warning], F::Never, 0),
+            (&[S::Info, S::Warning], F::Warning, 1),
+        ];
+        for (findings, fail_on, want) in cases {
+            assert_eq!(
+                exit_code(&with(findings), *fail_on),
+                *want,
+                "{findings:?} --fail-on {fail_on:?}"
+            );
+        }
+        assert_eq!(
+            exit_code(&sample_report(), F::Error),
+            1,
+            "the seed fails the default gate"
+        );
+    }
+
+    #[test]
+    fn damage_wins_over_findings_and_never() {
+        for fail_on in [FailOn::Error, FailOn::Warning, FailOn::Info, FailOn::Never] {
+            assert_eq!(exit_code(&damaged_report(), fail_on), 3, "{fail_on:?}");
+            let mut clean = damaged_report();
+            clean.findings.clear();
+            assert_eq!(
+                exit_code(&clean, fail_on),
+                3,
+                "damage alone is never clean ({fail_on:?})"
+            );
+        }
+        // A file cut short inside an input that itself claims completeness still counts.
+        let mut r = sample_report();
+        r.inputs[0].files[0].complete = false;
+        assert_eq!(exit_code(&r, FailOn::Never), 3);
+    }
+
+    #[test]
+    fn nothing_read_is_2() {
+        let mut r = damaged_report();
+        r.inputs[0].files.clear();
+        assert_eq!(exit_code(&r, FailOn::Error), 2);
+        r.inputs.clear();
+        assert_eq!(exit_code(&r, FailOn::Never), 2);
+        // Two inputs, one unreadable, one fine: damaged, not unreadable.
+        let mut two = sample_report();
+        let mut bad = two.inputs[0].clone();
+        bad.complete = false;
+        bad.files.clear();
+        two.inputs.push(bad);
+        assert_eq!(exit_code(&two, FailOn::Error), 3);
+        // A readable empty input is read: no findings, exit 0.
+        let mut empty = with(&[]);
+        empty.inputs[0].files.clear();
+        assert_eq!(exit_code(&empty, FailOn::Error), 0);
+    }
+
+    #[test]
+    fn dispatcher_picks_the_renderer() {
+        let r = sample_report();
+        let o = RenderOptions::default();
+        assert!(render(&r, Format::Json, &o).starts_with("{\n  \"schema_version\": 1"));
+        assert!(render(&r, Format::Sarif, &o).contains("\"version\": \"2.1.0\""));
+        assert!(render(&r, Format::Junit, &o).starts_with("<?xml"));
+        assert!(render(&r, Format::Markdown, &o).starts_with("## ddldiag"));
+        assert!(render(&r, Format::Table, &o).starts_with("ddldiag 0.1.0"));
+        for f in [
+            Format::Table,
+            Format::Json,
+            Format::Markdown,
+            Format::Sarif,
+            Format::Junit,
+        ] {
+            assert!(render(&r, f, &o).ends_with('\n'), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn value_enums_use_design_spellings() {
+        use clap::ValueEnum;
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(names, ["table", "json", "markdown", "sarif", "junit"]);
+        let names: Vec<String> = FailOn::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(names, ["error", "warning", "info", "never"]);
+    }
+
+    #[test]
+    fn rule_doc_from_registry_meta() {
+        let meta = crate::rules::RuleMeta {
+            code: "DDL001",
+            name: "transient-error-rollback",
+            severity: Severity::Error,
+            summary: "s",
+            explain: "e",
+        };
+        let d = RuleDoc::from(&meta);
+        assert_eq!((d.code.as_str(), d.severity), ("DDL001", Severity::Error));
+    }
 }
