@@ -319,3 +319,27 @@ fn seed_log_matches_fixture() {
     assert!(ev(22).text.contains("convert job to rollback"));
     assert_eq!(ts(25).as_deref(), Some("2024-01-13T19:21:11.546+08:00"));
 }
+
+/// The embedded copy is the fixture's `tidb-0/tidb.log`, so the line numbers in every snapshot
+/// point at real lines.
+#[test]
+fn seed_log_is_the_fixture_member() {
+    use std::io::Read;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/seed-50417/tidb-0.tar.gz"
+    );
+    let gz = flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap());
+    let mut ar = tar::Archive::new(gz);
+    let mut found = false;
+    for entry in ar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().to_string_lossy() == "tidb-0/tidb.log" {
+            let mut s = String::new();
+            entry.read_to_string(&mut s).unwrap();
+            assert_eq!(s, SEED_LOG);
+            found = true;
+        }
+    }
+    assert!(found, "tidb-0/tidb.log in the fixture");
+}
