@@ -6,7 +6,17 @@ use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
 
+pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model_build;
+pub mod sarif;
+pub mod schema;
+pub mod table;
+#[cfg(test)]
+pub(crate) mod testdata;
+
+pub use table::TableOptions;
 
 /// Bumped only on breaking changes to the JSON report.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -183,4 +193,316 @@ pub struct Report {
     pub jobs: Vec<JobReport>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+}
+
+/// What a rule is, as the renderers need it (SARIF `rules[]`, `explain` text in Markdown).
+///
+/// Owned strings rather than `&'static` so that a caller can build it from the rule registry,
+/// from a config file or in a test; [`From<&RuleMeta>`](crate::rules::RuleMeta) maps the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleDoc {
+    /// `DDL001`.
+    pub code: String,
+    /// `transient-error-rollback`.
+    pub name: String,
+    /// The rule's default severity (a finding carries its own).
+    pub severity: Severity,
+    /// One line.
+    pub summary: String,
+    /// The long text: what it detects, why it matters, what to do.
+    pub explain: String,
+}
+
+impl From<&crate::rules::RuleMeta> for RuleDoc {
+    fn from(m: &crate::rules::RuleMeta) -> Self {
+        RuleDoc {
+            code: m.code.to_string(),
+            name: m.name.to_string(),
+            severity: m.severity,
+            summary: m.summary.to_string(),
+            explain: m.explain.to_string(),
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human report for a terminal (comfy-table).
+    Table,
+    /// The schema_version 1 report (DESIGN.md §4).
+    Json,
+    /// Ready to paste into a GitHub issue (under 60,000 characters).
+    Markdown,
+    /// SARIF 2.1.0 for code-scanning UIs.
+    Sarif,
+    /// JUnit XML for CI test reports.
+    Junit,
+}
+
+/// `--fail-on`: the lowest severity that makes the exit code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Info,
+    /// Findings never fail the run (damage still does: see [`exit_code`]).
+    Never,
+}
+
+impl FailOn {
+    /// The lowest failing severity; `None` for [`FailOn::Never`].
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+
+    /// Whether a finding of this severity is at or above the threshold.
+    pub fn fails(self, severity: Severity) -> bool {
+        self.threshold().is_some_and(|t| severity >= t)
+    }
+}
+
+/// Everything a renderer may need besides the report.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub table: TableOptions,
+    /// Rule metadata for SARIF `rules[]`; findings whose rule is missing get a minimal entry.
+    pub rules: Vec<RuleDoc>,
+    /// JUnit: a job's testcase fails when it has a finding at or above this.
+    pub fail_on: FailOn,
+}
+
+/// Renders the report in one format. Every renderer ends its output with a newline.
+pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    match format {
+        Format::Table => table::render(report, &opts.table),
+        Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Sarif => sarif::render(report, &opts.rules),
+        Format::Junit => junit::render(report, opts.fail_on),
+    }
+}
+
+/// True when an input, or a file in it, stopped early: the report is partial.
+pub fn is_incomplete(report: &Report) -> bool {
+    report
+        .inputs
+        .iter()
+        .any(|i| !i.complete || i.files.iter().any(|f| !f.complete))
+}
+
+/// True when nothing at all could be read: no inputs, or every input failed before yielding a
+/// single byte. A readable but empty input (an empty directory) is *read*, not unreadable.
+pub fn nothing_read(report: &Report) -> bool {
+    report
+        .inputs
+        .iter()
+        .all(|i| !i.complete && i.files.iter().all(|f| f.bytes == 0))
+}
+
+/// The process exit code for a report (DESIGN.md §3).
+///
+/// Precedence, first match wins:
+///
+/// 1. **2**: no input could be read at all: there is no report worth trusting.
+/// 2. **3**: some input was damaged. This wins over findings (1) *and* applies with
+///    `--fail-on never`, because DESIGN §3 says a damaged input is never reported as clean, and
+///    because the findings themselves are still in the report: a script that sees 3 knows it must
+///    read the (partial) report, while a script that saw 1 would have no way to tell that the
+///    verdict rests on half the logs. This follows the peers' "errors take precedence over
+///    findings" habit (shellcheck, ruff).
+/// 3. **1**: at least one finding at or above `fail_on`.
+/// 4. **0**: everything read, nothing at or above `fail_on`.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    if nothing_read(report) {
+        2
+    } else if is_incomplete(report) {
+        3
+    } else if report.findings.iter().any(|f| fail_on.fails(f.severity)) {
+        1
+    } else {
+        0
+    }
+}
+
+/// Findings of one job, in report order.
+pub(crate) fn findings_of(report: &Report, job_id: i64) -> impl Iterator<Item = &Finding> {
+    report
+        .findings
+        .iter()
+        .filter(move |f| f.job_id == Some(job_id))
+}
+
+/// Everything that was lost, one line per damaged input or file, for banners.
+pub(crate) fn damage_lines(report: &Report) -> Vec<String> {
+    report.inputs.iter().flat_map(input_damage_lines).collect()
+}
+
+/// What was lost from one input: its error, then each file that stopped early.
+pub(crate) fn input_damage_lines(i: &InputReport) -> Vec<String> {
+    let mut out = Vec::new();
+    if !i.complete {
+        let what = i
+            .error
+            .as_deref()
+            .unwrap_or("reading stopped early (no detail recorded)");
+        out.push(format!("{}: {}", i.path, what));
+    }
+    for f in i.files.iter().filter(|f| !f.complete) {
+        let upto = f
+            .last_ts
+            .as_deref()
+            .map(|t| format!(", last time read {t}"))
+            .unwrap_or_default();
+        out.push(format!(
+            "{}: read {} lines before stopping{}",
+            f.name, f.lines, upto
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testdata::{damaged_report, sample_report};
+    use super::*;
+
+    fn with(findings: &[Severity]) -> Report {
+        let mut r = sample_report();
+        let proto = r.findings[0].clone();
+        r.findings = findings
+            .iter()
+            .map(|&severity| Finding {
+                severity,
+                ..proto.clone()
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn exit_code_matrix() {
+        use FailOn as F;
+        use Severity as S;
+        // (findings, fail_on, expected) on a complete report.
+        let cases: &[(&[Severity], FailOn, u8)] = &[
+            (&[], F::Error, 0),
+            (&[], F::Never, 0),
+            (&[S::Info], F::Error, 0),
+            (&[S::Info], F::Warning, 0),
+            (&[S::Info], F::Info, 1),
+            (&[S::Warning], F::Error, 0),
+            (&[S::Warning], F::Warning, 1),
+            (&[S::Warning], F::Info, 1),
+            (&[S::Error], F::Error, 1),
+            (&[S::Error], F::Warning, 1),
+            (&[S::Error], F::Info, 1),
+            (&[S::Error, S::Warning], F::Never, 0),
+            (&[S::Info, S::Warning], F::Warning, 1),
+        ];
+        for (findings, fail_on, want) in cases {
+            assert_eq!(
+                exit_code(&with(findings), *fail_on),
+                *want,
+                "{findings:?} --fail-on {fail_on:?}"
+            );
+        }
+        assert_eq!(
+            exit_code(&sample_report(), F::Error),
+            1,
+            "the seed fails the default gate"
+        );
+    }
+
+    #[test]
+    fn damage_wins_over_findings_and_never() {
+        for fail_on in [FailOn::Error, FailOn::Warning, FailOn::Info, FailOn::Never] {
+            assert_eq!(exit_code(&damaged_report(), fail_on), 3, "{fail_on:?}");
+            let mut clean = damaged_report();
+            clean.findings.clear();
+            assert_eq!(
+                exit_code(&clean, fail_on),
+                3,
+                "damage alone is never clean ({fail_on:?})"
+            );
+        }
+        // A file cut short inside an input that itself claims completeness still counts.
+        let mut r = sample_report();
+        r.inputs[0].files[0].complete = false;
+        assert_eq!(exit_code(&r, FailOn::Never), 3);
+    }
+
+    #[test]
+    fn nothing_read_is_2() {
+        let mut r = damaged_report();
+        r.inputs[0].files.clear();
+        assert_eq!(exit_code(&r, FailOn::Error), 2);
+        r.inputs.clear();
+        assert_eq!(exit_code(&r, FailOn::Never), 2);
+        // Two inputs, one unreadable, one fine: damaged, not unreadable.
+        let mut two = sample_report();
+        let mut bad = two.inputs[0].clone();
+        bad.complete = false;
+        bad.files.clear();
+        two.inputs.push(bad);
+        assert_eq!(exit_code(&two, FailOn::Error), 3);
+        // A readable empty input is read: no findings, exit 0.
+        let mut empty = with(&[]);
+        empty.inputs[0].files.clear();
+        assert_eq!(exit_code(&empty, FailOn::Error), 0);
+    }
+
+    #[test]
+    fn dispatcher_picks_the_renderer() {
+        let r = sample_report();
+        let o = RenderOptions::default();
+        assert!(render(&r, Format::Json, &o).starts_with("{\n  \"schema_version\": 1"));
+        assert!(render(&r, Format::Sarif, &o).contains("\"version\": \"2.1.0\""));
+        assert!(render(&r, Format::Junit, &o).starts_with("<?xml"));
+        assert!(render(&r, Format::Markdown, &o).starts_with("## ddldiag"));
+        assert!(render(&r, Format::Table, &o).starts_with("ddldiag 0.1.0"));
+        for f in [
+            Format::Table,
+            Format::Json,
+            Format::Markdown,
+            Format::Sarif,
+            Format::Junit,
+        ] {
+            assert!(render(&r, f, &o).ends_with('\n'), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn value_enums_use_design_spellings() {
+        use clap::ValueEnum;
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(names, ["table", "json", "markdown", "sarif", "junit"]);
+        let names: Vec<String> = FailOn::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(names, ["error", "warning", "info", "never"]);
+    }
+
+    #[test]
+    fn rule_doc_from_registry_meta() {
+        let meta = crate::rules::RuleMeta {
+            code: "DDL001",
+            name: "transient-error-rollback",
+            severity: Severity::Error,
+            summary: "s",
+            explain: "e",
+        };
+        let d = RuleDoc::from(&meta);
+        assert_eq!((d.code.as_str(), d.severity), ("DDL001", Severity::Error));
+    }
 }

@@ -1,0 +1,356 @@
+//! `--format junit`: JUnit XML for CI test reports (GitLab, Jenkins, GitHub test reporters).
+//!
+//! Shape: `<testsuites><testsuite name="ddldiag" tests failures errors skipped time>` with
+//!
+//! * one `<testcase classname="ddldiag.job" name="job <id> <type> <table>">` per job, with a
+//!   `<failure message type>` listing its findings and their evidence when one of them is at or
+//!   above the `--fail-on` threshold (findings below it go to `<system-out>`, visible but green);
+//! * one `<testcase classname="ddldiag.input" name="input <path>">` per input, with an `<error>`
+//!   when the input was damaged, because "we could not read everything" is not a test failure of
+//!   the cluster but of the run itself, which is what JUnit's `error` means;
+//! * one `<testcase classname="ddldiag.cluster" name="findings without a job">` only when some
+//!   finding has no job.
+//!
+//! The XML is written by hand with a small escaper instead of `quick-junit`/`quick-xml`: the
+//! shape is fixed and tiny, the only hard part is escaping, and raw log lines can hold bytes that
+//! XML 1.0 forbids even as character references (NUL, ESC...). [`escape`] maps those to U+FFFD,
+//! which a dependency would not do for us either. `time` is `0`: no wall-clock time enters the
+//! report, so the output stays reproducible.
+
+use std::fmt::Write as _;
+
+use super::{FailOn, Finding, Report};
+
+/// Escapes text for XML 1.0 content and attribute values: `& < > " '` as entities, characters
+/// XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE, U+FFFF) as U+FFFD. In attributes,
+/// tab/LF/CR are written as character references so that they survive attribute normalisation.
+pub fn escape(s: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' if attribute => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+struct Case {
+    classname: &'static str,
+    name: String,
+    /// `(element, message, type, body)` for `<failure>` or `<error>`.
+    outcome: Option<(&'static str, String, String, String)>,
+    system_out: Option<String>,
+}
+
+fn findings_text(findings: &[&Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let _ = writeln!(
+            s,
+            "{} {} {} [{}]",
+            f.severity.as_str().to_uppercase(),
+            f.rule,
+            f.name,
+            f.title
+        );
+        if !f.explanation.is_empty() {
+            let _ = writeln!(s, "  {}", f.explanation);
+        }
+        if !f.suggestion.is_empty() {
+            let _ = writeln!(s, "  Suggestion: {}", f.suggestion);
+        }
+        if !f.known_issues.is_empty() {
+            let _ = writeln!(s, "  Known issues: {}", f.known_issues.join(", "));
+        }
+        for e in &f.evidence {
+            let _ = writeln!(s, "  {}:{}: {}", e.file, e.line, e.text);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn case_for(classname: &'static str, name: String, findings: &[&Finding], fail_on: FailOn) -> Case {
+    let (failing, passing): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| fail_on.fails(f.severity));
+    let outcome = (!failing.is_empty()).then(|| {
+        let first = failing[0];
+        let message = if failing.len() == 1 {
+            format!("{} {}: {}", first.rule, first.name, first.title)
+        } else {
+            format!(
+                "{} {}: {} (and {} more)",
+                first.rule,
+                first.name,
+                first.title,
+                failing.len() - 1
+            )
+        };
+        let codes: Vec<&str> = failing.iter().map(|f| f.rule.as_str()).collect();
+        ("failure", message, codes.join(","), findings_text(&failing))
+    });
+    let system_out = (!passing.is_empty()).then(|| findings_text(&passing));
+    Case {
+        classname,
+        name,
+        outcome,
+        system_out,
+    }
+}
+
+/// The JUnit XML document, with a trailing newline.
+pub fn render(report: &Report, fail_on: FailOn) -> String {
+    let mut cases: Vec<Case> = Vec::new();
+    for j in &report.jobs {
+        let name = format!(
+            "job {} {} {}",
+            j.job_id,
+            j.job_type.as_deref().unwrap_or("(unknown type)"),
+            j.table.as_deref().unwrap_or("(unknown table)")
+        );
+        let findings: Vec<&Finding> = super::findings_of(report, j.job_id).collect();
+        cases.push(case_for("ddldiag.job", name, &findings, fail_on));
+    }
+    // Findings about a job the report does not list (or about no job) must not vanish.
+    let orphans: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            !f.job_id
+                .is_some_and(|id| report.jobs.iter().any(|j| j.job_id == id))
+        })
+        .collect();
+    if !orphans.is_empty() {
+        cases.push(case_for(
+            "ddldiag.cluster",
+            "findings without a job".into(),
+            &orphans,
+            fail_on,
+        ));
+    }
+    for i in &report.inputs {
+        let damaged = super::input_damage_lines(i);
+        let outcome = (!damaged.is_empty()).then(|| {
+            let message = i
+                .error
+                .clone()
+                .unwrap_or_else(|| "input was damaged; reading stopped early".into());
+            (
+                "error",
+                message,
+                "incomplete-input".to_string(),
+                damaged.join("\n") + "\n",
+            )
+        });
+        let lines: u64 = i.files.iter().map(|f| f.lines).sum();
+        let files = i.files.len();
+        let system_out = Some(format!(
+            "{files} file{}, {lines} lines read\n",
+            if files == 1 { "" } else { "s" }
+        ));
+        cases.push(Case {
+            classname: "ddldiag.input",
+            name: format!("input {}", i.path),
+            outcome,
+            system_out,
+        });
+    }
+
+    let failures = cases
+        .iter()
+        .filter(|c| matches!(&c.outcome, Some(("failure", ..))))
+        .count();
+    let errors = cases
+        .iter()
+        .filter(|c| matches!(&c.outcome, Some(("error", ..))))
+        .count();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"ddldiag\" tests=\"{n}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"0\">",
+        n = cases.len()
+    );
+    let _ = writeln!(
+        x,
+        "  <testsuite name=\"ddldiag\" tests=\"{n}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"0\">",
+        n = cases.len()
+    );
+    let _ = writeln!(x, "    <properties>");
+    let _ = writeln!(
+        x,
+        "      <property name=\"ddldiag.version\" value=\"{}\"/>",
+        escape(&report.tool.version, true)
+    );
+    if let Some(v) = &report.summary.tidb_version {
+        let _ = writeln!(
+            x,
+            "      <property name=\"tidb.version\" value=\"{}\"/>",
+            escape(v, true)
+        );
+    }
+    let _ = writeln!(
+        x,
+        "      <property name=\"report.complete\" value=\"{}\"/>",
+        !super::is_incomplete(report)
+    );
+    let _ = writeln!(x, "    </properties>");
+    for c in &cases {
+        let _ = write!(
+            x,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+            escape(c.classname, true),
+            escape(&c.name, true)
+        );
+        if c.outcome.is_none() && c.system_out.is_none() {
+            x.push_str("/>\n");
+            continue;
+        }
+        x.push_str(">\n");
+        if let Some((elem, message, ty, body)) = &c.outcome {
+            let _ = writeln!(
+                x,
+                "      <{elem} message=\"{}\" type=\"{}\">{}</{elem}>",
+                escape(message, true),
+                escape(ty, true),
+                escape(body, false)
+            );
+        }
+        if let Some(out) = &c.system_out {
+            let _ = writeln!(x, "      <system-out>{}</system-out>", escape(out, false));
+        }
+        x.push_str("    </testcase>\n");
+    }
+    x.push_str("  </testsuite>\n</testsuites>\n");
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata::{damaged_report, sample_report};
+
+    #[test]
+    fn snapshot_sample() {
+        insta::assert_snapshot!(render(&sample_report(), FailOn::Error));
+    }
+
+    #[test]
+    fn snapshot_damaged_warning_threshold() {
+        insta::assert_snapshot!(render(&damaged_report(), FailOn::Warning));
+    }
+
+    /// A minimal well-formedness check: every tag closes in order, attributes are quoted, and
+    /// nothing but the five entities and numeric references appears after `&`.
+    fn assert_well_formed(xml: &str) {
+        let body = xml
+            .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+            .expect("XML declaration");
+        let mut stack: Vec<String> = Vec::new();
+        let mut rest = body;
+        let mut roots = 0;
+        while let Some(lt) = rest.find('<') {
+            check_text(&rest[..lt]);
+            let gt = rest[lt..].find('>').expect("unclosed tag") + lt;
+            let tag = &rest[lt + 1..gt];
+            assert!(!tag.contains('<'), "'<' inside a tag: {tag}");
+            if let Some(name) = tag.strip_prefix('/') {
+                assert_eq!(stack.pop().as_deref(), Some(name), "mismatched close");
+            } else {
+                let self_closing = tag.ends_with('/');
+                let tag = tag.trim_end_matches('/');
+                let name = tag.split_whitespace().next().unwrap();
+                assert_eq!(
+                    tag[name.len()..].matches('"').count() % 2,
+                    0,
+                    "unbalanced quotes in {tag}"
+                );
+                check_text(&tag[name.len()..]);
+                if stack.is_empty() {
+                    roots += 1;
+                }
+                if !self_closing {
+                    stack.push(name.to_string());
+                }
+            }
+            rest = &rest[gt + 1..];
+        }
+        assert!(rest.trim().is_empty());
+        assert!(stack.is_empty(), "unclosed: {stack:?}");
+        assert_eq!(roots, 1);
+    }
+
+    fn check_text(t: &str) {
+        for (i, _) in t.match_indices('&') {
+            let ent = &t[i..i + t[i..].find(';').expect("entity without ;") + 1];
+            let ok = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].contains(&ent)
+                || (ent.starts_with("&#")
+                    && ent[2..ent.len() - 1].chars().all(|c| c.is_ascii_digit()));
+            assert!(ok, "bad entity {ent}");
+        }
+        assert!(
+            !t.chars()
+                .any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')),
+            "control char"
+        );
+    }
+
+    #[test]
+    fn well_formed_and_counted() {
+        let x = render(&sample_report(), FailOn::Error);
+        assert_well_formed(&x);
+        assert!(x.contains("tests=\"2\" failures=\"1\" errors=\"0\""));
+        assert!(x.contains("classname=\"ddldiag.job\" name=\"job 491 add index sbtest1\""));
+        assert!(x.contains("type=\"DDL001,DDL002\""));
+        // DDL003 (warning) is below the error threshold: shown, not failing.
+        assert!(x.contains("<system-out>WARNING DDL003"));
+    }
+
+    #[test]
+    fn thresholds() {
+        let never = render(&sample_report(), FailOn::Never);
+        assert!(never.contains("failures=\"0\""));
+        let warn = render(&sample_report(), FailOn::Warning);
+        assert!(warn.contains("type=\"DDL001,DDL002,DDL003\""));
+    }
+
+    #[test]
+    fn damaged_input_is_an_error() {
+        let x = render(&damaged_report(), FailOn::Never);
+        assert_well_formed(&x);
+        assert!(x.contains("errors=\"1\""));
+        assert!(x.contains("<error message=\"gzip stream truncated"));
+        assert!(x.contains("type=\"incomplete-input\""));
+    }
+
+    #[test]
+    fn hostile_text_is_escaped() {
+        let mut r = sample_report();
+        r.jobs[0].table = Some("t<&>\"'x".into());
+        r.findings[0].evidence[0].text = "a]]></failure><x>\u{0}\u{1b}[31m & \"q\"".into();
+        r.findings[0].title = "line1\nline2 <b>".into();
+        let x = render(&r, FailOn::Error);
+        assert_well_formed(&x);
+        assert!(x.contains("name=\"job 491 add index t&lt;&amp;&gt;&quot;&apos;x\""));
+        assert!(x.contains("\u{FFFD}\u{FFFD}[31m"));
+        assert!(x.contains("line1&#10;line2 &lt;b&gt;"));
+    }
+
+    #[test]
+    fn orphan_findings_are_kept() {
+        let mut r = sample_report();
+        r.findings[0].job_id = None;
+        let x = render(&r, FailOn::Error);
+        assert!(x.contains("classname=\"ddldiag.cluster\""));
+        assert_well_formed(&x);
+    }
+}

@@ -1,0 +1,438 @@
+//! `--format markdown`: ready to paste into a GitHub issue.
+//!
+//! GitHub rejects issue bodies over 65,536 characters, so the document is kept under
+//! [`MAX_CHARS`] (60,000, leaving room for the reporter's own words). The budget is spent in
+//! order of value: header and completeness, the job table (at most [`MAX_JOB_ROWS`] rows), every
+//! finding's text, then evidence lines finding by finding. Whatever does not fit is counted and
+//! said explicitly ("… N more evidence lines omitted"), never dropped silently.
+//!
+//! Evidence goes in `<details>` blocks (collapsed: the issue stays readable) inside fenced code
+//! blocks in `grep -n` form, `file:line: raw text`. The fence is longer than any backtick run in
+//! the lines, so a log line cannot end it. Each line is cut at [`MAX_LINE_CHARS`].
+
+use std::fmt::Write as _;
+
+use super::{is_incomplete, Finding, Report, Severity};
+
+/// Upper bound of the whole document, in characters (GitHub's limit is 65,536).
+pub const MAX_CHARS: usize = 60_000;
+/// Jobs listed in the table; the rest are counted.
+pub const MAX_JOB_ROWS: usize = 100;
+/// An evidence line longer than this is cut (the location still finds the full line).
+pub const MAX_LINE_CHARS: usize = 1_000;
+/// Evidence lines per finding; the rest are counted as omitted.
+pub const MAX_EVIDENCE_PER_FINDING: usize = 20;
+/// Room kept for the closing lines and the omission notes.
+const RESERVE: usize = 1_000;
+
+/// The Markdown document, with a trailing newline.
+pub fn render(report: &Report) -> String {
+    let mut doc = Doc {
+        s: String::new(),
+        chars: 0,
+    };
+    head(&mut doc, report);
+    jobs(&mut doc, report);
+
+    // Findings in report order (worst first), each with its evidence, until the budget runs
+    // out. At most [`MAX_EVIDENCE_PER_FINDING`] lines each, so that one finding with thousands of
+    // lines cannot crowd out the ones after it.
+    let mut findings_omitted = 0usize;
+    let mut evidence_omitted = 0usize;
+    if !report.findings.is_empty() {
+        doc.push(&format!("\n### Findings ({})\n", report.findings.len()));
+    }
+    for f in &report.findings {
+        let head = finding_head(f);
+        if findings_omitted > 0 || doc.chars + count(&head) + RESERVE > MAX_CHARS {
+            findings_omitted += 1;
+            evidence_omitted += f.evidence.len();
+            continue;
+        }
+        doc.push(&head);
+        let mut budget = MAX_CHARS.saturating_sub(doc.chars + RESERVE);
+        let (block, omitted) = evidence_block(f, &mut budget);
+        doc.push(&block);
+        evidence_omitted += omitted;
+    }
+
+    if findings_omitted > 0 {
+        doc.push(&format!(
+            "\n> **… {findings_omitted} more findings omitted** to stay under GitHub's issue size limit; \
+             run `ddldiag analyze --format json` for all of them.\n"
+        ));
+    }
+    if evidence_omitted > 0 {
+        doc.push(&format!(
+            "\n> **… {evidence_omitted} more evidence lines omitted** to stay under GitHub's issue size limit; \
+             run `ddldiag analyze --format json` for all of them.\n"
+        ));
+    }
+    let c = &report.summary.findings;
+    doc.push(&format!(
+        "\n---\n<sub>{} {} · {} error, {} warning, {} info · exit {}{}</sub>\n",
+        report.tool.name,
+        report.tool.version,
+        c.error,
+        c.warning,
+        c.info,
+        report.summary.exit_code,
+        if is_incomplete(report) {
+            " · **report incomplete**"
+        } else {
+            ""
+        }
+    ));
+    doc.s
+}
+
+struct Doc {
+    s: String,
+    chars: usize,
+}
+
+impl Doc {
+    fn push(&mut self, t: &str) {
+        self.chars += count(t);
+        self.s.push_str(t);
+    }
+}
+
+fn count(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn head(doc: &mut Doc, report: &Report) {
+    let c = &report.summary.findings;
+    let jobs = report.jobs.len();
+    doc.push(&format!(
+        "## ddldiag: {} error{}, {} warning{} in {} DDL job{}\n\n",
+        c.error,
+        s(c.error as usize),
+        c.warning,
+        s(c.warning as usize),
+        jobs,
+        s(jobs)
+    ));
+    if is_incomplete(report) {
+        doc.push("> [!WARNING]\n> **INCOMPLETE**: some input was damaged; this report covers only what could be read.\n");
+        for l in super::damage_lines(report) {
+            doc.push(&format!("> - lost: {}\n", inline(&l, 500)));
+        }
+        doc.push("\n");
+    }
+    let mut meta = Vec::new();
+    if let Some(v) = &report.summary.tidb_version {
+        meta.push(format!("TiDB **{}**", inline(v, 100)));
+    }
+    let files: usize = report.inputs.iter().map(|i| i.files.len()).sum();
+    let lines: u64 = report
+        .inputs
+        .iter()
+        .flat_map(|i| &i.files)
+        .map(|f| f.lines)
+        .sum();
+    meta.push(format!(
+        "{} input{}, {} file{}, {} lines read",
+        report.inputs.len(),
+        s(report.inputs.len()),
+        files,
+        s(files),
+        lines
+    ));
+    doc.push(&format!("{}\n\n", meta.join(" · ")));
+    for (n, i) in report.inputs.iter().enumerate() {
+        if n == 20 {
+            doc.push(&format!("- … {} more inputs\n", report.inputs.len() - 20));
+            break;
+        }
+        let state = if i.complete {
+            "complete"
+        } else {
+            "**incomplete**"
+        };
+        doc.push(&format!(
+            "- {} ({} file{}, {state})\n",
+            code(&i.path),
+            i.files.len(),
+            s(i.files.len())
+        ));
+    }
+}
+
+fn jobs(doc: &mut Doc, report: &Report) {
+    if report.jobs.is_empty() {
+        doc.push("\nNo DDL jobs found in the logs.\n");
+        return;
+    }
+    doc.push(&format!("\n### DDL jobs ({})\n\n", report.jobs.len()));
+    doc.push("| Job | Type | Table | Outcome | First seen | Last seen | Max ErrCount | Instances | Findings |\n");
+    doc.push("|---:|---|---|---|---|---|---:|---|---|\n");
+    for j in report.jobs.iter().take(MAX_JOB_ROWS) {
+        let rules: std::collections::BTreeSet<&str> = super::findings_of(report, j.job_id)
+            .map(|f| f.rule.as_str())
+            .collect();
+        doc.push(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            j.job_id,
+            cell(j.job_type.as_deref().unwrap_or("?")),
+            j.table.as_deref().map(code).unwrap_or_else(|| "?".into()),
+            cell(&j.outcome),
+            cell(j.first_seen.as_deref().unwrap_or("-")),
+            cell(j.last_seen.as_deref().unwrap_or("-")),
+            j.max_err_count,
+            cell(&j.instances.join(", ")),
+            cell(&rules.into_iter().collect::<Vec<_>>().join(" ")),
+        ));
+    }
+    if report.jobs.len() > MAX_JOB_ROWS {
+        doc.push(&format!(
+            "\n… {} more jobs omitted.\n",
+            report.jobs.len() - MAX_JOB_ROWS
+        ));
+    }
+}
+
+fn finding_head(f: &Finding) -> String {
+    let sev = match f.severity {
+        Severity::Error => "🔴 error",
+        Severity::Warning => "🟠 warning",
+        Severity::Info => "🔵 info",
+    };
+    let job = f.job_id.map(|j| format!(" · job {j}")).unwrap_or_default();
+    let mut h = format!(
+        "\n#### {sev} · {} `{}`{job}\n\n",
+        inline(&f.rule, 50),
+        inline(&f.name, 100).replace('`', "'")
+    );
+    let _ = writeln!(h, "**{}**\n", inline(&f.title, 2_000));
+    if !f.explanation.is_empty() {
+        let _ = writeln!(h, "{}\n", inline(&f.explanation, 4_000));
+    }
+    if !f.suggestion.is_empty() {
+        let _ = writeln!(h, "**Suggestion:** {}\n", inline(&f.suggestion, 4_000));
+    }
+    if !f.known_issues.is_empty() {
+        let links: Vec<String> = f.known_issues.iter().map(|k| inline(k, 200)).collect();
+        let _ = writeln!(h, "**Known issues:** {}\n", links.join(", "));
+    }
+    h
+}
+
+/// The `<details>` block with as many evidence lines as the budget allows; returns it and the
+/// number of lines left out.
+fn evidence_block(f: &Finding, budget: &mut usize) -> (String, usize) {
+    if f.evidence.is_empty() {
+        return (String::new(), 0);
+    }
+    let lines: Vec<String> = f
+        .evidence
+        .iter()
+        .map(|e| {
+            let text: String = e
+                .text
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '�'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let cut = if count(&text) > MAX_LINE_CHARS {
+                text.chars().take(MAX_LINE_CHARS).collect::<String>() + " …"
+            } else {
+                text
+            };
+            format!("{}:{}: {}\n", e.file, e.line, cut)
+        })
+        .collect();
+    let longest_ticks = lines.iter().map(|l| max_run(l, '`')).max().unwrap_or(0);
+    let fence = "`".repeat((longest_ticks + 1).max(3));
+    let open = format!(
+        "<details><summary>Evidence ({} line{})</summary>\n\n{fence}text\n",
+        lines.len(),
+        s(lines.len())
+    );
+    let close = format!("{fence}\n\n</details>\n");
+    let frame = count(&open) + count(&close) + 60;
+    if *budget < frame {
+        return (String::new(), lines.len());
+    }
+    let mut body = String::new();
+    let mut used = frame;
+    let mut shown = 0;
+    for l in lines.iter().take(MAX_EVIDENCE_PER_FINDING) {
+        let n = count(l);
+        if used + n > *budget {
+            break;
+        }
+        body.push_str(l);
+        used += n;
+        shown += 1;
+    }
+    if shown == 0 {
+        return (String::new(), lines.len());
+    }
+    *budget -= used;
+    let omitted = lines.len() - shown;
+    let mut out = open;
+    out.push_str(&body);
+    if omitted > 0 {
+        let _ = writeln!(out, "… {omitted} more evidence lines omitted");
+    }
+    out.push_str(&close);
+    (out, omitted)
+}
+
+fn max_run(s: &str, ch: char) -> usize {
+    let (mut best, mut cur) = (0, 0);
+    for c in s.chars() {
+        if c == ch {
+            cur += 1;
+            best = best.max(cur);
+        } else {
+            cur = 0;
+        }
+    }
+    best
+}
+
+/// Prose from the report, on one logical paragraph: newlines become spaces, control characters
+/// go, HTML is neutralised (`<` would open tags in GitHub's renderer), and it is capped.
+fn inline(t: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in t.chars().take(max) {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    if count(t) > max {
+        out.push('…');
+    }
+    out
+}
+
+/// A table cell: inline text with `|` escaped.
+fn cell(t: &str) -> String {
+    inline(t, 200).replace('|', "\\|")
+}
+
+/// Inline code that survives backticks in the value, safe inside a table cell.
+fn code(t: &str) -> String {
+    let t: String = t
+        .chars()
+        .take(300)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let ticks = "`".repeat(max_run(&t, '`') + 1);
+    let pad = if t.starts_with('`') || t.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{}{pad}{ticks}", t.replace('|', "\\|"))
+}
+
+fn s(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Evidence;
+    use crate::report::testdata::{damaged_report, ev, sample_report};
+
+    #[test]
+    fn snapshot_sample() {
+        insta::assert_snapshot!(render(&sample_report()));
+    }
+
+    #[test]
+    fn snapshot_damaged() {
+        insta::assert_snapshot!(render(&damaged_report()));
+    }
+
+    #[test]
+    fn huge_report_is_capped_and_says_so() {
+        let mut r = sample_report();
+        let line = ev(22);
+        for i in 0..400 {
+            let mut f = r.findings[i % 3].clone();
+            f.evidence = (0..50)
+                .map(|k| Evidence {
+                    line: 1 + k,
+                    ..line.clone()
+                })
+                .collect();
+            r.findings.push(f);
+        }
+        for i in 0..300 {
+            let mut j = r.jobs[0].clone();
+            j.job_id = 1000 + i;
+            r.jobs.push(j);
+        }
+        let total_evidence: usize = r.findings.iter().map(|f| f.evidence.len()).sum();
+        let md = render(&r);
+        let n = md.chars().count();
+        assert!(n <= MAX_CHARS, "{n} chars");
+        assert!(n > MAX_CHARS / 2, "budget mostly used: {n}");
+        assert!(
+            md.contains("more evidence lines omitted"),
+            "omission is explicit"
+        );
+        assert!(md.contains("more jobs omitted"));
+        // The count is right: shown + omitted = all.
+        let shown = md
+            .lines()
+            .filter(|l| l.starts_with("tidb-0.tar.gz!tidb-0/tidb.log:"))
+            .count();
+        let omitted: usize = md
+            .lines()
+            .filter_map(|l| l.strip_prefix("> **… "))
+            .filter(|l| l.contains("evidence lines"))
+            .map(|l| {
+                l.split_whitespace()
+                    .next()
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(shown + omitted, total_evidence);
+        // Fences are balanced.
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+    }
+
+    #[test]
+    fn a_backtick_fence_in_a_log_line_cannot_break_out() {
+        let mut r = sample_report();
+        r.findings[0].evidence[0].text = "oops ``` <script> | x".into();
+        let md = render(&r);
+        assert!(md.contains("````text\n"));
+        assert!(
+            md.contains("oops ``` <script> | x"),
+            "raw text kept inside code"
+        );
+    }
+
+    #[test]
+    fn small_report_is_complete() {
+        let md = render(&sample_report());
+        assert!(!md.contains("omitted"));
+        assert_eq!(md.matches("tidb-0.tar.gz!tidb-0/tidb.log:").count(), 9);
+    }
+}

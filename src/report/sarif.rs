@@ -1,0 +1,526 @@
+//! `--format sarif`: SARIF 2.1.0, shaped for GitHub code scanning.
+//!
+//! What GitHub requires (peers-and-conventions §5.1) and how ddldiag meets it:
+//!
+//! * `runs[].tool.driver.rules[]` with `id`, `shortDescription`, `fullDescription`, `help` — from
+//!   the `rules` parameter ([`RuleDoc`]); a finding whose rule is not in it gets a minimal entry
+//!   built from the finding, so `ruleIndex` is always valid. Empty strings do not count as values,
+//!   so every text falls back to something non-empty.
+//! * `results[]` with `message.text`, one location and `partialFingerprints`. The "artifact" is a
+//!   log file inside a tarball (`tidb-0.tar.gz!tidb-0/tidb.log`), not a repository file, so
+//!   `upload-sarif` cannot compute fingerprints: ddldiag emits its own ([`fingerprint`]).
+//! * The first evidence line is the location; the other lines are `relatedLocations` (capped at
+//!   [`MAX_RELATED`]; GitHub shows 100 of at most 1,000).
+//! * Damaged inputs are `invocations[0].toolExecutionNotifications` and make
+//!   `executionSuccessful` false, so a viewer can tell the analysis is partial.
+//!
+//! Objects are built with `serde_json::json!`; without serde_json's `preserve_order` feature
+//! their keys serialise sorted, so the output is deterministic.
+
+use serde_json::{json, Value};
+
+use super::{is_incomplete, Finding, JobReport, Report, RuleDoc, Severity};
+
+/// The SARIF schema URI GitHub documents.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// At most this many evidence lines per result become `relatedLocations`.
+pub const MAX_RELATED: usize = 100;
+
+/// GitHub accepts 25,000 results per run; the rest would be dropped silently, so ddldiag drops
+/// them itself and says so in a notification.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// The `partialFingerprints` key carrying [`fingerprint`] (versioned: a change to the hashed
+/// fields is a new key, so old suppressions do not match new meanings by accident).
+pub const FINGERPRINT_KEY: &str = "ddldiagFingerprint/v1";
+
+/// SARIF `level` for a severity.
+pub fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// FNV-1a, 64 bit (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
+///
+/// Written out rather than `std::hash::DefaultHasher`, whose algorithm Rust may change between
+/// releases: a fingerprint stored in a suppression file must mean the same thing forever.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The stable identity of a finding across runs: 16 lowercase hex digits of [`fnv1a64`] over
+/// `rule \x1f job type \x1f table \x1f error class \x1f error template`, each lowercased and
+/// trimmed (table also without backquotes).
+///
+/// Line numbers, times and job ids are left out on purpose (peers §5.5): job ids differ between
+/// CI runs and log lines move, but "DDL001 on an add index of sbtest1 after a transient
+/// tikv:9005" is the same problem every time. The error is the job's most frequent one; its
+/// template is the `class:code` when the text carries one, else the text with digit runs
+/// replaced by `#` (so region and task ids do not split one problem into many).
+pub fn fingerprint(report: &Report, finding: &Finding) -> String {
+    let job = finding
+        .job_id
+        .and_then(|id| report.jobs.iter().find(|j| j.job_id == id));
+    let norm = |s: Option<&str>| s.unwrap_or("").trim().to_lowercase();
+    let job_type = norm(job.and_then(|j| j.job_type.as_deref()));
+    let table = norm(job.and_then(|j| j.table.as_deref())).replace('`', "");
+    let (class, template) = job.map(primary_error).unwrap_or_default();
+    let key = [
+        finding.rule.trim().to_lowercase(),
+        job_type,
+        table,
+        class,
+        template,
+    ]
+    .join("\u{1f}");
+    format!("{:016x}", fnv1a64(key.as_bytes()))
+}
+
+/// `(class, template)` of the job's most frequent error (ties: first listed).
+fn primary_error(job: &JobReport) -> (String, String) {
+    let Some(e) = job
+        .errors
+        .iter()
+        .reduce(|best, e| if e.count > best.count { e } else { best })
+    else {
+        return Default::default();
+    };
+    let template = match &e.code {
+        Some(code) => code.trim().to_lowercase(),
+        None => error_template(&e.text),
+    };
+    (e.class.trim().to_lowercase(), template)
+}
+
+/// Lowercase, digit runs as `#`, whitespace collapsed, at most 120 characters.
+fn error_template(text: &str) -> String {
+    let mut out = String::new();
+    let mut prev_digit = false;
+    let mut prev_space = false;
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            if !prev_digit {
+                out.push('#');
+            }
+            prev_digit = true;
+            prev_space = false;
+        } else if c.is_whitespace() {
+            if !prev_space {
+                out.push(' ');
+            }
+            prev_space = true;
+            prev_digit = false;
+        } else {
+            out.extend(c.to_lowercase());
+            prev_digit = false;
+            prev_space = false;
+        }
+    }
+    out.chars().take(120).collect()
+}
+
+/// The SARIF log, pretty, with a trailing newline.
+pub fn render(report: &Report, rules: &[RuleDoc]) -> String {
+    let mut s =
+        serde_json::to_string_pretty(&sarif(report, rules)).expect("json values always serialise");
+    s.push('\n');
+    s
+}
+
+/// The SARIF log as a JSON value (for callers that post-process it, and for tests).
+pub fn sarif(report: &Report, rules: &[RuleDoc]) -> Value {
+    // Rules as given, then rules only findings know about, in first-seen order.
+    let mut docs: Vec<RuleDoc> = rules.to_vec();
+    for f in &report.findings {
+        if !docs.iter().any(|d| d.code == f.rule) {
+            docs.push(RuleDoc {
+                code: f.rule.clone(),
+                name: f.name.clone(),
+                severity: f.severity,
+                summary: String::new(),
+                explain: String::new(),
+            });
+        }
+    }
+    let rule_values: Vec<Value> = docs.iter().map(rule_value).collect();
+
+    let mut seen: std::collections::BTreeMap<String, u32> = Default::default();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .take(MAX_RESULTS)
+        .map(|f| {
+            let index = docs
+                .iter()
+                .position(|d| d.code == f.rule)
+                .expect("every finding's rule was added");
+            let fp = fingerprint(report, f);
+            let n = seen.entry(fp.clone()).or_insert(0);
+            *n += 1;
+            result_value(report, f, index, &fp, *n)
+        })
+        .collect();
+
+    let mut notifications: Vec<Value> = Vec::new();
+    for l in super::damage_lines(report) {
+        notifications.push(json!({
+            "level": "error",
+            "descriptor": {"id": "input-incomplete"},
+            "message": {"text": format!("incomplete input: {l}")},
+        }));
+    }
+    if report.findings.len() > MAX_RESULTS {
+        notifications.push(json!({
+            "level": "warning",
+            "descriptor": {"id": "results-truncated"},
+            "message": {"text": format!(
+                "{} more findings omitted (GitHub accepts {MAX_RESULTS} results per run); see the JSON report",
+                report.findings.len() - MAX_RESULTS
+            )},
+        }));
+    }
+
+    json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": report.tool.name,
+                "version": report.tool.version,
+                "semanticVersion": report.tool.version,
+                "rules": rule_values,
+            }},
+            "invocations": [{
+                "executionSuccessful": !is_incomplete(report),
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+            "properties": {
+                "tidbVersion": report.summary.tidb_version,
+                "complete": !is_incomplete(report),
+            },
+        }],
+    })
+}
+
+fn non_empty<'a>(candidates: &[&'a str]) -> &'a str {
+    candidates
+        .iter()
+        .copied()
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("ddldiag rule")
+}
+
+fn rule_value(d: &RuleDoc) -> Value {
+    let short = non_empty(&[&d.summary, &d.name, &d.code]);
+    let full = non_empty(&[&d.explain, &d.summary, &d.name, &d.code]);
+    json!({
+        "id": d.code,
+        "name": non_empty(&[&d.name, &d.code]),
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {
+            "text": format!("{full}\n\nRun `ddldiag explain {}` for details.", d.code),
+            "markdown": format!("**{} {}**\n\n{full}\n\nRun `ddldiag explain {}` for details.", d.code, d.name, d.code),
+        },
+        "defaultConfiguration": {"level": level(d.severity)},
+        "properties": {
+            "tags": ["tidb", "ddl", d.name],
+            "precision": "medium",
+            "problem.severity": match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "recommendation",
+            },
+        },
+    })
+}
+
+/// A `location` for one evidence line. The URI is the display name, percent-encoded where a
+/// URI may not hold the character (spaces, `#`, `%`...); `!` and `/` are legal and kept.
+fn location(file: &str, line: u64, text: Option<&str>) -> Value {
+    // GitHub wants start and end line/column; a log line is one whole line.
+    let line = line.max(1);
+    let mut region = json!({"startLine": line, "startColumn": 1, "endLine": line});
+    if let Some(t) = text {
+        region["endColumn"] = json!(t.chars().count().max(1) + 1);
+        region["snippet"] = json!({"text": t});
+    }
+    json!({"physicalLocation": {"artifactLocation": {"uri": uri_encode(file)}, "region": region}})
+}
+
+fn uri_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b);
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn result_value(
+    report: &Report,
+    f: &Finding,
+    rule_index: usize,
+    fp: &str,
+    occurrence: u32,
+) -> Value {
+    // A finding without evidence still needs a location: the first file read (else the first
+    // input), line 1. Rules are expected to always carry evidence; this keeps the file valid.
+    let primary = match f.evidence.first() {
+        Some(e) => location(&e.file, e.line, Some(&e.text)),
+        None => {
+            let file = report
+                .inputs
+                .iter()
+                .flat_map(|i| i.files.iter().map(|f| f.name.as_str()))
+                .chain(report.inputs.iter().map(|i| i.path.as_str()))
+                .next()
+                .unwrap_or("ddldiag");
+            location(file, 1, None)
+        }
+    };
+    let related: Vec<Value> = f
+        .evidence
+        .iter()
+        .skip(1)
+        .take(MAX_RELATED)
+        .enumerate()
+        .map(|(i, e)| {
+            let mut l = location(&e.file, e.line, Some(&e.text));
+            l["id"] = json!(i + 1);
+            l["message"] = json!({"text": format!("evidence {}: {}:{}", i + 2, e.file, e.line)});
+            l
+        })
+        .collect();
+    let mut text = f.title.clone();
+    if !f.explanation.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&f.explanation);
+    }
+    if !f.suggestion.is_empty() {
+        text.push_str("\n\nSuggestion: ");
+        text.push_str(&f.suggestion);
+    }
+    if text.trim().is_empty() {
+        text = format!("{} {}", f.rule, f.name);
+    }
+    json!({
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": level(f.severity),
+        "message": {"text": text},
+        "locations": [primary],
+        "relatedLocations": related,
+        "partialFingerprints": {
+            FINGERPRINT_KEY: fp,
+            // GitHub reads only this key; ours is semantic, not a line hash, and the occurrence
+            // suffix keeps two identical problems in one run apart, as GitHub's own hash does.
+            "primaryLocationLineHash": format!("{fp}:{occurrence}"),
+        },
+        "properties": {
+            "jobId": f.job_id,
+            "ruleName": f.name,
+            "knownIssues": f.known_issues,
+            "evidenceLines": f.evidence.len(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata::{damaged_report, sample_report};
+
+    fn docs() -> Vec<RuleDoc> {
+        vec![
+            RuleDoc {
+                code: "DDL001".into(),
+                name: "transient-error-rollback".into(),
+                severity: Severity::Error,
+                summary: "A job was rolled back because of a transient (retryable) error".into(),
+                explain: "Fires when a DDL job was converted to rollback and the error that caused it is \
+                          transient: a retry after the fault would most likely have succeeded."
+                    .into(),
+            },
+            RuleDoc {
+                code: "DDL002".into(),
+                name: "dist-task-reverted-on-transient-error".into(),
+                severity: Severity::Error,
+                summary: "A DXF task was reverted on a transient error".into(),
+                explain: "Fires when the distributed task of a job was reverted or not resumable on a \
+                          transient error."
+                    .into(),
+            },
+            // DDL003 left out on purpose: findings of unknown rules still get a rule entry.
+        ]
+    }
+
+    #[test]
+    fn snapshot_sample() {
+        insta::assert_snapshot!(render(&sample_report(), &docs()));
+    }
+
+    #[test]
+    fn has_what_github_requires() {
+        let v = sarif(&sample_report(), &docs());
+        assert_eq!(v["$schema"], SARIF_SCHEMA);
+        assert_eq!(v["version"], "2.1.0");
+        let run = &v["runs"][0];
+        let driver = &run["tool"]["driver"];
+        assert_eq!(driver["name"], "ddldiag");
+        assert_eq!(driver["semanticVersion"], "0.1.0");
+        let rules = driver["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 3, "DDL003 added from its finding");
+        let non_empty = |v: &Value, what: &str| {
+            let s = v.as_str().unwrap_or_else(|| panic!("{what} missing"));
+            assert!(!s.trim().is_empty(), "{what} empty");
+        };
+        for r in rules {
+            non_empty(&r["id"], "rule id");
+            non_empty(&r["name"], "rule name");
+            non_empty(&r["shortDescription"]["text"], "shortDescription");
+            non_empty(&r["fullDescription"]["text"], "fullDescription");
+            non_empty(&r["help"]["text"], "help.text");
+            non_empty(&r["help"]["markdown"], "help.markdown");
+            non_empty(
+                &r["defaultConfiguration"]["level"],
+                "defaultConfiguration.level",
+            );
+            assert!(!r["properties"]["tags"].as_array().unwrap().is_empty());
+        }
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 3);
+        for r in results {
+            non_empty(&r["ruleId"], "ruleId");
+            non_empty(&r["message"]["text"], "message.text");
+            let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(
+                rules[idx]["id"], r["ruleId"],
+                "ruleIndex points at its rule"
+            );
+            let locs = r["locations"].as_array().unwrap();
+            assert!((1..=10).contains(&locs.len()));
+            let pl = &locs[0]["physicalLocation"];
+            non_empty(&pl["artifactLocation"]["uri"], "uri");
+            assert!(pl["region"]["startLine"].as_u64().unwrap() >= 1);
+            non_empty(&r["partialFingerprints"][FINGERPRINT_KEY], "fingerprint");
+            non_empty(
+                &r["partialFingerprints"]["primaryLocationLineHash"],
+                "primaryLocationLineHash",
+            );
+        }
+        let first = &results[0]["locations"][0]["physicalLocation"];
+        assert_eq!(
+            first["artifactLocation"]["uri"],
+            "tidb-0.tar.gz!tidb-0/tidb.log"
+        );
+        assert_eq!(first["region"]["startLine"], 5);
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    }
+
+    #[test]
+    fn level_mapping() {
+        assert_eq!(level(Severity::Error), "error");
+        assert_eq!(level(Severity::Warning), "warning");
+        assert_eq!(level(Severity::Info), "note");
+        let v = sarif(&sample_report(), &docs());
+        let levels: Vec<&str> = v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["level"].as_str().unwrap())
+            .collect();
+        assert_eq!(levels, ["error", "error", "warning"]);
+    }
+
+    #[test]
+    fn fnv1a64_known_vectors() {
+        // Reference values of FNV-1a 64 (Fowler/Noll/Vo test suite).
+        assert_eq!(fnv1a64(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x85944171f73967e8);
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_ignores_ids_lines_and_times() {
+        let a = sample_report();
+        let fa: Vec<String> = a.findings.iter().map(|f| fingerprint(&a, f)).collect();
+        let again: Vec<String> = a.findings.iter().map(|f| fingerprint(&a, f)).collect();
+        assert_eq!(fa, again);
+        assert_eq!(render(&a, &docs()), render(&a, &docs()));
+        // Pinned: a change here breaks every stored suppression; bump FINGERPRINT_KEY instead.
+        assert_eq!(
+            fa[0],
+            fingerprint_of_str("ddl001\u{1f}add index\u{1f}sbtest1\u{1f}transient\u{1f}tikv:9005")
+        );
+
+        // Another run: different job id, lines, times and error counts.
+        let mut b = sample_report();
+        b.jobs[0].job_id = 777;
+        b.jobs[0].max_err_count = 3;
+        b.jobs[0].errors[0].count = 42;
+        for f in &mut b.findings {
+            f.job_id = Some(777);
+            f.title = "other words".into();
+            for e in &mut f.evidence {
+                e.line += 1000;
+                e.ts = None;
+            }
+        }
+        let fb: Vec<String> = b.findings.iter().map(|f| fingerprint(&b, f)).collect();
+        assert_eq!(fa, fb);
+
+        // But the table, the rule and the error class do matter.
+        let mut c = sample_report();
+        c.jobs[0].table = Some("sbtest2".into());
+        assert_ne!(fingerprint(&c, &c.findings[0]), fa[0]);
+        assert_ne!(fa[0], fa[1], "different rules");
+        let mut d = sample_report();
+        d.jobs[0].errors[0].code = Some("tikv:9006".into());
+        assert_ne!(fingerprint(&d, &d.findings[0]), fa[0]);
+    }
+
+    fn fingerprint_of_str(s: &str) -> String {
+        format!("{:016x}", fnv1a64(s.as_bytes()))
+    }
+
+    #[test]
+    fn error_template_hides_numbers() {
+        assert_eq!(
+            error_template("region 123 not found,  epoch 9"),
+            "region # not found, epoch #"
+        );
+    }
+
+    #[test]
+    fn damaged_input_is_a_failed_execution() {
+        let v = sarif(&damaged_report(), &docs());
+        let inv = &v["runs"][0]["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        let n = inv["toolExecutionNotifications"].as_array().unwrap();
+        assert!(!n.is_empty());
+        assert!(n[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("gzip stream truncated"));
+    }
+
+    #[test]
+    fn uri_is_encoded() {
+        assert_eq!(uri_encode("a b#c!d/e.log"), "a%20b%23c!d/e.log");
+    }
+}

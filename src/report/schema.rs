@@ -1,0 +1,42 @@
+//! `ddldiag schema`: the JSON Schema of the report, generated from the Rust types.
+//!
+//! Generated rather than hand-written so that it cannot drift from what `--format json` emits;
+//! a snapshot test makes every change to it visible in review.
+
+use super::Report;
+
+/// The JSON Schema (draft-07, as schemars 0.8 writes it) of [`Report`], pretty, with a trailing newline.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Report);
+    let mut s = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_schema() {
+        insta::assert_snapshot!(json_schema());
+    }
+
+    #[test]
+    fn is_a_draft07_object_schema() {
+        let v: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
+        assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#");
+        assert_eq!(v["title"], "Report");
+        let required = v["required"].as_array().unwrap();
+        for k in [
+            "schema_version",
+            "tool",
+            "inputs",
+            "jobs",
+            "findings",
+            "summary",
+        ] {
+            assert!(required.iter().any(|r| r == k), "{k} required");
+        }
+    }
+}

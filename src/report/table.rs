@@ -1,0 +1,924 @@
+//! `--format table`: the terminal report, plus the `jobs`, `timeline` and inventory views.
+//!
+//! The seed case must read as one story on one screen: what was read (and whether all of it
+//! was), the job and how it ended, then each finding with the lines that prove it. So:
+//!
+//! * the jobs and inventory are comfy-table tables (many short columns), but findings are
+//!   indented text blocks, because their substance is prose and long raw log lines that a table
+//!   cell would wrap into an unreadable column;
+//! * evidence is printed `grep -n --heading` style: the file name once, then `line: raw text`.
+//!   Display names inside archives (`tidb-0.tar.gz!tidb-0/tidb.log`) are 30+ columns; repeating
+//!   them on every line would leave too little room for the message, which is what the reader
+//!   needs to see. The heading plus the line number is still `file:line`;
+//! * with a known width, raw lines are cut at the terminal edge with `…` (they stay greppable:
+//!   the location is exact) and at most [`EVIDENCE_LINES`] lines per finding are shown;
+//!   `verbose` shows every line in full;
+//! * when every time in the report has the same UTC offset, times are shown without it and the
+//!   header says which offset it is, which saves 6 columns in every time cell;
+//! * colour (only when asked: the caller applies `--color`/NO_COLOR/TTY rules) marks severity
+//!   words, outcomes and the INCOMPLETE banner; nothing else depends on it.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use comfy_table::{
+    presets, Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table,
+};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::{
+    damage_lines, findings_of, is_incomplete, EventReport, Finding, JobReport, Report, Severity,
+};
+use crate::event::Evidence;
+
+/// Evidence lines shown per finding unless `verbose`.
+pub const EVIDENCE_LINES: usize = 5;
+
+/// How to lay out the terminal report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableOptions {
+    /// Emit ANSI colour. The caller decides (`--color`, NO_COLOR, TTY); renderers never probe.
+    pub color: bool,
+    /// Terminal width. `None` (not a terminal): nothing is wrapped or cut.
+    pub width: Option<u16>,
+    /// Show every evidence line, uncut.
+    pub verbose: bool,
+}
+
+/// The full report: header, completeness, jobs, findings with evidence, summary line.
+pub fn render(report: &Report, opts: &TableOptions) -> String {
+    let st = Style::new(report, opts);
+    let mut out = String::new();
+    header(&mut out, report, &st);
+    out.push('\n');
+
+    if report.jobs.is_empty() {
+        out.push_str("No DDL jobs found in the logs.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.bold(&format!("DDL jobs ({})", report.jobs.len()))
+        );
+        out.push_str(&jobs_table(report, &st, false).to_string());
+        out.push('\n');
+    }
+    out.push('\n');
+
+    if report.findings.is_empty() {
+        out.push_str("No findings.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.bold(&format!("Findings ({})", report.findings.len()))
+        );
+        for (i, f) in report.findings.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            finding(&mut out, f, &st);
+        }
+    }
+    out.push('\n');
+    summary_line(&mut out, report, &st);
+    out
+}
+
+/// `ddldiag jobs`: one row per job, with the completeness banner when it applies.
+pub fn render_jobs(report: &Report, opts: &TableOptions) -> String {
+    let st = Style::new(report, opts);
+    let mut out = String::new();
+    banner(&mut out, report, &st);
+    if report.jobs.is_empty() {
+        out.push_str("No DDL jobs found in the logs.\n");
+        return out;
+    }
+    out.push_str(&jobs_table(report, &st, true).to_string());
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{} job{}{}",
+        report.jobs.len(),
+        plural(report.jobs.len()),
+        st.offset_note()
+    );
+    out
+}
+
+/// Per-file inventory: what was read from where, and how much of it parsed.
+pub fn render_inventory(report: &Report, opts: &TableOptions) -> String {
+    let st = Style::new(report, opts);
+    let mut out = String::new();
+    banner(&mut out, report, &st);
+    // The file name is the one long value: it shares its cell with the instance and kind so
+    // that the numeric columns never wrap, and only the name does.
+    let mut t = st.table();
+    t.set_header(vec![
+        "File (instance, kind)",
+        "Bytes",
+        "Lines",
+        "Records",
+        "Cont.",
+        "Unparsed",
+        "First ts",
+        "Last ts",
+    ]);
+    for c in 1..=7 {
+        if let Some(col) = t.column_mut(c) {
+            if c <= 5 {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    let mut files = 0usize;
+    for input in &report.inputs {
+        for f in &input.files {
+            files += 1;
+            let mut name = format!("{}\n({}, {})", f.name, f.instance, kind_word(&f.kind));
+            if !f.complete {
+                name.push_str(" INCOMPLETE");
+            }
+            let name_cell = if f.complete {
+                Cell::new(name)
+            } else {
+                st.cell_fg(name, Color::Red)
+            };
+            t.add_row(vec![
+                name_cell,
+                Cell::new(f.bytes),
+                Cell::new(f.lines),
+                Cell::new(f.records),
+                Cell::new(f.continuations),
+                Cell::new(f.unparsed),
+                Cell::new(st.ts(f.first_ts.as_deref())),
+                Cell::new(st.ts(f.last_ts.as_deref())),
+            ]);
+        }
+    }
+    if files == 0 {
+        out.push_str("No files were read.\n");
+    } else {
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    for input in &report.inputs {
+        for s in &input.skipped {
+            let _ = writeln!(out, "skipped in {}: {}", input.path, s);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} input{}, {} file{}{}",
+        report.inputs.len(),
+        plural(report.inputs.len()),
+        files,
+        plural(files),
+        st.offset_note()
+    );
+    out
+}
+
+/// `ddldiag timeline --job ID`: one job's events in order, repeats folded (`×510`).
+///
+/// The model already folds repeats ([`EventReport::repeat`]); consecutive rows that are still
+/// identical (same kind, instance and summary) are folded again here, so a timeline never shows
+/// the same line 500 times whatever the builder did.
+pub fn render_timeline(job: &JobReport, opts: &TableOptions) -> String {
+    let st = Style::for_times(job_times(job), opts);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        st.bold(&format!(
+            "Job {} {} on {}: {}, max ErrCount {}",
+            job.job_id,
+            job.job_type.as_deref().unwrap_or("(unknown type)"),
+            job.table.as_deref().unwrap_or("(unknown table)"),
+            job.outcome,
+            job.max_err_count
+        ))
+    );
+    if let Some(q) = &job.query {
+        let _ = writeln!(out, "Query: {q}");
+    }
+    if let Some(dt) = &job.dist_task {
+        let _ = writeln!(
+            out,
+            "DXF task: {} {} (reverted {}, not resumable {})",
+            dt.task_id
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "?".into()),
+            dt.task_key.as_deref().unwrap_or(""),
+            dt.reverted,
+            dt.not_resumable
+        );
+    }
+    let folded = fold(&job.events);
+    if folded.is_empty() {
+        out.push_str("No events.\n");
+        return out;
+    }
+    // Each instance usually has one log file per job: then the file is named once, below the
+    // table, and the last column holds only the line number.
+    let mut files_of: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
+    for (e, _) in &folded {
+        files_of
+            .entry(&e.instance)
+            .or_default()
+            .insert(&e.evidence.file);
+    }
+    let one_file = files_of.values().all(|f| f.len() == 1);
+    let mut t = st.table();
+    t.set_header(vec![
+        "Time",
+        "Instance",
+        "Event",
+        "Summary",
+        "×",
+        if one_file { "Line" } else { "Where" },
+    ]);
+    if let Some(col) = t.column_mut(4) {
+        col.set_cell_alignment(CellAlignment::Right);
+    }
+    for c in [0, 2, 4, 5] {
+        if let Some(col) = t.column_mut(c) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    for (e, repeat) in &folded {
+        let mut summary = e.summary.clone();
+        if st.verbose {
+            summary.push('\n');
+            summary.push_str(&e.evidence.text);
+        }
+        t.add_row(vec![
+            Cell::new(st.ts(e.ts.as_deref())),
+            Cell::new(&e.instance),
+            Cell::new(kind_word(&e.kind)),
+            Cell::new(summary),
+            Cell::new(if *repeat > 1 {
+                format!("×{repeat}")
+            } else {
+                String::new()
+            }),
+            Cell::new(if one_file {
+                e.evidence.line.to_string()
+            } else {
+                format!("{}:{}", e.evidence.file, e.evidence.line)
+            }),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+    if one_file {
+        for (instance, files) in &files_of {
+            for f in files {
+                let _ = writeln!(out, "{instance}: lines of {f}");
+            }
+        }
+    }
+    let total: u64 = folded.iter().map(|(_, n)| n).sum();
+    let _ = writeln!(
+        out,
+        "{} events in {} rows{}",
+        total,
+        folded.len(),
+        st.offset_note()
+    );
+    out
+}
+
+/// Consecutive identical events folded into one row with the summed repeat count.
+fn fold(events: &[EventReport]) -> Vec<(&EventReport, u64)> {
+    let mut out: Vec<(&EventReport, u64)> = Vec::new();
+    for e in events {
+        match out.last_mut() {
+            Some((prev, n))
+                if prev.kind == e.kind
+                    && prev.instance == e.instance
+                    && prev.summary == e.summary =>
+            {
+                *n += e.repeat.max(1);
+            }
+            _ => out.push((e, e.repeat.max(1))),
+        }
+    }
+    out
+}
+
+fn header(out: &mut String, report: &Report, st: &Style) {
+    let files: usize = report.inputs.iter().map(|i| i.files.len()).sum();
+    let lines: u64 = report
+        .inputs
+        .iter()
+        .flat_map(|i| &i.files)
+        .map(|f| f.lines)
+        .sum();
+    let bytes: u64 = report
+        .inputs
+        .iter()
+        .flat_map(|i| &i.files)
+        .map(|f| f.bytes)
+        .sum();
+    let mut head = format!("{} {}", report.tool.name, report.tool.version);
+    if let Some(v) = &report.summary.tidb_version {
+        let _ = write!(head, " · TiDB {v}");
+    }
+    let _ = writeln!(out, "{}", st.bold(&head));
+    let _ = writeln!(
+        out,
+        "Read {} input{}, {} file{}, {} lines ({}){}",
+        report.inputs.len(),
+        plural(report.inputs.len()),
+        files,
+        plural(files),
+        lines,
+        human_bytes(bytes),
+        st.offset_note()
+    );
+    for i in &report.inputs {
+        let state = if i.complete {
+            "complete".to_string()
+        } else {
+            st.paint("INCOMPLETE", "1;31")
+        };
+        let _ = writeln!(
+            out,
+            "  {} ({} file{}, {})",
+            i.path,
+            i.files.len(),
+            plural(i.files.len()),
+            state
+        );
+    }
+    banner(out, report, st);
+}
+
+/// The INCOMPLETE banner: never let a partial report look like a clean one.
+fn banner(out: &mut String, report: &Report, st: &Style) {
+    if !is_incomplete(report) {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        st.paint(
+            "INCOMPLETE: some input was damaged; this report covers only what could be read.",
+            "1;31"
+        )
+    );
+    for l in damage_lines(report) {
+        out.push_str(&st.wrap(&format!("lost: {l}"), "  ", "    "));
+    }
+}
+
+/// The jobs table. `rules` adds a column with the rule codes that fired for each job (the
+/// `jobs` view); the full report leaves it out because the findings follow right below, and the
+/// eight other columns just fit 100 terminal columns for the seed.
+fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
+    let mut t = st.table();
+    let mut head = vec![
+        "Job",
+        "Type",
+        "Table",
+        "Outcome",
+        "First seen",
+        "Last seen",
+        "ErrCount",
+        "Instances",
+    ];
+    if rules {
+        head.push("Rules");
+    }
+    t.set_header(head);
+    for c in [0, 6] {
+        if let Some(col) = t.column_mut(c) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    // Ids, outcomes, times and counts are unreadable when wrapped; names and lists wrap fine.
+    for c in [0, 3, 4, 5, 6] {
+        if let Some(col) = t.column_mut(c) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    // Headers must not break inside a word ("Instan/ces"): give the wrapping columns at least
+    // their header's width.
+    for (c, w) in [(1, 5), (2, 7), (7, 9)] {
+        if let Some(col) = t.column_mut(c) {
+            col.set_constraint(ColumnConstraint::LowerBoundary(comfy_table::Width::Fixed(
+                w + 2,
+            )));
+        }
+    }
+    // Rule codes are six characters: one per line is narrow and still readable.
+    if let Some(col) = t.column_mut(8) {
+        col.set_constraint(ColumnConstraint::Absolute(comfy_table::Width::Fixed(8)));
+    }
+    for j in &report.jobs {
+        let mut row = vec![
+            Cell::new(j.job_id),
+            Cell::new(j.job_type.as_deref().unwrap_or("?")),
+            Cell::new(j.table.as_deref().unwrap_or("?")),
+            st.cell_fg(j.outcome.clone(), outcome_color(&j.outcome)),
+            Cell::new(st.ts(j.first_seen.as_deref())),
+            Cell::new(st.ts(j.last_seen.as_deref())),
+            Cell::new(j.max_err_count),
+            Cell::new(j.instances.join(", ")),
+        ];
+        if rules {
+            let codes: BTreeSet<&str> = findings_of(report, j.job_id)
+                .map(|f| f.rule.as_str())
+                .collect();
+            let codes = codes.into_iter().collect::<Vec<_>>().join(" ");
+            row.push(Cell::new(if codes.is_empty() {
+                "-".to_string()
+            } else {
+                codes
+            }));
+        }
+        t.add_row(row);
+    }
+    t
+}
+
+fn outcome_color(outcome: &str) -> Color {
+    match outcome {
+        "synced" | "done" => Color::Green,
+        o if o.contains("rollback") || o.contains("cancel") || o.contains("fail") => Color::Red,
+        _ => Color::Yellow,
+    }
+}
+
+fn finding(out: &mut String, f: &Finding, st: &Style) {
+    let sev = match f.severity {
+        Severity::Error => st.paint("ERROR", "1;31"),
+        Severity::Warning => st.paint("WARNING", "1;33"),
+        Severity::Info => st.paint("INFO", "1;36"),
+    };
+    let job = f.job_id.map(|j| format!(" · job {j}")).unwrap_or_default();
+    let _ = writeln!(out, "{sev} {} {}{job}", st.bold(&f.rule), f.name);
+    out.push_str(&st.wrap(&st.bold(&f.title), "  ", "  "));
+    if !f.explanation.is_empty() {
+        out.push_str(&st.wrap(&f.explanation, "  ", "  "));
+    }
+    if !f.suggestion.is_empty() {
+        out.push_str(&st.wrap(&format!("→ {}", f.suggestion), "  ", "    "));
+    }
+    if !f.known_issues.is_empty() {
+        out.push_str(&st.wrap(
+            &format!("Known issues: {}", f.known_issues.join(", ")),
+            "  ",
+            "    ",
+        ));
+    }
+    evidence(out, &f.evidence, st);
+}
+
+fn evidence(out: &mut String, ev: &[Evidence], st: &Style) {
+    if ev.is_empty() {
+        return;
+    }
+    let shown = if st.verbose {
+        ev.len()
+    } else {
+        ev.len().min(EVIDENCE_LINES)
+    };
+    let num_w = ev[..shown]
+        .iter()
+        .map(|e| e.line.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let mut last_file: Option<&str> = None;
+    for e in &ev[..shown] {
+        if last_file != Some(&*e.file) {
+            let _ = writeln!(out, "  {}", st.paint(&e.file, "2"));
+            last_file = Some(&e.file);
+        }
+        let prefix = format!("    {:>num_w$}: ", e.line);
+        let text = match (st.verbose, st.width) {
+            (false, Some(w)) => truncate(&e.text, w.saturating_sub(prefix.len())),
+            _ => e.text.clone(),
+        };
+        let _ = writeln!(out, "{prefix}{text}");
+    }
+    if shown < ev.len() {
+        let _ = writeln!(
+            out,
+            "    … {} more evidence lines (--verbose shows all)",
+            ev.len() - shown
+        );
+    }
+}
+
+fn summary_line(out: &mut String, report: &Report, st: &Style) {
+    let c = &report.summary.findings;
+    let total = c.error + c.warning + c.info;
+    let mut s = format!(
+        "Summary: {} job{}, {} finding{} ({} error, {} warning, {} info)",
+        report.summary.jobs,
+        plural(report.summary.jobs as usize),
+        total,
+        plural(total as usize),
+        c.error,
+        c.warning,
+        c.info
+    );
+    if is_incomplete(report) {
+        s.push_str(", INCOMPLETE input");
+    }
+    let _ = write!(s, " → exit {}", report.summary.exit_code);
+    let _ = writeln!(out, "{}", st.bold(&s));
+}
+
+/// Layout decisions shared by every view.
+struct Style {
+    color: bool,
+    width: Option<usize>,
+    verbose: bool,
+    /// `Some("+08:00")` when every time shown has this offset, so cells can drop it.
+    common_offset: Option<String>,
+    /// `Some("2024-01-13")` when, besides, every time is on this date: cells show the time only.
+    common_date: Option<String>,
+}
+
+impl Style {
+    fn new(report: &Report, opts: &TableOptions) -> Style {
+        let times = report
+            .jobs
+            .iter()
+            .flat_map(job_times)
+            .chain(
+                report
+                    .inputs
+                    .iter()
+                    .flat_map(|i| &i.files)
+                    .flat_map(|f| [f.first_ts.clone(), f.last_ts.clone()]),
+            )
+            .collect::<Vec<_>>();
+        Style::for_times(times, opts)
+    }
+
+    fn for_times(times: Vec<Option<String>>, opts: &TableOptions) -> Style {
+        let offsets: BTreeSet<&str> = times
+            .iter()
+            .flatten()
+            .filter_map(|t| split_offset(t).map(|(_, o)| o))
+            .collect();
+        let common_offset =
+            (offsets.len() == 1).then(|| offsets.into_iter().next().unwrap().to_string());
+        let dates: BTreeSet<&str> = times.iter().flatten().filter_map(|t| t.get(..10)).collect();
+        let common_date = (common_offset.is_some() && dates.len() == 1)
+            .then(|| dates.into_iter().next().unwrap().to_string());
+        Style {
+            color: opts.color,
+            width: opts.width.map(usize::from),
+            verbose: opts.verbose,
+            common_offset,
+            common_date,
+        }
+    }
+
+    fn offset_note(&self) -> String {
+        match (&self.common_date, &self.common_offset) {
+            (Some(d), Some(o)) => format!("; times are {d} {o}"),
+            (None, Some(o)) => format!("; times are {o}"),
+            _ => String::new(),
+        }
+    }
+
+    /// `2024-01-13T19:21:09.480+08:00` → `19:21:09.480` when the date and offset are common to
+    /// the whole view (and said once in its header), else `2024-01-13 19:21:09.480` when only the
+    /// offset is, else the RFC 3339 text with a space for the `T`.
+    fn ts(&self, ts: Option<&str>) -> String {
+        let Some(ts) = ts else { return "-".into() };
+        let shown = match (split_offset(ts), &self.common_offset) {
+            (Some((base, off)), Some(common)) if off == common => base,
+            _ => ts,
+        };
+        match (&self.common_date, shown.get(..11)) {
+            (Some(d), Some(head)) if head.starts_with(d.as_str()) && shown != ts => {
+                shown[11..].to_string()
+            }
+            _ => shown.replacen('T', " ", 1),
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED).force_no_tty();
+        if self.color {
+            t.enforce_styling();
+        }
+        if let Some(w) = self.width {
+            t.set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(w.min(u16::MAX as usize) as u16);
+        }
+        t
+    }
+
+    fn cell_fg(&self, text: String, c: Color) -> Cell {
+        let cell = Cell::new(text);
+        if self.color {
+            cell.fg(c).add_attribute(Attribute::Bold)
+        } else {
+            cell
+        }
+    }
+
+    fn paint(&self, s: &str, sgr: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn bold(&self, s: &str) -> String {
+        self.paint(s, "1")
+    }
+
+    /// Word-wraps `text` to the width (no wrapping without one), first line after `first`, the
+    /// rest after `rest`. Always ends with a newline.
+    fn wrap(&self, text: &str, first: &str, rest: &str) -> String {
+        let Some(width) = self.width else {
+            return format!("{first}{text}\n");
+        };
+        let mut out = String::new();
+        let mut line = String::from(first);
+        let mut line_w = first.width();
+        let mut empty = true;
+        for word in text.split_whitespace() {
+            let w = visible_width(word);
+            if !empty && line_w + 1 + w > width {
+                out.push_str(&line);
+                out.push('\n');
+                line = String::from(rest);
+                line_w = rest.width();
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+                line_w += 1;
+            }
+            line.push_str(word);
+            line_w += w;
+            empty = false;
+        }
+        out.push_str(&line);
+        out.push('\n');
+        out
+    }
+}
+
+fn job_times(job: &JobReport) -> Vec<Option<String>> {
+    let mut v = vec![job.first_seen.clone(), job.last_seen.clone()];
+    v.extend(job.events.iter().map(|e| e.ts.clone()));
+    v
+}
+
+/// Splits `…+08:00` / `…Z` into the local time and the offset.
+fn split_offset(ts: &str) -> Option<(&str, &str)> {
+    if let Some(base) = ts.strip_suffix('Z') {
+        return Some((base, "Z"));
+    }
+    let b = ts.as_bytes();
+    if b.len() > 6 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':' {
+        let (base, off) = ts.split_at(ts.len() - 6);
+        return Some((base, off));
+    }
+    None
+}
+
+/// Display width ignoring ANSI SGR sequences (the only escapes this module writes).
+fn visible_width(s: &str) -> usize {
+    let mut w = 0;
+    let mut in_esc = false;
+    for c in s.chars() {
+        match (in_esc, c) {
+            (false, '\x1b') => in_esc = true,
+            (true, 'm') => in_esc = false,
+            (true, _) => {}
+            (false, c) => w += c.width().unwrap_or(0),
+        }
+    }
+    w
+}
+
+/// Cuts `s` to at most `max` display columns, ending with `…` when cut. Control characters
+/// (a raw log line may hold any byte) are shown as `?` so they cannot move the cursor.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    let clean = |c: char| if c.is_control() { '?' } else { c };
+    if s.width() <= max && !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    let total = s
+        .chars()
+        .map(|c| clean(c).width().unwrap_or(0))
+        .sum::<usize>();
+    if total <= max {
+        return s.chars().map(clean).collect();
+    }
+    let budget = max.saturating_sub(1);
+    for c in s.chars().map(clean) {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > budget {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+fn kind_word<T: serde::Serialize>(kind: &T) -> String {
+    match serde_json::to_value(kind) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "?".into(),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata::{damaged_report, sample_report};
+
+    const TERM: TableOptions = TableOptions {
+        color: false,
+        width: Some(100),
+        verbose: false,
+    };
+
+    #[test]
+    fn snapshot_sample_100_cols() {
+        insta::assert_snapshot!(render(&sample_report(), &TERM));
+    }
+
+    #[test]
+    fn snapshot_sample_verbose_unbounded() {
+        let opts = TableOptions {
+            color: false,
+            width: None,
+            verbose: true,
+        };
+        insta::assert_snapshot!(render(&sample_report(), &opts));
+    }
+
+    #[test]
+    fn snapshot_damaged() {
+        insta::assert_snapshot!(render(&damaged_report(), &TERM));
+    }
+
+    #[test]
+    fn snapshot_jobs() {
+        insta::assert_snapshot!(render_jobs(&sample_report(), &TERM));
+    }
+
+    #[test]
+    fn snapshot_inventory() {
+        insta::assert_snapshot!(render_inventory(&sample_report(), &TERM));
+    }
+
+    #[test]
+    fn snapshot_timeline() {
+        insta::assert_snapshot!(render_timeline(&sample_report().jobs[0], &TERM));
+    }
+
+    #[test]
+    fn timeline_names_files_per_line_when_an_instance_has_several() {
+        let mut job = sample_report().jobs[0].clone();
+        job.events[1].evidence.file =
+            std::sync::Arc::from("tidb-0.tar.gz!tidb-0/tidb-2024-01-13T19-21-09.480.log");
+        let s = render_timeline(
+            &job,
+            &TableOptions {
+                width: None,
+                ..TERM
+            },
+        );
+        assert!(s.contains("tidb-0.tar.gz!tidb-0/tidb.log:25"), "{s}");
+        assert!(s.contains("Where"));
+    }
+
+    /// The seed story fits on one screen: 100 columns, at most 60 lines.
+    #[test]
+    fn seed_fits_one_screen() {
+        let s = render(&sample_report(), &TERM);
+        assert!(s.lines().count() <= 60, "{} lines", s.lines().count());
+        for l in s.lines() {
+            assert!(l.width() <= 100, "line wider than 100: {l}");
+        }
+        for needle in [
+            "491",
+            "add index",
+            "sbtest1",
+            "rollingback",
+            "511",
+            "DDL001",
+            "DDL002",
+            "DDL003",
+            "pingcap/tidb#50417",
+        ] {
+            assert!(s.contains(needle), "missing {needle}");
+        }
+    }
+
+    #[test]
+    fn no_ansi_without_color_and_ansi_with_it() {
+        let plain = render(&sample_report(), &TERM);
+        assert!(!plain.contains('\x1b'));
+        let coloured = render(
+            &sample_report(),
+            &TableOptions {
+                color: true,
+                ..TERM
+            },
+        );
+        assert!(coloured.contains("\x1b[1;31mERROR\x1b[0m"));
+        assert!(coloured.contains("\x1b[1;33mWARNING\x1b[0m"));
+    }
+
+    #[test]
+    fn damage_is_loud() {
+        let s = render(&damaged_report(), &TERM);
+        assert!(s.contains("INCOMPLETE: some input was damaged"));
+        assert!(s.contains("gzip stream truncated"));
+        assert!(s.contains("→ exit 3"));
+        assert!(render_jobs(&damaged_report(), &TERM).contains("INCOMPLETE"));
+        assert!(render_inventory(&damaged_report(), &TERM).contains("INCOMPLETE"));
+    }
+
+    #[test]
+    fn timeline_folds_repeats() {
+        let mut job = sample_report().jobs[0].clone();
+        let e = job
+            .events
+            .iter()
+            .find(|e| e.kind == crate::event::EventKind::JobError)
+            .unwrap()
+            .clone();
+        job.events = vec![
+            EventReport {
+                repeat: 500,
+                ..e.clone()
+            },
+            e.clone(),
+            EventReport { repeat: 9, ..e },
+        ];
+        let s = render_timeline(&job, &TERM);
+        assert!(s.contains("×510"), "{s}");
+        assert!(s.contains("510 events in 1 rows"), "{s}");
+    }
+
+    #[test]
+    fn truncate_respects_width_and_controls() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(truncate("a\x1b[2Jb", 10), "a?[2Jb");
+        assert_eq!(truncate("表表表", 4), "表…");
+    }
+
+    #[test]
+    fn mixed_offsets_keep_offsets() {
+        let mut r = sample_report();
+        r.jobs[0].last_seen = Some("2024-01-13T11:21:11.546Z".into());
+        let s = render_jobs(
+            &r,
+            &TableOptions {
+                width: None,
+                ..TERM
+            },
+        );
+        assert!(s.contains("2024-01-13 11:21:11.546Z"), "{s}");
+        assert!(s.contains("2024-01-13 19:21:09.480+08:00"), "{s}");
+        assert!(!s.contains("times are"));
+    }
+}
