@@ -1,6 +1,291 @@
-//! Command line (DESIGN.md §2).
+//! Command line (DESIGN.md §2) and exit codes (§3).
+//!
+//! Results go to stdout (or `-o FILE`); notes and errors go to stderr. Exit codes: 0 clean,
+//! 1 findings at or above `--fail-on`, 2 usage error or nothing readable, 3 damaged input.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::analyze::{self, Analysis};
+use crate::report::{self, FailOn, Format, Report};
+use crate::rules::{self, Context};
+use crate::scan::ScanOptions;
+use crate::source::{Input, SourceOptions};
+use crate::timestamp::Timestamp;
+
+#[derive(Debug, Parser)]
+#[command(name = "ddldiag", version, about = "Explains why a TiDB DDL job failed or hung, from the TiDB logs", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Diagnose the DDL jobs in the logs: jobs, findings with evidence, an exit code for CI.
+    Analyze(AnalyzeArgs),
+    /// One row per DDL job found.
+    Jobs(CommonArgs),
+    /// One job's events in time order, all instances merged.
+    Timeline {
+        /// The DDL job id.
+        #[arg(long)]
+        job: i64,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// List the rule catalogue.
+    Rules,
+    /// What a rule means, why it matters and what to do (by code `DDL001` or name).
+    Explain { rule: String },
+    /// Print the JSON Schema of the report.
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+struct CommonArgs {
+    /// Log bundles: .tar.gz/.tgz, .tar, .gz, .zip, log files, directories, or - for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Output format (table on a terminal).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only events at or after this time (RFC 3339 or `2024/01/13 19:00:00.000 +08:00`).
+    #[arg(long, value_parser = parse_time)]
+    since: Option<Timestamp>,
+    /// Only events at or before this time.
+    #[arg(long, value_parser = parse_time)]
+    until: Option<Timestamp>,
+    /// Name every file's instance this way instead of deriving it from paths.
+    #[arg(long)]
+    instance: Option<String>,
+    /// Colour: auto (terminal, honours NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// No notes on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Longest line kept, in bytes; longer lines are cut and counted.
+    #[arg(long, default_value_t = crate::scan::DEFAULT_MAX_LINE)]
+    max_line_bytes: usize,
+    /// Parse every line in full instead of prefiltering (slower; same report).
+    #[arg(long, hide = true)]
+    full_parse: bool,
+}
+
+#[derive(Debug, Args)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Report only this job.
+    #[arg(long)]
+    job: Option<i64>,
+    /// TiDB's tidb_ddl_error_count_limit.
+    #[arg(long, default_value_t = 512)]
+    error_count_limit: u64,
+    /// A running job without progress for this many minutes is stalled (DDL004).
+    #[arg(long, default_value_t = 10)]
+    stall_minutes: i64,
+    /// TiDB version, when the logs hold no `Welcome to TiDB` line (e.g. v7.6.0).
+    #[arg(long)]
+    tidb_version: Option<String>,
+}
+
+fn parse_time(s: &str) -> Result<Timestamp, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .or_else(|| crate::timestamp::parse_unified(s))
+        .ok_or_else(|| format!("not a time: {s:?} (use RFC 3339, e.g. 2024-01-13T19:00:00+08:00)"))
+}
 
 /// Runs the command line and returns the process exit code.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("ddldiag: {msg}");
+            ExitCode::from(2)
+        }
+    }
 }
+
+fn run(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        Command::Analyze(a) => analyze_cmd(a),
+        Command::Jobs(c) => jobs_cmd(c),
+        Command::Timeline { job, common } => timeline_cmd(job, common),
+        Command::Rules => {
+            let mut out = String::new();
+            for r in rules::all() {
+                let m = r.meta();
+                out.push_str(&format!("{}  {:<38} {:<8} {}\n", m.code, m.name, m.severity.as_str(), m.summary));
+            }
+            write_out(None, &out)?;
+            Ok(0)
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(r) => {
+                let m = r.meta();
+                let text = format!("{} {} (default severity: {})\n\n{}\n", m.code, m.name, m.severity.as_str(), m.explain.trim());
+                write_out(None, &text)?;
+                Ok(0)
+            }
+            None => Err(format!("no rule named {rule:?}; `ddldiag rules` lists them")),
+        },
+        Command::Schema => {
+            write_out(None, &report::schema::json_schema())?;
+            Ok(0)
+        }
+    }
+}
+
+fn read_inputs(c: &CommonArgs) -> Result<Analysis, String> {
+    let inputs: Vec<Input> =
+        c.inputs.iter().map(|s| if s == "-" { Input::Stdin } else { Input::Path(PathBuf::from(s)) }).collect();
+    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+        return Err("stdin (-) can be given only once".to_string());
+    }
+    let opts = analyze::Options {
+        source: SourceOptions { instance_override: c.instance.clone(), ..SourceOptions::default() },
+        scan: ScanOptions { max_line: c.max_line_bytes.max(1024), full_parse: c.full_parse },
+        threads: c.threads,
+        since: c.since,
+        until: c.until,
+    };
+    let analysis = analyze::run(&inputs, &opts);
+    if !c.quiet {
+        for o in &analysis.outcomes {
+            for e in &o.errors {
+                eprintln!("ddldiag: warning: {e}");
+            }
+        }
+    }
+    Ok(analysis)
+}
+
+fn color_enabled(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn render_options(c: &CommonArgs) -> report::RenderOptions {
+    report::RenderOptions {
+        table: report::table::TableOptions { color: color_enabled(c.color, c.output.is_some()), ..Default::default() },
+        rules: rules::all().iter().map(|r| report::RuleDoc::from(r.meta())).collect(),
+        fail_on: FailOn::Error,
+    }
+}
+
+/// Exit code for commands without findings: damage → 3, nothing readable → 2, else 0.
+fn read_exit_code(a: &Analysis) -> u8 {
+    if a.nothing_readable() {
+        2
+    } else if !a.complete() {
+        3
+    } else {
+        0
+    }
+}
+
+fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
+    let analysis = read_inputs(&a.common)?;
+    let tidb_version = analysis.timelines.cluster.tidb_version().map(str::to_string).or(a.tidb_version.clone());
+    let ctx = Context {
+        error_count_limit: a.error_count_limit.max(1),
+        stall_after: chrono::Duration::minutes(a.stall_minutes.max(0)),
+        tidb_version: tidb_version.clone(),
+    };
+    let mut timelines = analysis.timelines.clone();
+    if let Some(id) = a.job {
+        timelines.jobs.retain(|j| j.job_id == id);
+    }
+    let findings = rules::run_all(&timelines, &ctx);
+    let analysis = Analysis { timelines, ..analysis };
+    let mut report = report::model_build::build(&analysis, findings, tidb_version);
+    let code = report::exit_code(&report, a.fail_on);
+    report.summary.exit_code = code;
+    let mut opts = render_options(&a.common);
+    opts.fail_on = a.fail_on;
+    let format = a.common.format.unwrap_or(Format::Table);
+    write_out(a.common.output.as_ref(), &report::render(&report, format, &opts))?;
+    Ok(code)
+}
+
+fn jobs_cmd(c: CommonArgs) -> Result<u8, String> {
+    let analysis = read_inputs(&c)?;
+    let report = report::model_build::build(&analysis, Vec::new(), analysis.timelines.cluster.tidb_version().map(str::to_string));
+    let opts = render_options(&c);
+    let text = match c.format.unwrap_or(Format::Table) {
+        Format::Json => serde_json::to_string_pretty(&report.jobs).map_err(|e| e.to_string())? + "\n",
+        _ => report::table::render_jobs(&report, &opts.table),
+    };
+    write_out(c.output.as_ref(), &text)?;
+    Ok(read_exit_code(&analysis))
+}
+
+fn timeline_cmd(job: i64, c: CommonArgs) -> Result<u8, String> {
+    let analysis = read_inputs(&c)?;
+    let report = report::model_build::build(&analysis, Vec::new(), analysis.timelines.cluster.tidb_version().map(str::to_string));
+    let jobs: Vec<&report::JobReport> = report.jobs.iter().filter(|j| j.job_id == job).collect();
+    if jobs.is_empty() {
+        let code = read_exit_code(&analysis);
+        eprintln!("ddldiag: job {job} does not appear in the logs ({} jobs found; `ddldiag jobs` lists them)", report.jobs.len());
+        return Ok(if code == 0 { 1 } else { code });
+    }
+    let opts = render_options(&c);
+    let text = match c.format.unwrap_or(Format::Table) {
+        Format::Json => serde_json::to_string_pretty(&jobs).map_err(|e| e.to_string())? + "\n",
+        _ => jobs.iter().map(|j| report::table::render_timeline(j, &opts.table)).collect::<Vec<_>>().join("\n"),
+    };
+    write_out(c.output.as_ref(), &text)?;
+    Ok(read_exit_code(&analysis))
+}
+
+fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), String> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("cannot write to stdout: {e}")),
+            }
+        }
+    }
+}
+

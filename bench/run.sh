@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Speed benchmark (issue #5): ddldiag against the bare decode bound, measured in the same run.
+#
+#   bench/run.sh [MB]        default 1024; also runs 4 × MB as four bundles tidb-0..3.tar.gz
+#
+# Generates a realistic log set once with ../shared/bench/gen_tidb_logs.py (cached under
+# target/bench-data), packs it as tidb-0/ in a .tar.gz, then times, median of 3 runs each:
+#   decode   : decode_bound tar.gz — flate2+zlib-rs inflate, tar read, newline count only
+#   analyze  : ddldiag analyze --format json on the same .tar.gz
+#   dir-wc   : decode_bound dir — memchr newline count over the plain files
+#   dir      : ddldiag analyze --format json on the plain directory
+# and prints the ratios and peak RSS (from /usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MB=${1:-1024}
+RUNS=${RUNS:-3}
+GEN=${GEN:-../shared/bench/gen_tidb_logs.py}
+DATA=target/bench-data/$MB
+cargo build --release --quiet --bin ddldiag --bin decode_bound
+BIN=target/release
+
+if [ ! -f "$DATA/tidb-0.tar.gz" ]; then
+  echo "generating $MB MiB of logs in $DATA ..." >&2
+  rm -rf "$DATA" && mkdir -p "$DATA/plain/tidb-0"
+  python3 "$GEN" "$DATA/plain/tidb-0" --mb "$MB" --seed 7 > "$DATA/truth.json"
+  tar -C "$DATA/plain" -cf - tidb-0 | gzip -6 > "$DATA/tidb-0.tar.gz"
+  for i in 1 2 3; do
+    mkdir -p "$DATA/x4" && ln -sf "../tidb-0.tar.gz" "$DATA/x4/tidb-$i.tar.gz"
+  done
+  ln -sf "../tidb-0.tar.gz" "$DATA/x4/tidb-0.tar.gz"
+fi
+
+# time_cmd NAME CMD... → prints "seconds maxrss_kib" (median of $RUNS by seconds)
+time_cmd() {
+  local name=$1; shift
+  local rows=()
+  for _ in $(seq "$RUNS"); do
+    rows+=("$( { /usr/bin/time -f '%e %M' "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -1)")
+  done
+  printf '%s\n' "${rows[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+report() { # label bound_name bound_row cmd_row
+  awk -v l="$1" -v b="$2" -v br="$3" -v cr="$4" 'BEGIN {
+    split(br, x, " "); split(cr, y, " ");
+    printf "%-28s %8.2fs %8.2fs   ratio %5.2f   peak RSS %6.1f MiB (bound %5.1f MiB)\n", l, x[1], y[1], (x[1] > 0 ? y[1] / x[1] : 0), y[2] / 1024, x[2] / 1024 }'
+}
+
+echo "ddldiag benchmark: $MB MiB generated logs, median of $RUNS runs, $(nproc) cores"
+echo "                              bound   ddldiag"
+d=$(time_cmd decode "$BIN/decode_bound" tar.gz "$DATA/tidb-0.tar.gz")
+a=$(time_cmd analyze "$BIN/ddldiag" analyze --format json --fail-on never "$DATA/tidb-0.tar.gz")
+report "tar.gz  (vs decode bound)" decode "$d" "$a"
+w=$(time_cmd dirwc "$BIN/decode_bound" dir "$DATA/plain")
+p=$(time_cmd dir "$BIN/ddldiag" analyze --format json --fail-on never "$DATA/plain")
+report "dir     (vs newline count)" dirwc "$w" "$p"
+d4=$(time_cmd decode4 bash -c "for f in $DATA/x4/*.tar.gz; do $BIN/decode_bound tar.gz \$f; done")
+a4=$(time_cmd analyze4 "$BIN/ddldiag" analyze --format json --fail-on never "$DATA"/x4/tidb-{0,1,2,3}.tar.gz)
+report "4 × tar.gz (4 × $MB MiB)" decode4 "$d4" "$a4"

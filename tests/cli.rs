@@ -1,0 +1,128 @@
+//! The binary as CI runs it: exit codes (DESIGN.md §3) and output formats.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn fixture(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(p)
+}
+
+fn ddldiag() -> Command {
+    let mut c = Command::cargo_bin("ddldiag").unwrap();
+    c.env_remove("NO_COLOR");
+    c
+}
+
+#[test]
+fn seed_has_error_findings_exit_1() {
+    ddldiag()
+        .args(["analyze", "--color", "never"])
+        .arg(fixture("seed-50417/tidb-0.tar.gz"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("DDL001"))
+        .stdout(predicate::str::contains("491"));
+}
+
+#[test]
+fn fail_on_never_exits_0() {
+    ddldiag().args(["analyze", "--fail-on", "never", "--format", "json"]).arg(fixture("seed-50417/tidb-0.tar.gz")).assert().code(0);
+}
+
+#[test]
+fn clean_log_exits_0() {
+    ddldiag().args(["analyze", "--format", "json"]).arg(fixture("clean-v6.1.0/tidb.log")).assert().code(0);
+}
+
+#[test]
+fn missing_input_exits_2() {
+    ddldiag().args(["analyze"]).arg(fixture("does-not-exist.tar.gz")).assert().code(2);
+}
+
+#[test]
+fn usage_error_exits_2() {
+    ddldiag().args(["analyze", "--no-such-flag"]).assert().code(2);
+    ddldiag().args(["analyze"]).assert().code(2);
+}
+
+#[test]
+fn truncated_bundle_exits_3_and_says_where() {
+    let bytes = std::fs::read(fixture("seed-50417/tidb-0.tar.gz")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("tidb-0.tar.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let out = ddldiag().args(["analyze", "--format", "json"]).arg(&cut).assert().code(3).get_output().stdout.clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["inputs"][0]["complete"], false);
+    let err = report["inputs"][0]["error"].as_str().unwrap();
+    assert!(err.contains("tidb-0/tidb.log"), "{err}");
+    assert_eq!(report["summary"]["complete"], false);
+}
+
+#[test]
+fn seed_json_names_the_job_and_evidence() {
+    let out = ddldiag()
+        .args(["analyze", "--format", "json"])
+        .arg(fixture("seed-50417/tidb-0.tar.gz"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["schema_version"], 1);
+    let files = r["inputs"][0]["files"].as_array().unwrap();
+    assert_eq!(files[0]["lines"], 25);
+    assert_eq!(files[0]["records"], 25);
+    assert_eq!(files[0]["unparsed"], 0);
+    assert_eq!(r["jobs"][0]["job_id"], 491);
+    assert_eq!(r["jobs"][0]["outcome"], "rollingback");
+    assert_eq!(r["jobs"][0]["max_err_count"], 511);
+    assert_eq!(r["jobs"][0]["dist_task"]["task_id"], 210029);
+    let rules: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    for want in ["DDL001", "DDL002", "DDL003"] {
+        assert!(rules.contains(&want), "{want} missing from {rules:?}");
+    }
+    for f in r["findings"].as_array().unwrap() {
+        let ev = f["evidence"].as_array().unwrap();
+        assert!(!ev.is_empty(), "finding without evidence: {f}");
+        for e in ev {
+            assert!(e["file"].as_str().unwrap().ends_with("tidb-0.tar.gz!tidb-0/tidb.log"));
+            assert!(e["line"].as_u64().unwrap() >= 1 && e["line"].as_u64().unwrap() <= 25);
+        }
+    }
+}
+
+#[test]
+fn stdin_is_sniffed() {
+    let bytes = std::fs::read(fixture("seed-50417/tidb-0.tar.gz")).unwrap();
+    ddldiag().args(["jobs", "--format", "json", "-"]).write_stdin(bytes).assert().code(0).stdout(predicate::str::contains("491"));
+}
+
+#[test]
+fn timeline_of_seed_job() {
+    ddldiag()
+        .args(["timeline", "--job", "491", "--color", "never"])
+        .arg(fixture("seed-50417/tidb-0.tar.gz"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("convert"));
+    ddldiag().args(["timeline", "--job", "7"]).arg(fixture("seed-50417/tidb-0.tar.gz")).assert().code(1);
+}
+
+#[test]
+fn rules_and_explain() {
+    ddldiag().arg("rules").assert().code(0).stdout(predicate::str::contains("DDL008"));
+    ddldiag().args(["explain", "DDL001"]).assert().code(0).stdout(predicate::str::contains("transient-error-rollback"));
+    ddldiag().args(["explain", "transient-error-rollback"]).assert().code(0);
+    ddldiag().args(["explain", "DDL999"]).assert().code(2);
+}
+
+#[test]
+fn schema_is_json() {
+    let out = ddldiag().arg("schema").assert().code(0).get_output().stdout.clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(v.get("properties").is_some() || v.get("$defs").is_some() || v.get("definitions").is_some());
+}
