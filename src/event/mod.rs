@@ -9,13 +9,18 @@ use serde::Serialize;
 
 use crate::timestamp::Timestamp;
 
+pub mod extract;
 pub mod jobstr;
 pub mod vocab;
 
+pub use extract::to_event;
 pub use jobstr::JobInfo;
+pub use vocab::lookup;
 
 /// The closed set of things that can happen to a DDL job, its DXF task, or the cluster around it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     // --- job lifecycle (DDL owner) ---
