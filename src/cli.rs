@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analyze::{self, Analysis};
-use crate::report::{self, FailOn, Format, Report};
+use crate::report::{self, FailOn, Format};
 use crate::rules::{self, Context};
 use crate::scan::ScanOptions;
 use crate::source::{Input, SourceOptions};

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 
-use crate::event::{vocab, Event, Evidence};
+use crate::event::{Event, Evidence};
 use crate::record;
 use crate::timestamp::Timestamp;
 
@@ -291,7 +291,7 @@ impl<'p> Scanner<'p> {
             ts: Some(rec.ts),
             text: truncate_str(&text, MAX_EVIDENCE_TEXT).to_string(),
         };
-        for ev in vocab::to_events(&rec, &self.instance, evidence) {
+        for ev in crate::event::to_event(&rec, &self.instance, evidence) {
             sink.event(ev);
         }
     }

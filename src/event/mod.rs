@@ -9,10 +9,13 @@ use serde::Serialize;
 
 use crate::timestamp::Timestamp;
 
+pub mod extract;
 pub mod jobstr;
 pub mod vocab;
 
+pub use extract::to_event;
 pub use jobstr::JobInfo;
+pub use vocab::lookup;
 
 /// The closed set of things that can happen to a DDL job, its DXF task, or the cluster around it.
 #[derive(
@@ -39,12 +42,15 @@ pub enum EventKind {
     JobFinished,
     /// `DDL job is finished` / `DDL job is failed`: the client side stopped waiting.
     JobClientDone,
-    /// `handle ddl job failed`, `run job failed`, `transit one job step failed`.
+    /// `handle ddl job failed`, `run job failed`, `transit one job step failed`; also the
+    /// `..., RemoveDDLReorgHandle failed, can't convert job to rollback` lines (the conversion did
+    /// not happen, the step is retried).
     JobStepFailed,
     // --- schema sync / MDL ---
     /// `wait latest schema version changed...`, `wait schema version synced success`.
     SchemaVersionSynced,
-    /// `syncer check all versions, someone is not synced`.
+    /// `syncer check all versions, someone is not synced`, and the owner's `wait latest schema
+    /// version encounter error` / `wait schema version synced encounter error`.
     SchemaVersionNotSynced,
     /// `mdl gets lock, update to owner` and renames.
     MdlLock,
@@ -57,7 +63,8 @@ pub enum EventKind {
     BackfillStarted,
     /// ingest backend lines (`create local backend for adding index`, ...).
     IngestBackend,
-    /// an error inside the ingest / backfill machinery that is not yet a job error.
+    /// an error inside the ingest / backfill machinery that is not yet a job error: backfill
+    /// worker errors and ingest failures (`build ingest backend failed`, `close writer error`, ...).
     BackfillError,
     // --- DXF task ---
     /// `adjusted add-index task concurrency`: DDL submitted a DXF task for the job.
@@ -70,11 +77,13 @@ pub enum EventKind {
     TaskPaused,
     /// `cannot get task` (row-count refresh of a task already in history).
     CannotGetTask,
-    /// `task state transform`, `schedule task`, `switch to next step` ...
+    /// `task state transform`, `schedule task`, `switch to next step` ..., and the DDL side's
+    /// `task succeed, start to resume the ddl job`.
     TaskStateChange,
     /// `subtasks encounter errors`.
     SubtasksEncounterErrors,
-    /// `onError`, `subtask failed`, `update error to subtask`, `failed one subtask succeed`.
+    /// `onError`, `subtask failed`, `update error to subtask`, `failed one subtask succeed`, and the
+    /// executor's step-failed lines (`execute task step failed`, ...).
     SubtaskError,
     /// `meet retryable error` / `met retryable error`.
     TaskRetryableError,

@@ -1,0 +1,548 @@
+//! Record → [`Event`]: the message picks the kind ([`super::vocab`]), the fields fill the rest.
+//!
+//! TiDB spells the same field many ways across versions and packages (`jobID`, `"job ID"`,
+//! `job_id`, `"ddl id"` ...). Every spelling lives in one list in [`keys`], so a new TiDB
+//! spelling is one more string, not a new code path.
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::jobstr::{self, JobInfo};
+use super::vocab::{self, Spelling};
+use super::{Event, EventKind, Evidence};
+use crate::record::Record;
+
+/// Field-name spellings, in priority order (the first key present wins).
+pub mod keys {
+    /// The job id, in every spelling seen: worker context (`jobID`), index/ingest lines
+    /// (`"job ID"`, `"Job ID"`), `DDL job submitted` in v8.5+ (`job_id`), the v4 tracker
+    /// (`ddlJobID`), the schema syncer (`"ddl job id"`, `"ddl id"`), dependency lines (`currentJobID`).
+    pub const JOB_ID: &[&str] = &[
+        "jobID",
+        "job ID",
+        "Job ID",
+        "job_id",
+        "ddlJobID",
+        "ddl job id",
+        "ddl id",
+        "currentJobID",
+    ];
+    /// One job string. `currentJob` is the job string of the dependency lines.
+    pub const JOB: &[&str] = &["job", "currentJob"];
+    /// A `"; "`-separated list of job strings (`add DDL jobs`).
+    pub const JOBS: &[&str] = &["jobs"];
+    /// The DXF task id: scheduler/executor context (`task-id`), others.
+    pub const TASK_ID: &[&str] = &["task-id", "task_id", "taskID", "task ID"];
+    /// The DXF task key: handle (`taskKey`), DDL row-count lines (`task_key`), DDL submission and
+    /// master DXF context (`task-key`).
+    pub const TASK_KEY: &[&str] = &["taskKey", "task_key", "task-key"];
+    /// The error text.
+    pub const ERROR: &[&str] = &[
+        "error",
+        "err",
+        "subtask-err",
+        "subtaskErr",
+        "subtask-errs",
+        "task failed error",
+    ];
+    /// Row counts of progress lines.
+    pub const ROWS: &[&str] = &["handled rows", "total added row count", "row count"];
+    /// The owner's id on owner lines: `get owner` (`ownerID`), master context (`id`).
+    pub const OWNER_ID: &[&str] = &["ownerID", "id"];
+    /// The owner-manager context that ends with the instance's own id (v7.5–v8.5):
+    /// `"owner info"="[ddl] /tidb/ddl/fg/owner ownerManager <uuid>"`.
+    pub const OWNER_INFO: &[&str] = &["owner info", "ownerInfo"];
+    /// The SQL of `start DDL job` / `DDL job submitted`.
+    pub const QUERY: &[&str] = &["query"];
+    /// `Welcome to TiDB.`
+    pub const RELEASE_VERSION: &[&str] = &["Release Version"];
+    /// `new domain`
+    pub const STORE: &[&str] = &["store"];
+    /// `index backfill state running`
+    pub const TABLE: &[&str] = &["table"];
+    pub const INDEX: &[&str] = &["index"];
+    pub const INGEST_MODE: &[&str] = &["ingest mode"];
+    /// `task state transform` (v7.5/v7.6).
+    pub const FROM: &[&str] = &["from"];
+    pub const TO: &[&str] = &["to"];
+    /// Step switches of the DXF scheduler.
+    pub const CURRENT_STEP: &[&str] = &["current-step", "curr-step"];
+    pub const NEXT_STEP: &[&str] = &["next-step"];
+    /// `schedule task` / `execute one task`.
+    pub const STATE: &[&str] = &["state"];
+}
+
+/// Turns one record into the events it means; empty when its message is not in the vocabulary.
+///
+/// Usually one event. `add DDL jobs` lines carry a batch (`jobs="<job>; <job>; "`) and give one
+/// event per job, each with its own `job_id` and `job`, so the return type is a `SmallVec` that
+/// stays on the stack in the common case. `evidence` is cloned for every extra event.
+///
+/// `job_id` comes from, in order: a job-id field ([`keys::JOB_ID`]), the job string's `ID:`, then
+/// a DXF task key `ddl/backfill/<id>[/<seq>]` (also `<keyspace>/ddl/backfill/<id>`).
+pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> SmallVec<[Event; 1]> {
+    let mut out = SmallVec::new();
+    let (message, _category) = rec.message_and_category();
+    let Some(spelling) = vocab::lookup(&message) else {
+        return out;
+    };
+
+    let field = |keys: &[&str]| rec.field_any(keys).map(|t| t.get().into_owned());
+
+    // Job strings: a `job=` field, a `jobs=` list, or (2017) the message tail.
+    let mut jobs: SmallVec<[JobInfo; 1]> = SmallVec::new();
+    if let Some(j) = rec
+        .field_any(keys::JOB)
+        .and_then(|t| jobstr::parse(&t.get()))
+    {
+        jobs.push(j);
+    } else if let Some(list) = rec.field_any(keys::JOBS) {
+        jobs.extend(jobstr::parse_list(&list.get()));
+    } else if let Some((_, inline)) = vocab::split_inline_job(&message) {
+        jobs.extend(jobstr::parse(inline));
+    }
+    let query = field(keys::QUERY);
+    if let Some(q) = &query {
+        for j in jobs.iter_mut().filter(|j| j.query.is_none()) {
+            j.query = Some(q.clone());
+        }
+    }
+
+    let field_job_id = rec
+        .field_any(keys::JOB_ID)
+        .and_then(|t| parse_int(&t.get()));
+    let task_key = field(keys::TASK_KEY);
+    let key_job_id = task_key.as_deref().and_then(job_id_from_task_key);
+
+    let template = Event {
+        kind: spelling.kind,
+        ts: Some(rec.ts),
+        instance: Arc::clone(instance),
+        job_id: None,
+        job: None,
+        task_id: rec
+            .field_any(keys::TASK_ID)
+            .and_then(|t| parse_int(&t.get())),
+        task_key,
+        error: field(keys::ERROR),
+        rows: rec
+            .field_any(keys::ROWS)
+            .and_then(|t| t.get().trim().parse().ok()),
+        detail: detail(spelling, rec, query),
+        evidence,
+    };
+
+    if jobs.len() > 1 {
+        // A batch: each job is its own event; a job-id field would name only one of them.
+        for j in jobs {
+            let mut ev = template.clone();
+            ev.job_id = Some(j.id);
+            ev.job = Some(j);
+            out.push(ev);
+        }
+        return out;
+    }
+    let mut ev = template;
+    let job = jobs.pop();
+    ev.job_id = field_job_id.or(job.as_ref().map(|j| j.id)).or(key_job_id);
+    ev.job = job;
+    out.push(ev);
+    out
+}
+
+/// The kind-specific `detail` of an event.
+fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Option<String> {
+    let field = |keys: &[&str]| rec.field_any(keys).map(|t| t.get().into_owned());
+    match spelling.kind {
+        EventKind::OwnerElected | EventKind::OwnerRetired => field(keys::OWNER_ID).or_else(|| {
+            // v7.5–v8.5 lines without ownerID: the instance's own id ends the context value.
+            field(keys::OWNER_INFO).and_then(|info| info.rsplit(' ').next().map(str::to_string))
+        }),
+        EventKind::ServerStart => field(keys::RELEASE_VERSION),
+        EventKind::NewDomain => field(keys::STORE),
+        EventKind::JobSubmitted => query,
+        EventKind::BackfillStarted if spelling.message == "index backfill state running" => {
+            let mut parts = Vec::new();
+            for (name, keys) in [
+                ("table", keys::TABLE),
+                ("index", keys::INDEX),
+                ("ingest", keys::INGEST_MODE),
+            ] {
+                if let Some(v) = field(keys) {
+                    parts.push(format!("{name}={v}"));
+                }
+            }
+            (!parts.is_empty()).then(|| parts.join(" "))
+        }
+        EventKind::TaskStateChange => match (field(keys::FROM), field(keys::TO)) {
+            (Some(from), Some(to)) => Some(format!("{from}->{to}")),
+            _ => match (field(keys::CURRENT_STEP), field(keys::NEXT_STEP)) {
+                (Some(cur), Some(next)) => Some(format!("step {cur}->{next}")),
+                _ => field(keys::STATE).map(|s| format!("state={s}")),
+            },
+        },
+        _ => None,
+    }
+}
+
+/// An integer field value; TiDB never quotes ids but be lenient about stray spaces.
+fn parse_int(s: &str) -> Option<i64> {
+    s.trim().parse().ok()
+}
+
+/// The job id inside an add-index DXF task key: `ddl/backfill/491`, `ddl/backfill/491/1`
+/// (multi-schema change), `ddl/backfill/491/merge` (master), `<keyspace>/ddl/backfill/491`
+/// (next-gen). Other task types (`ImportInto/150005`) name no DDL job.
+pub fn job_id_from_task_key(key: &str) -> Option<i64> {
+    const MARK: &str = "ddl/backfill/";
+    let p = key.find(MARK)?;
+    if p > 0 && !key[..p].ends_with('/') {
+        return None;
+    }
+    let rest = &key[p + MARK.len()..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || !(rest.len() == digits || rest[digits..].starts_with('/')) {
+        return None;
+    }
+    rest[..digits].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Field, Format, Level, Text};
+
+    /// A test-only splitter for unified-format lines (`[ts] [LEVEL] [src] [msg] [k=v]...`), so
+    /// these tests do not depend on the real record parser. Quoted parts stay escaped, as the
+    /// real parser leaves them.
+    fn rec(line: &str) -> Record<'_> {
+        let mut parts: Vec<(&str, bool)> = Vec::new();
+        let b = line.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] != b'[' {
+                i += 1;
+                continue;
+            }
+            let start = i + 1;
+            let mut j = start;
+            let mut in_q = false;
+            while j < b.len() {
+                match b[j] {
+                    b'\\' if in_q => j += 1,
+                    b'"' => in_q = !in_q,
+                    b']' if !in_q => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            parts.push((&line[start..j.min(line.len())], false));
+            i = j + 1;
+        }
+        let ts = crate::timestamp::parse_unified(parts[0].0).unwrap();
+        let level = match parts[1].0.to_ascii_uppercase().as_str() {
+            "INFO" => Level::Info,
+            "WARN" => Level::Warn,
+            "ERROR" => Level::Error,
+            _ => Level::Debug,
+        };
+        let mut fields = smallvec::SmallVec::new();
+        for (p, _) in &parts[4..] {
+            // The key ends at the first `=` outside quotes.
+            let mut in_q = false;
+            let mut eq = None;
+            let pb = p.as_bytes();
+            let mut k = 0;
+            while k < pb.len() {
+                match pb[k] {
+                    b'\\' if in_q => k += 1,
+                    b'"' => in_q = !in_q,
+                    b'=' if !in_q => {
+                        eq = Some(k);
+                        break;
+                    }
+                    _ => {}
+                }
+                k += 1;
+            }
+            let eq = eq.unwrap();
+            fields.push(Field {
+                key: unq(&p[..eq]),
+                value: unq(&p[eq + 1..]),
+            });
+        }
+        Record {
+            ts,
+            level,
+            logger: None,
+            source: parts[2].0,
+            message: unq(parts[3].0),
+            fields,
+            format: Format::Unified,
+        }
+    }
+
+    fn unq(s: &str) -> Text<'_> {
+        if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+            Text::Quoted(&s[1..s.len() - 1])
+        } else {
+            Text::Raw(s)
+        }
+    }
+
+    fn events(line: &str) -> SmallVec<[Event; 1]> {
+        let r = rec(line);
+        let ev = Evidence {
+            file: Arc::from("tidb.log"),
+            line: 1,
+            ts: Some(r.ts),
+            text: line.to_string(),
+        };
+        to_event(&r, &Arc::from("tidb-0"), ev)
+    }
+
+    fn one(line: &str) -> Event {
+        let v = events(line);
+        assert_eq!(v.len(), 1, "{line}");
+        v.into_iter().next().unwrap()
+    }
+
+    /// The seed case's log (pingcap/tidb#50417), read out of the fixture tarball.
+    fn seed_text() -> &'static str {
+        static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        TEXT.get_or_init(|| {
+            use std::io::Read;
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/seed-50417/tidb-0.tar.gz"
+            );
+            let gz = flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap());
+            let mut ar = tar::Archive::new(gz);
+            let mut entry = ar
+                .entries()
+                .unwrap()
+                .flatten()
+                .find(|e| e.path().unwrap().ends_with("tidb.log"))
+                .unwrap();
+            let mut s = String::new();
+            entry.read_to_string(&mut s).unwrap();
+            s
+        })
+    }
+
+    fn seed_lines() -> Vec<&'static str> {
+        seed_text()
+            .lines()
+            .filter(|l| l.starts_with("[20"))
+            .collect()
+    }
+
+    fn seed(msg: &str, nth: usize) -> Event {
+        let needle = format!("[\"{msg}\"]");
+        let line = seed_lines()
+            .into_iter()
+            .filter(|l| l.contains(&needle))
+            .nth(nth)
+            .unwrap();
+        one(line)
+    }
+
+    #[test]
+    fn seed_task_not_resumable() {
+        let e = seed("task not resumable", 0);
+        assert_eq!(e.kind, EventKind::TaskNotResumable);
+        assert_eq!(e.job_id, Some(491));
+        assert_eq!(e.task_key.as_deref(), Some("ddl/backfill/491"));
+        assert_eq!(e.task_id, None);
+        assert_eq!(&*e.instance, "tidb-0");
+    }
+
+    #[test]
+    fn seed_task_reverted() {
+        let e = seed("task reverted", 0);
+        assert_eq!(e.kind, EventKind::TaskReverted);
+        assert_eq!(e.task_id, Some(210029));
+        assert_eq!(e.job_id, None);
+        assert_eq!(e.error.as_deref(), Some("[tikv:9005]Region is unavailable"));
+    }
+
+    #[test]
+    fn seed_run_ddl_job() {
+        let e = seed("run DDL job", 0);
+        assert_eq!(e.kind, EventKind::JobRun);
+        assert_eq!(e.job_id, Some(491));
+        let j = e.job.unwrap();
+        assert_eq!(j.err_count, Some(510));
+        assert_eq!(j.err.as_deref(), Some("[tikv:9005]Region is unavailable"));
+        assert_eq!(j.state, "running");
+        assert_eq!(
+            e.ts.map(|t| crate::timestamp::rfc3339(&t)).as_deref(),
+            Some("2024-01-13T19:21:10.807+08:00")
+        );
+    }
+
+    #[test]
+    fn seed_convert_to_rollback() {
+        let e = seed("run add index job failed, convert job to rollback", 0);
+        assert_eq!(e.kind, EventKind::ConvertToRollback);
+        assert_eq!(e.job_id, Some(491));
+        assert_eq!(e.job.as_ref().unwrap().err_count, Some(511));
+        assert_eq!(e.error.as_deref(), Some("[tikv:9005]Region is unavailable"));
+    }
+
+    #[test]
+    fn seed_mdl_and_the_rest() {
+        let e = seed("mdl gets lock, update to owner", 0);
+        assert_eq!((e.kind, e.job_id), (EventKind::MdlLock, Some(491)));
+
+        let e = seed("cannot get task", 0);
+        assert_eq!((e.kind, e.job_id), (EventKind::CannotGetTask, Some(491)));
+        assert_eq!(e.error.as_deref(), Some("task not found"));
+
+        let e = seed("run reorg job done", 0);
+        assert_eq!(
+            (e.kind, e.rows, e.job_id),
+            (EventKind::ReorgProgress, Some(35232986), None)
+        );
+
+        let e = seed("run DDL job error", 0);
+        assert_eq!((e.kind, e.job_id), (EventKind::JobError, Some(491)));
+
+        let e = seed("run DDL job failed, sleeps a while then retries it.", 0);
+        assert_eq!((e.kind, e.job_id), (EventKind::JobRetrySleep, Some(491)));
+
+        let e = seed("index backfill state running", 0);
+        assert_eq!((e.kind, e.job_id), (EventKind::BackfillStarted, Some(491)));
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("table=sbtest1 index=index_test_1705143780092 ingest=true")
+        );
+
+        // Every seed line either maps to an event or is one we deliberately ignore.
+        let ignored = [
+            "schema version doesn't change",
+            "diff load InfoSchema success",
+        ];
+        for l in seed_lines() {
+            let v = events(l);
+            let r = rec(l);
+            let m = r.message_and_category().0.into_owned();
+            assert_eq!(v.is_empty(), ignored.contains(&m.as_str()), "{l}");
+        }
+    }
+
+    #[test]
+    fn add_ddl_jobs_gives_one_event_per_job() {
+        let v = events(
+            r#"[2020/08/12 16:12:07.318 +08:00] [INFO] [ddl_worker.go:261] ["[ddl] add DDL jobs"] ["batch count"=2] [jobs="ID:2, Type:create schema, State:none, SchemaState:none, SchemaID:1, TableID:0, RowCount:0, ArgLen:1, start time: 2020-08-12 16:12:07.318 +0800 CST, Err:<nil>, ErrCount:0, SnapshotVersion:0; ID:3, Type:create table, State:none, SchemaState:none, SchemaID:1, TableID:2, RowCount:0, ArgLen:1, start time: 2020-08-12 16:12:07.318 +0800 CST, Err:<nil>, ErrCount:0, SnapshotVersion:0; "] [table=true]"#,
+        );
+        assert_eq!(
+            v.iter().map(|e| e.job_id).collect::<Vec<_>>(),
+            [Some(2), Some(3)]
+        );
+        assert!(v.iter().all(|e| e.kind == EventKind::JobSubmitted));
+        assert_eq!(v[1].job.as_ref().unwrap().job_type, "create table");
+    }
+
+    #[test]
+    fn start_ddl_job_query_and_key_spellings() {
+        let e = one(
+            r#"[2020/08/12 16:12:07.318 +08:00] [INFO] [ddl.go:545] ["[ddl] start DDL job"] [job="ID:2, Type:create schema, State:none, SchemaState:none, SchemaID:1, TableID:0, RowCount:0, ArgLen:1, start time: 2020-08-12 16:12:07.318 +0800 CST, Err:<nil>, ErrCount:0, SnapshotVersion:0"] [query="CREATE DATABASE IF NOT EXISTS test"]"#,
+        );
+        assert_eq!((e.kind, e.job_id), (EventKind::JobSubmitted, Some(2)));
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("CREATE DATABASE IF NOT EXISTS test")
+        );
+        assert_eq!(
+            e.job.unwrap().query.as_deref(),
+            Some("CREATE DATABASE IF NOT EXISTS test")
+        );
+
+        let e = one(
+            r#"[2023/05/11 01:25:57.307 +08:00] [INFO] [syncer.go:333] ["[ddl] syncer check all versions, someone is not synced"] [info="instance ip xx.xx.xx.xx, port 4000, id f296efb9"] ["ddl id"=130222] [ver=173784]"#,
+        );
+        assert_eq!(
+            (e.kind, e.job_id),
+            (EventKind::SchemaVersionNotSynced, Some(130222))
+        );
+
+        let e = one(
+            r#"[2024/06/03 19:01:11.451 +08:00] [ERROR] [engine.go:200] ["build ingest writer context failed"] [error="[ddl:8247]Ingest failed: memory used up"] ["job ID"=130] ["index ID"=13] ["worker ID"=18]"#,
+        );
+        assert_eq!((e.kind, e.job_id), (EventKind::BackfillError, Some(130)));
+        assert_eq!(
+            e.error.as_deref(),
+            Some("[ddl:8247]Ingest failed: memory used up")
+        );
+
+        let e = one(
+            r#"[2024/01/13 19:03:01.000 +08:00] [INFO] [index.go:2124] ["adjusted add-index task concurrency"] [category=ddl] [worker-cnt=8] [task-concurrency=8] [task-key=ks1/ddl/backfill/491/1]"#,
+        );
+        assert_eq!((e.kind, e.job_id), (EventKind::TaskSubmitted, Some(491)));
+    }
+
+    #[test]
+    fn owner_server_domain_and_task_details() {
+        let e = one(
+            r#"[2024/01/13 18:46:17.819 +08:00] [INFO] [manager.go:364] ["get owner"] ["owner info"="[ddl] /tidb/ddl/fg/owner ownerManager aaa-self"] ["owner key"=/tidb/ddl/fg/owner/1] [ownerID=bbb-owner] [op=none]"#,
+        );
+        assert_eq!(
+            (e.kind, e.detail.as_deref()),
+            (EventKind::OwnerElected, Some("bbb-owner"))
+        );
+        let e = one(
+            r#"[2019/11/23 14:28:29.001 +00:00] [WARN] [manager.go:281] ["is not the owner"] ["owner info"="[ddl] /tidb/ddl/fg/owner ownerManager 1f2b2e8c-2e3a"]"#,
+        );
+        assert_eq!(
+            (e.kind, e.detail.as_deref()),
+            (EventKind::OwnerRetired, Some("1f2b2e8c-2e3a"))
+        );
+        let e = one(
+            r#"[2020/08/12 16:12:07.282 +08:00] [INFO] [printer.go:42] ["Welcome to TiDB."] ["Release Version"=v7.6.0] [Edition=Community]"#,
+        );
+        assert_eq!(
+            (e.kind, e.detail.as_deref()),
+            (EventKind::ServerStart, Some("v7.6.0"))
+        );
+        let e = one(
+            r#"[2020/08/12 16:12:07.310 +08:00] [INFO] [tidb.go:71] ["new domain"] [store=8d19232e] ["ddl lease"=45s]"#,
+        );
+        assert_eq!(
+            (e.kind, e.detail.as_deref()),
+            (EventKind::NewDomain, Some("8d19232e"))
+        );
+        let e = one(
+            r#"[2024/01/13 19:10:00.000 +08:00] [INFO] [scheduler.go:300] ["task state transform"] [from=running] [to=reverting]"#,
+        );
+        assert_eq!(
+            (e.kind, e.detail.as_deref()),
+            (EventKind::TaskStateChange, Some("running->reverting"))
+        );
+        let e = one(
+            r#"[2025/05/01 00:00:00.000 +00:00] [INFO] [scheduler.go:409] ["switch to next step"] [task-id=7] [task-type=backfill] [current-step=init] [next-step=read-index]"#,
+        );
+        assert_eq!(
+            (e.task_id, e.detail.as_deref()),
+            (Some(7), Some("step init->read-index"))
+        );
+        let e = one(
+            r#"[2026/05/22 07:37:29.468 +00:00] [ERROR] [task_executor.go:547] [onError] [keyspaceName=2jfj] [task-id=5] [task-type=backfill] [error="index info not found: 1"]"#,
+        );
+        assert_eq!((e.kind, e.task_id), (EventKind::SubtaskError, Some(5)));
+        assert!(events(r#"[2026/05/22 07:37:29.468 +00:00] [INFO] [domain.go:1] ["diff load InfoSchema success"]"#).is_empty());
+    }
+
+    #[test]
+    fn task_keys() {
+        assert_eq!(job_id_from_task_key("ddl/backfill/491"), Some(491));
+        assert_eq!(job_id_from_task_key("ddl/backfill/491/1"), Some(491));
+        assert_eq!(job_id_from_task_key("ddl/backfill/491/merge"), Some(491));
+        assert_eq!(job_id_from_task_key("ks1/ddl/backfill/491"), Some(491));
+        assert_eq!(job_id_from_task_key("xddl/backfill/491"), None);
+        assert_eq!(job_id_from_task_key("ddl/backfill/491x"), None);
+        assert_eq!(job_id_from_task_key("ddl/backfill/"), None);
+        assert_eq!(job_id_from_task_key("ImportInto/150005"), None);
+    }
+}
