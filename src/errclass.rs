@@ -147,7 +147,7 @@ const fn row(
     }
 }
 
-const DDL_LIST: &str = "dbterror.ReorgRetryableErrCodes (DDL retries it)";
+const DDL_LIST: &str = "on dbterror.ReorgRetryableErrCodes, the list TiDB's DDL layer retries";
 const V751_V760: Retries = Retries::Since(&["v7.5.1", "v7.6.0"]);
 
 /// The classification table. First match wins; keep the groups in order.

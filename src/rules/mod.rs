@@ -6,6 +6,66 @@
 use crate::report::{Finding, Severity};
 use crate::timeline::Timelines;
 
+pub mod cause;
+pub mod common;
+#[cfg(test)]
+pub mod testutil;
+
+pub mod ddl001_transient_error_rollback;
+pub mod ddl002_dist_task_reverted;
+pub mod ddl003_error_count_limit;
+pub mod ddl004_job_stalled;
+pub mod ddl005_owner_changed;
+pub mod ddl006_expected_rollback;
+pub mod ddl007_retry_storm;
+pub mod ddl008_unclassified_rollback;
+
+pub use cause::{root_cause, Cause};
+
+/// Declares a rule: the doc comment is written once and becomes both the struct's rustdoc and
+/// `META.explain` (what `ddldiag explain` prints), so the two can never drift apart.
+///
+/// Emits the unit struct, `pub static META`, and `impl Rule` delegating to the module's
+/// `fn check(&Timelines, &Context) -> Vec<Finding>`.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            code: $code:literal,
+            name: $rname:literal,
+            severity: $sev:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        /// The rule's static description.
+        pub static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            code: $code,
+            name: $rname,
+            severity: $crate::report::Severity::$sev,
+            summary: $summary,
+            explain: concat!($($doc, "\n"),*),
+        };
+
+        impl $crate::rules::Rule for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &META
+            }
+            fn check(
+                &self,
+                timelines: &$crate::timeline::Timelines,
+                ctx: &$crate::rules::Context,
+            ) -> Vec<$crate::report::Finding> {
+                check(timelines, ctx)
+            }
+        }
+    };
+}
+pub(crate) use declare_rule;
+
 /// What every rule knows besides the timelines.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -19,7 +79,11 @@ pub struct Context {
 
 impl Default for Context {
     fn default() -> Self {
-        Context { error_count_limit: 512, stall_after: chrono::Duration::minutes(10), tidb_version: None }
+        Context {
+            error_count_limit: 512,
+            stall_after: chrono::Duration::minutes(10),
+            tidb_version: None,
+        }
     }
 }
 
@@ -41,9 +105,39 @@ pub trait Rule: Sync {
     fn check(&self, timelines: &Timelines, ctx: &Context) -> Vec<Finding>;
 }
 
-/// Every rule, in code order.
+impl RuleMeta {
+    /// `explain` as plain Markdown: rustdoc keeps the space after `///`, this drops it.
+    pub fn explain_text(&self) -> String {
+        self.explain
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Every rule, in code order: the one registration table.
 pub fn all() -> &'static [&'static dyn Rule] {
-    &[]
+    static ALL: &[&dyn Rule] = &[
+        &ddl001_transient_error_rollback::TransientErrorRollback,
+        &ddl002_dist_task_reverted::DistTaskRevertedOnTransientError,
+        &ddl003_error_count_limit::ErrorCountLimitExhausted,
+        &ddl004_job_stalled::JobStalled,
+        &ddl005_owner_changed::OwnerChangedDuringJob,
+        &ddl006_expected_rollback::ExpectedRollback,
+        &ddl007_retry_storm::RetryStorm,
+        &ddl008_unclassified_rollback::UnclassifiedRollback,
+    ];
+    ALL
+}
+
+/// A rule by code (`DDL001`) or name (`transient-error-rollback`), case-insensitive.
+pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
+    let q = code_or_name.trim();
+    all().iter().copied().find(|r| {
+        let m = r.meta();
+        m.code.eq_ignore_ascii_case(q) || m.name.eq_ignore_ascii_case(q)
+    })
 }
 
 /// Runs every rule and orders the findings stably: severity (worst first), time, job, rule.
