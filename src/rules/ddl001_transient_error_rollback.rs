@@ -162,7 +162,7 @@ fn suggestion(job: &JobTimeline, cause: &Cause, ctx: &Context, issues: &[String]
         if let Some(i) = crate::known_issues::ISSUES.iter().find(|i| i.id == id) {
             if !i.fixed_in.is_empty() {
                 s.push_str(&format!(
-                    " Upgrade to a release with the fix for {id} ({}).",
+                    " For {id}, upgrade to a GA release with the fix ({} or later).",
                     i.fixed_in.join(" / ")
                 ));
             }

@@ -185,7 +185,7 @@ fn for_job(
             .filter(|i| !i.fixed_in.is_empty())
         {
             sug.push_str(&format!(
-                " Upgrade to a release with the fix for {id} ({}).",
+                " For {id}, upgrade to a GA release with the fix ({} or later).",
                 i.fixed_in.join(" / ")
             ));
         }
