@@ -1,1 +1,631 @@
 //! Upstream issues a finding can match, by TiDB version.
+//!
+//! [`ISSUES`] is data: the issue, what it looks like (which rule fired, which error family, what
+//! else the job shows), which releases are affected and which release fixed it. A rule asks
+//! [`matching`] for the issues its finding fits and gets back [`Match`]es that say how sure the
+//! version check is.
+//!
+//! Policy (kept in one place, [`Match::note`]): a finding lists an issue in `known_issues` only when
+//! the detected TiDB version is affected ([`Affected::Yes`]) or cannot be told apart
+//! ([`Affected::Unknown`]: no version in the logs, a dev build of the fixing release, or a release
+//! string that pre-GA builds also carried). `known_issues` holds plain `pingcap/tidb#N` strings;
+//! the nuance ("possibly … (version unknown)") goes into the explanation. A version that has the
+//! fix never names the issue.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use crate::errclass::matching_row;
+use crate::timeline::JobTimeline;
+
+/// A TiDB release version: `v7.6.0`, `v8.5.0-alpha`, `v7.6.0-alpha-123-g2df8bd1` (a dev build).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
+    /// Whatever follows `major.minor.patch` after a `-`: `alpha`, `alpha-123-g2df8bd1`, `beta.2`.
+    /// A version with a pre-release part sorts before the release itself.
+    pub pre: Option<String>,
+}
+
+impl Version {
+    /// Parses `v7.6.0`, `7.6.0`, `v8.5.0-alpha`, `v7.6.0-alpha-123-g2df8bd1`, `v4.0.0-beta.2-960-g5184a0d70-dirty`.
+    /// `None` for `None`, `master`, empty strings and the like.
+    pub fn parse(s: &str) -> Option<Version> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix('v')
+            .or_else(|| s.strip_prefix('V'))
+            .unwrap_or(s);
+        let (core, pre) = match s.split_once('-') {
+            Some((c, p)) => (c, Some(p.to_string())),
+            None => (s, None),
+        };
+        let mut it = core.split('.');
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next()?.parse().ok()?;
+        let patch = it.next().map_or(Some(0), |p| p.parse().ok())?;
+        if it.next().is_some() {
+            return None;
+        }
+        Some(Version {
+            major,
+            minor,
+            patch,
+            pre: pre.filter(|p| !p.is_empty()),
+        })
+    }
+
+    /// True for dev / pre-release builds (`-alpha`, `-alpha-123-g…`, `-beta.2`).
+    pub fn is_prerelease(&self) -> bool {
+        self.pre.is_some()
+    }
+
+    fn line(&self) -> (u64, u64) {
+        (self.major, self.minor)
+    }
+
+    fn core(&self) -> (u64, u64, u64) {
+        (self.major, self.minor, self.patch)
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.core()
+            .cmp(&other.core())
+            .then_with(|| match (&self.pre, &other.pre) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(a), Some(b)) => a.cmp(b),
+            })
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)?;
+        if let Some(p) = &self.pre {
+            write!(f, "-{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `v` carries a change that landed in `fixed_in`.
+///
+/// `fixed_in` lists the first fixed release of each release line; the highest entry is where the
+/// change landed on master, so every later line has it, while lines below it have it only when
+/// listed (a backport). `Some(true)`/`Some(false)` when certain; `None` for a pre-release of a
+/// listed release (a dev build may or may not contain the fix).
+pub fn includes_fix(v: &Version, fixed_in: &[&str]) -> Option<bool> {
+    let fixes: Vec<Version> = fixed_in.iter().filter_map(|s| Version::parse(s)).collect();
+    let newest = fixes.iter().max()?;
+    let same_line = fixes.iter().find(|f| f.line() == v.line());
+    let target = match same_line {
+        Some(f) => f,
+        None if v.line() > newest.line() => return Some(true),
+        None => return Some(false),
+    };
+    if v.is_prerelease() && v.core() == target.core() {
+        return None;
+    }
+    Some(v >= target)
+}
+
+/// How sure the version check is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affected {
+    Yes,
+    No,
+    /// No version, a dev build of the fixing release, or an ambiguous release string.
+    Unknown,
+}
+
+/// What else, besides the rule and the error, the job must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Nothing,
+    /// The job's DXF task was reverted (`task reverted` lines).
+    DistTaskReverted,
+    /// The job ran through the distributed execution framework.
+    DistTask,
+    /// The job did not use a DXF task (local ingest / txn backfill).
+    NoDistTask,
+    /// The owner changed or a TiDB restarted while the job ran.
+    OwnerChange,
+    /// The owner changed or a TiDB restarted while the job ran, and the job had no DXF task.
+    OwnerChangeNoDistTask,
+    /// The job ended up (or stayed) in `rollingback`.
+    StuckRollingBack,
+}
+
+/// One upstream issue.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownIssue {
+    /// `pingcap/tidb#50417`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Rules whose findings this issue can explain.
+    pub rules: &'static [&'static str],
+    /// Error families ([`crate::errclass::ClassRow::family`]) or lowercase substrings of the
+    /// causing error; empty = any error.
+    pub errors: &'static [&'static str],
+    pub needs: Needs,
+    /// First affected release, when known; older versions are then not affected.
+    pub affected_since: Option<&'static str>,
+    /// First fixed release per release line (see [`includes_fix`]); empty = not fixed in any release.
+    pub fixed_in: &'static [&'static str],
+    /// Release strings that builds without the fix also reported (pre-GA builds tagged with the
+    /// final version): for those the check says [`Affected::Unknown`].
+    pub ambiguous: &'static [&'static str],
+    /// The fix (PRs) or its status, for the explanation.
+    pub fix: &'static str,
+    /// Human summary of the affected range: "v7.5.x, v7.6.0 pre-GA".
+    pub affects: &'static str,
+}
+
+/// The known-issue table (tidb-source.md §1.5, peers-and-conventions.md §1.7).
+pub static ISSUES: &[KnownIssue] = &[
+    KnownIssue {
+        id: "pingcap/tidb#50417",
+        title: "DXF add index ends `rollback done` after a transient TiKV error: the executor failed the subtask, the task was reverted and DDL retried the reverted task until the error-count limit",
+        rules: &["DDL001", "DDL002", "DDL003"],
+        errors: &[],
+        needs: Needs::DistTaskReverted,
+        affected_since: Some("v7.5.0"),
+        fixed_in: &["v7.6.0"],
+        ambiguous: &["v7.6.0"],
+        fix: "fixed by #50429 (cherry-pick #50476) in v7.6.0 GA; never backported to v7.5.x; the DDL-side retry loop over a reverted task is unchanged after the fix",
+        affects: "v7.5.x and v7.6.0 pre-GA builds (e.g. 2df8bd1, 2024-01-12)",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#49556",
+        title: "txn-merge add index stuck rolling back on `[global:2]execution result undetermined` after an owner partition",
+        rules: &["DDL001", "DDL004"],
+        errors: &["result-undetermined"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &["v7.5.1", "v7.6.0"],
+        ambiguous: &[],
+        fix: "fixed by #49565 (v7.6.0) and its backport #49716 (v7.5.1): code 2 joined ReorgRetryableErrCodes",
+        affects: "up to v7.5.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#50435",
+        title: "add index always running after PD leader I/O delay (backfill executor Init read table meta through KV)",
+        rules: &["DDL004", "DDL007"],
+        errors: &["pd-timeout", "backend context not found"],
+        needs: Needs::DistTask,
+        affected_since: None,
+        fixed_in: &["v7.5.1", "v7.6.0"],
+        ambiguous: &[],
+        fix: "fixed by #50378 (#50497 into v7.6.0, #50452 into v7.5.1)",
+        affects: "up to v7.5.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#49770",
+        title: "global-sort add index cannot finish: the next step's subtasks cannot be generated",
+        rules: &["DDL004", "DDL007"],
+        errors: &["backend context not found"],
+        needs: Needs::DistTask,
+        affected_since: None,
+        fixed_in: &["v7.5.1", "v7.6.0"],
+        ambiguous: &[],
+        fix: "fixed by #49866 (v7.6.0; #50114 into v7.5.1)",
+        affects: "up to v7.5.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#50073",
+        title: "DDL job stuck `running` during a cluster rolling restart",
+        rules: &["DDL004"],
+        errors: &[],
+        needs: Needs::OwnerChange,
+        affected_since: None,
+        fixed_in: &["v7.5.1", "v7.6.0"],
+        ambiguous: &[],
+        fix: "fixed by #50101 (owner-retire hook cleans the processing-job bookkeeping)",
+        affects: "up to v7.5.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#52805",
+        title: "add index rolled back during a rolling restart (dist task off)",
+        rules: &["DDL001", "DDL008"],
+        errors: &[],
+        needs: Needs::OwnerChangeNoDistTask,
+        affected_since: None,
+        fixed_in: &["v7.1.6", "v7.5.2", "v8.1.0"],
+        ambiguous: &[],
+        fix: "fixed by #53134 (context-cancel check before commit)",
+        affects: "before v7.1.6 / v7.5.2 / v8.1.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#56550",
+        title: "add index fails on etcd lease loss / context deadline exceeded",
+        rules: &["DDL001"],
+        errors: &["deadline-exceeded", "etcd-lease"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &["v8.5.0"],
+        ambiguous: &[],
+        fix: "fixed by #56630 (ReorgRetryableErrMsgs) in v8.5.0; not in v8.1.x / v7.5.x",
+        affects: "before v8.5.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#59735",
+        title: "add index fails on `Failed to split region ranges: cannot find region in range` instead of retrying",
+        rules: &["DDL001"],
+        errors: &["split-region-failed"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &["v8.5.2"],
+        ambiguous: &[],
+        fix: "fixed by #59767 (8212 retryable), backport #60479 into v8.5.2",
+        affects: "before v8.5.2",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#68828",
+        title: "stale DXF task meta: `index info not found` retried forever by the backfill executor",
+        rules: &["DDL004", "DDL007"],
+        errors: &["index info not found"],
+        needs: Needs::Nothing,
+        affected_since: Some("v8.5.0"),
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "fix #68842 on master (typed non-retryable error); no release yet",
+        affects: "v8.5.0 and later",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#70025",
+        title: "fast-reorg (non-dist) add index `rollback done` after one `ErrClientCreateTSOStream` while PD bounced",
+        rules: &["DDL001"],
+        errors: &["tso"],
+        needs: Needs::NoDistTask,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "open; no fix released",
+        affects: "v7.5 / v8.1 / v8.5",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#70026",
+        title: "ingest add index / add primary key rolls back after one `ErrNoLeader` / `ErrKVNotLeader` / `ErrKVRegionNotFound`",
+        rules: &["DDL001"],
+        errors: &["not-leader", "region-not-found"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "open; fix PR #71081 (teaches the DDL classifier this error family) not merged",
+        affects: "v7.5 / v8.1 / v8.5",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#48208",
+        title: "add index `rollback done` during a partition between the PD leader and the other PDs",
+        rules: &["DDL001"],
+        errors: &["pd-timeout", "tso", "pd-client"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "closed upstream; fixing release not identified",
+        affects: "unknown range",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#47476",
+        title: "add index rollback failed after a DDL-owner network partition",
+        rules: &["DDL004"],
+        errors: &[],
+        needs: Needs::StuckRollingBack,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "closed upstream; fixing release not identified",
+        affects: "v7.5",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#48633",
+        title: "add index rollback on TiDB failure or rolling restart with global sort (dist task on)",
+        rules: &["DDL001", "DDL002"],
+        errors: &["canceled", "grpc-canceled"],
+        needs: Needs::OwnerChange,
+        affected_since: None,
+        fixed_in: &["v7.5.0"],
+        ambiguous: &[],
+        fix: "closed; likely addressed by #48639 / #48339 (in v7.5.0) — inference, no commit names the issue",
+        affects: "before v7.5.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#41381",
+        title: "`DDL reorg element does not exist` on cancel during rollback",
+        rules: &["DDL004", "DDL006", "DDL008"],
+        errors: &["element does not exist"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "closed upstream; fixing release not identified",
+        affects: "unknown range",
+    },
+];
+
+impl KnownIssue {
+    /// The version check alone.
+    pub fn affected(&self, version: Option<&Version>) -> Affected {
+        let Some(v) = version else {
+            return Affected::Unknown;
+        };
+        if let Some(since) = self.affected_since.and_then(Version::parse) {
+            if v < &since && !(v.is_prerelease() && v.core() == since.core()) {
+                return Affected::No;
+            }
+        }
+        if self.fixed_in.is_empty() {
+            // Open, or closed with no identified fixing release: the range is a guess.
+            return if self.affected_since.is_some() || self.fix.starts_with("open") {
+                Affected::Yes
+            } else {
+                Affected::Unknown
+            };
+        }
+        if v.pre.is_none()
+            && self
+                .ambiguous
+                .iter()
+                .filter_map(|a| Version::parse(a))
+                .any(|a| a == *v)
+        {
+            return Affected::Unknown;
+        }
+        match includes_fix(v, self.fixed_in) {
+            Some(true) => Affected::No,
+            Some(false) => Affected::Yes,
+            None => Affected::Unknown,
+        }
+    }
+
+    fn error_matches(&self, error: Option<&str>) -> bool {
+        if self.errors.is_empty() {
+            return true;
+        }
+        let Some(e) = error else { return false };
+        let family = matching_row(e).map(|r| r.family);
+        let lower = e.to_ascii_lowercase();
+        self.errors
+            .iter()
+            .any(|p| Some(*p) == family || lower.contains(p))
+    }
+}
+
+/// What a rule knows when it asks for matching issues.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub rule: &'static str,
+    pub job: &'a JobTimeline,
+    /// The error the finding is about (root cause, repeated error...).
+    pub error: Option<&'a str>,
+    /// The owner changed or a TiDB restarted while the job ran.
+    pub owner_changed: bool,
+}
+
+/// One matched issue, with how sure the version check is.
+#[derive(Debug, Clone, Copy)]
+pub struct Match {
+    pub issue: &'static KnownIssue,
+    pub affected: Affected,
+}
+
+impl Match {
+    /// One sentence for a finding's explanation.
+    pub fn note(&self, version: Option<&Version>) -> String {
+        let i = self.issue;
+        match (self.affected, version) {
+            (Affected::Yes, Some(v)) => format!("This matches {} ({}; affects {}; {}). TiDB {v} is affected.", i.id, i.title, i.affects, i.fix),
+            (Affected::Yes, None) => format!("This matches {} ({}; affects {}; {}).", i.id, i.title, i.affects, i.fix),
+            (Affected::Unknown, None) => format!("Possibly {} (version unknown): {}; affects {}; {}.", i.id, i.title, i.affects, i.fix),
+            (Affected::Unknown, Some(v)) => format!(
+                "Possibly {} (TiDB {v} cannot be told apart from an affected build): {}; affects {}; {}.",
+                i.id, i.title, i.affects, i.fix
+            ),
+            (Affected::No, _) => String::new(),
+        }
+    }
+}
+
+/// The issues a finding fits, for the TiDB version at hand (affected or unknown only).
+pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
+    let job = facts.job;
+    let dist = job.dist_task.as_ref();
+    ISSUES
+        .iter()
+        .filter(|i| i.rules.contains(&facts.rule))
+        .filter(|i| i.error_matches(facts.error))
+        .filter(|i| match i.needs {
+            Needs::Nothing => true,
+            Needs::DistTaskReverted => dist.is_some_and(|d| d.reverted > 0 || d.not_resumable > 0),
+            Needs::DistTask => {
+                dist.is_some()
+                    || job
+                        .backfill_mode
+                        .as_deref()
+                        .is_some_and(|m| m.starts_with("dxf"))
+            }
+            Needs::NoDistTask => {
+                dist.is_none()
+                    && !job
+                        .backfill_mode
+                        .as_deref()
+                        .is_some_and(|m| m.starts_with("dxf"))
+            }
+            Needs::OwnerChange => facts.owner_changed,
+            Needs::OwnerChangeNoDistTask => facts.owner_changed && dist.is_none(),
+            Needs::StuckRollingBack => job.outcome == "rollingback",
+        })
+        .map(|i| Match {
+            issue: i,
+            affected: i.affected(version),
+        })
+        .filter(|m| m.affected != Affected::No)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    fn issue(id: &str) -> &'static KnownIssue {
+        ISSUES.iter().find(|i| i.id == id).unwrap()
+    }
+
+    #[test]
+    fn parses_versions() {
+        assert_eq!(
+            v("v7.6.0"),
+            Version {
+                major: 7,
+                minor: 6,
+                patch: 0,
+                pre: None
+            }
+        );
+        assert_eq!(v("8.5.4").to_string(), "v8.5.4");
+        assert_eq!(v("v8.5.0-alpha").pre.as_deref(), Some("alpha"));
+        assert_eq!(
+            v("v7.6.0-alpha-123-g2df8bd1").pre.as_deref(),
+            Some("alpha-123-g2df8bd1")
+        );
+        assert_eq!(v("v4.0.0-beta.2-960-g5184a0d70-dirty").minor, 0);
+        assert!(Version::parse("None").is_none());
+        assert!(Version::parse("").is_none());
+        assert!(Version::parse("master").is_none());
+    }
+
+    #[test]
+    fn orders_versions() {
+        assert!(v("v7.5.1") > v("v7.5.0"));
+        assert!(v("v7.6.0") > v("v7.5.9"));
+        assert!(v("v7.6.0-alpha-123-g2df8bd1") < v("v7.6.0"));
+        assert!(v("v7.6.0-alpha-123-g2df8bd1") > v("v7.5.1"));
+        assert!(v("v8.5.0-alpha") < v("v8.5.0"));
+        assert!(v("v10.0.0") > v("v9.9.9"));
+    }
+
+    #[test]
+    fn fixes_by_release_line() {
+        let lines = &["v7.1.6", "v7.5.2", "v8.1.0"];
+        assert_eq!(includes_fix(&v("v7.5.1"), lines), Some(false));
+        assert_eq!(includes_fix(&v("v7.5.2"), lines), Some(true));
+        assert_eq!(
+            includes_fix(&v("v7.6.0"), lines),
+            Some(false),
+            "7.6 branched before the fix and got no backport"
+        );
+        assert_eq!(includes_fix(&v("v8.1.0"), lines), Some(true));
+        assert_eq!(includes_fix(&v("v8.5.0"), lines), Some(true));
+        assert_eq!(includes_fix(&v("v6.5.0"), lines), Some(false));
+        assert_eq!(includes_fix(&v("v8.1.0-alpha-3-gabc"), lines), None);
+    }
+
+    #[test]
+    fn issue_50417_by_version() {
+        let i = issue("pingcap/tidb#50417");
+        assert_eq!(i.affected(Some(&v("v7.5.0"))), Affected::Yes);
+        assert_eq!(
+            i.affected(Some(&v("v7.5.6"))),
+            Affected::Yes,
+            "never backported to 7.5"
+        );
+        assert_eq!(
+            i.affected(Some(&v("v7.6.0-alpha-123-g2df8bd1"))),
+            Affected::Unknown
+        );
+        assert_eq!(
+            i.affected(Some(&v("v7.6.0"))),
+            Affected::Unknown,
+            "the #50417 build itself said v7.6.0"
+        );
+        assert_eq!(i.affected(Some(&v("v7.6.1"))), Affected::No);
+        assert_eq!(i.affected(Some(&v("v8.1.0"))), Affected::No);
+        assert_eq!(i.affected(Some(&v("v7.1.0"))), Affected::No);
+        assert_eq!(i.affected(None), Affected::Unknown);
+    }
+
+    #[test]
+    fn other_issues_by_version() {
+        assert_eq!(
+            issue("pingcap/tidb#49556").affected(Some(&v("v7.5.0"))),
+            Affected::Yes
+        );
+        assert_eq!(
+            issue("pingcap/tidb#49556").affected(Some(&v("v7.5.1"))),
+            Affected::No
+        );
+        assert_eq!(
+            issue("pingcap/tidb#56550").affected(Some(&v("v8.1.2"))),
+            Affected::Yes
+        );
+        assert_eq!(
+            issue("pingcap/tidb#56550").affected(Some(&v("v8.5.0"))),
+            Affected::No
+        );
+        assert_eq!(
+            issue("pingcap/tidb#59735").affected(Some(&v("v8.5.1"))),
+            Affected::Yes
+        );
+        assert_eq!(
+            issue("pingcap/tidb#59735").affected(Some(&v("v8.5.2"))),
+            Affected::No
+        );
+        assert_eq!(
+            issue("pingcap/tidb#52805").affected(Some(&v("v7.6.0"))),
+            Affected::Yes
+        );
+        assert_eq!(
+            issue("pingcap/tidb#70026").affected(Some(&v("v8.5.3"))),
+            Affected::Yes
+        );
+        assert_eq!(
+            issue("pingcap/tidb#68828").affected(Some(&v("v8.1.0"))),
+            Affected::No
+        );
+        assert_eq!(
+            issue("pingcap/tidb#68828").affected(Some(&v("v8.5.1"))),
+            Affected::Yes
+        );
+        assert_eq!(
+            issue("pingcap/tidb#48208").affected(Some(&v("v8.5.1"))),
+            Affected::Unknown
+        );
+    }
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let mut ids: Vec<_> = ISSUES.iter().map(|i| i.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ISSUES.len());
+        for i in ISSUES {
+            assert!(i.id.starts_with("pingcap/tidb#"), "{}", i.id);
+            for f in i
+                .fixed_in
+                .iter()
+                .chain(i.affected_since.iter())
+                .chain(i.ambiguous.iter())
+            {
+                assert!(Version::parse(f).is_some(), "{f}");
+            }
+        }
+    }
+}

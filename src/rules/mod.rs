@@ -6,6 +6,66 @@
 use crate::report::{Finding, Severity};
 use crate::timeline::Timelines;
 
+pub mod cause;
+pub mod common;
+#[cfg(test)]
+pub mod testutil;
+
+pub mod ddl001_transient_error_rollback;
+pub mod ddl002_dist_task_reverted;
+pub mod ddl003_error_count_limit;
+pub mod ddl004_job_stalled;
+pub mod ddl005_owner_changed;
+pub mod ddl006_expected_rollback;
+pub mod ddl007_retry_storm;
+pub mod ddl008_unclassified_rollback;
+
+pub use cause::{root_cause, Cause};
+
+/// Declares a rule: the doc comment is written once and becomes both the struct's rustdoc and
+/// `META.explain` (what `ddldiag explain` prints), so the two can never drift apart.
+///
+/// Emits the unit struct, `pub static META`, and `impl Rule` delegating to the module's
+/// `fn check(&Timelines, &Context) -> Vec<Finding>`.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            code: $code:literal,
+            name: $rname:literal,
+            severity: $sev:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        /// The rule's static description.
+        pub static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            code: $code,
+            name: $rname,
+            severity: $crate::report::Severity::$sev,
+            summary: $summary,
+            explain: concat!($($doc, "\n"),*),
+        };
+
+        impl $crate::rules::Rule for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &META
+            }
+            fn check(
+                &self,
+                timelines: &$crate::timeline::Timelines,
+                ctx: &$crate::rules::Context,
+            ) -> Vec<$crate::report::Finding> {
+                check(timelines, ctx)
+            }
+        }
+    };
+}
+pub(crate) use declare_rule;
+
 /// What every rule knows besides the timelines.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -45,9 +105,39 @@ pub trait Rule: Sync {
     fn check(&self, timelines: &Timelines, ctx: &Context) -> Vec<Finding>;
 }
 
-/// Every rule, in code order.
+impl RuleMeta {
+    /// `explain` as plain Markdown: rustdoc keeps the space after `///`, this drops it.
+    pub fn explain_text(&self) -> String {
+        self.explain
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Every rule, in code order: the one registration table.
 pub fn all() -> &'static [&'static dyn Rule] {
-    &[]
+    static ALL: &[&dyn Rule] = &[
+        &ddl001_transient_error_rollback::TransientErrorRollback,
+        &ddl002_dist_task_reverted::DistTaskRevertedOnTransientError,
+        &ddl003_error_count_limit::ErrorCountLimitExhausted,
+        &ddl004_job_stalled::JobStalled,
+        &ddl005_owner_changed::OwnerChangedDuringJob,
+        &ddl006_expected_rollback::ExpectedRollback,
+        &ddl007_retry_storm::RetryStorm,
+        &ddl008_unclassified_rollback::UnclassifiedRollback,
+    ];
+    ALL
+}
+
+/// A rule by code (`DDL001`) or name (`transient-error-rollback`), case-insensitive.
+pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
+    let q = code_or_name.trim();
+    all().iter().copied().find(|r| {
+        let m = r.meta();
+        m.code.eq_ignore_ascii_case(q) || m.name.eq_ignore_ascii_case(q)
+    })
 }
 
 /// Runs every rule and orders the findings stably: severity (worst first), time, job, rule.
@@ -65,4 +155,149 @@ pub fn run_all(timelines: &Timelines, ctx: &Context) -> Vec<Finding> {
 
 fn first_ts(f: &Finding) -> Option<crate::timestamp::Timestamp> {
     f.evidence.iter().filter_map(|e| e.ts).min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::{seed_job, timelines, JobBuilder};
+    use super::*;
+
+    /// DESIGN.md §5, verbatim: codes, names and severities are a contract.
+    const CATALOGUE: &[(&str, &str, Severity)] = &[
+        ("DDL001", "transient-error-rollback", Severity::Error),
+        (
+            "DDL002",
+            "dist-task-reverted-on-transient-error",
+            Severity::Error,
+        ),
+        ("DDL003", "error-count-limit-exhausted", Severity::Warning),
+        ("DDL004", "job-stalled", Severity::Warning),
+        ("DDL005", "owner-changed-during-job", Severity::Info),
+        ("DDL006", "expected-rollback", Severity::Info),
+        ("DDL007", "retry-storm", Severity::Warning),
+        ("DDL008", "unclassified-rollback", Severity::Warning),
+    ];
+
+    #[test]
+    fn catalogue_matches_design() {
+        let got: Vec<_> = all()
+            .iter()
+            .map(|r| (r.meta().code, r.meta().name, r.meta().severity))
+            .collect();
+        assert_eq!(got, CATALOGUE);
+    }
+
+    #[test]
+    fn explain_comes_from_the_doc_comment() {
+        for r in all() {
+            let text = r.meta().explain_text();
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## What to do",
+                "## Example",
+            ] {
+                assert!(
+                    text.lines().any(|l| l == section),
+                    "{} lacks {section}",
+                    r.meta().code
+                );
+            }
+            assert!(!r.meta().summary.is_empty());
+        }
+    }
+
+    #[test]
+    fn find_by_code_or_name_case_insensitive() {
+        assert_eq!(find("DDL001").unwrap().meta().code, "DDL001");
+        assert_eq!(find("ddl007").unwrap().meta().code, "DDL007");
+        assert_eq!(find("Expected-Rollback").unwrap().meta().code, "DDL006");
+        assert_eq!(find(" job-stalled ").unwrap().meta().code, "DDL004");
+        assert!(find("DDL999").is_none());
+        assert!(find("").is_none());
+    }
+
+    #[test]
+    fn seed_story_raises_ddl001_ddl002_ddl003() {
+        let f = run_all(&timelines(vec![seed_job()]), &Context::default());
+        let mut codes: Vec<_> = f.iter().map(|f| f.rule.as_str()).collect();
+        codes.sort();
+        assert_eq!(codes, ["DDL001", "DDL002", "DDL003"]);
+        assert!(f.iter().all(|f| f.job_id == Some(491)));
+    }
+
+    #[test]
+    fn rollback_verdicts_are_mutually_exclusive() {
+        let rollback = |id: i64, err: &str| {
+            JobBuilder::new(id)
+                .error("10:00:00.000", err, 1)
+                .rollback(
+                    "10:00:00.100",
+                    "run add index job failed, convert job to rollback",
+                    Some(err),
+                    1,
+                )
+                .finish("10:00:01.000", "rollback done")
+                .build()
+        };
+        let jobs = vec![
+            rollback(1, "[tikv:9005]Region is unavailable"),
+            rollback(2, "[kv:1062]Duplicate entry '1' for key 'i'"),
+            rollback(3, "[ddl:-1]invalid encoded key"),
+            rollback(4, "context deadline exceeded"),
+            rollback(5, "[types:1406]Data too long for column 'c' at row 1"),
+        ];
+        let f = run_all(&timelines(jobs), &Context::default());
+        for id in 1..=5 {
+            let verdicts: Vec<_> = f
+                .iter()
+                .filter(|f| {
+                    f.job_id == Some(id)
+                        && matches!(f.rule.as_str(), "DDL001" | "DDL006" | "DDL008")
+                })
+                .map(|f| f.rule.as_str())
+                .collect();
+            assert_eq!(verdicts.len(), 1, "job {id}: {verdicts:?}");
+        }
+        let of = |id| {
+            f.iter()
+                .find(|f| f.job_id == Some(id))
+                .map(|f| f.rule.as_str())
+        };
+        assert_eq!(of(1), Some("DDL001"));
+        assert_eq!(of(2), Some("DDL006"));
+        assert_eq!(of(4), Some("DDL001"));
+        assert_eq!(of(5), Some("DDL006"));
+        // DDL008 is a warning, so it sorts after nothing else for job 3.
+        assert_eq!(of(3), Some("DDL008"));
+    }
+
+    #[test]
+    #[ignore = "prints the seed findings for a human to read"]
+    fn print_seed_findings() {
+        for f in run_all(
+            &timelines(vec![seed_job()]),
+            &Context {
+                tidb_version: Some("v7.6.0".into()),
+                ..Default::default()
+            },
+        ) {
+            println!(
+                "{} {}\n  {}\n  -> {}\n  issues {:?}, {} evidence lines\n",
+                f.rule,
+                f.title,
+                f.explanation,
+                f.suggestion,
+                f.known_issues,
+                f.evidence.len()
+            );
+        }
+        println!("{}", find("DDL001").unwrap().meta().explain_text());
+    }
+
+    #[test]
+    fn findings_are_sorted_worst_first() {
+        let f = run_all(&timelines(vec![seed_job()]), &Context::default());
+        assert!(f.windows(2).all(|w| w[0].severity >= w[1].severity));
+    }
 }

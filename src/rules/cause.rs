@@ -1,0 +1,321 @@
+//! Which error caused a rollback.
+//!
+//! Two traps make "the job's last error" the wrong answer (tidb-source.md §2, §1.4):
+//!
+//! 1. `[ddl:8214]Cancelled DDL job` is often the *result* of a rollback the system started
+//!    (error-count limit, a non-retryable error), not a user's `ADMIN CANCEL DDL JOBS`. When the
+//!    logs show the system gave up, the cause is the error before the cancel.
+//! 2. An error reported after `ErrCount+1 >= tidb_ddl_error_count_limit` is non-retryable only
+//!    because the retry budget ran out; the underlying error's class is what matters. Since the
+//!    rollback line still carries the underlying text (`[tikv:9005]…` at ErrCount 511), classifying
+//!    that text — never the fact that TiDB stopped retrying — gives the right class.
+
+use crate::errclass::{classify, is_cancelled, Classified, ErrorClass};
+use crate::event::{EventKind, Evidence};
+use crate::timeline::JobTimeline;
+
+/// The error that caused a rollback, and where the logs say so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cause {
+    pub text: String,
+    pub classified: Classified,
+    /// A line that carries the error, when one is known.
+    pub evidence: Option<Evidence>,
+    /// Where it was found: `rollback line`, `job string Err before the cancel`, ...
+    pub source: &'static str,
+    /// True when the job's own final error was `[ddl:8214]Cancelled DDL job` and the cause was
+    /// found behind it.
+    pub behind_cancel: bool,
+}
+
+/// The default `tidb_ddl_error_count_limit`.
+const DEFAULT_LIMIT: u64 = 512;
+
+/// Picks the causing error of a rolled-back job (see the module docs for the traps), with the
+/// default error-count limit. `None` when the job did not roll back or no error was logged.
+pub fn root_cause(job: &JobTimeline) -> Option<(String, Classified)> {
+    find_cause(job, DEFAULT_LIMIT).map(|c| (c.text, c.classified))
+}
+
+/// True when the logs show that TiDB itself, not a user, decided to roll the job back: a
+/// conversion / limit-exceeded line, a rollback point announced by such a line, or ErrCount at the
+/// limit.
+pub fn system_initiated(job: &JobTimeline, limit: u64) -> bool {
+    job.count(EventKind::ConvertToRollback) > 0
+        || job.count(EventKind::ErrorCountExceeded) > 0
+        || job.rollback.as_ref().is_some_and(|r| {
+            !r.message
+                .to_ascii_lowercase()
+                .contains("cancelled normally")
+                && (r.message.contains("rollback") || r.message.contains("exceed"))
+        })
+        || (limit > 0 && job.max_err_count + 1 >= limit)
+}
+
+/// [`root_cause`] with an explicit error-count limit, returning where the cause was found.
+pub fn find_cause(job: &JobTimeline, limit: u64) -> Option<Cause> {
+    if !job.rolled_back() {
+        return None;
+    }
+    let system = system_initiated(job, limit);
+    let cancel = find_cancel(job);
+    let consider =
+        |text: Option<&str>, ev: Option<&Evidence>, source: &'static str| -> Option<Cause> {
+            let text = text?;
+            if text.trim().is_empty() || is_cancelled(text) {
+                return None;
+            }
+            Some(Cause {
+                text: text.to_string(),
+                classified: classify(text),
+                evidence: ev.cloned(),
+                source,
+                behind_cancel: false,
+            })
+        };
+
+    // 1. The rollback line's own error, then the job string's Err on that line.
+    let rb = job.rollback.as_ref();
+    let mut found = consider(
+        rb.and_then(|r| r.error.as_deref()),
+        rb.map(|r| &r.evidence),
+        "rollback line",
+    );
+    if found.is_none() {
+        if let Some(e) = job.events_of(EventKind::ConvertToRollback).last() {
+            found =
+                consider(e.error.as_deref(), Some(&e.evidence), "rollback line").or_else(|| {
+                    consider(
+                        e.job.as_ref().and_then(|j| j.err.as_deref()),
+                        Some(&e.evidence),
+                        "job string Err on the rollback line",
+                    )
+                });
+        }
+    }
+    // 2. The last job-level error before the rollback (or before the end, without a rollback point).
+    if found.is_none() {
+        let cutoff = rb.and_then(|r| r.evidence.ts);
+        let kinds = [
+            EventKind::JobError,
+            EventKind::JobRetrySleep,
+            EventKind::ErrorCountExceeded,
+            EventKind::JobStepFailed,
+            EventKind::BackfillError,
+            EventKind::TaskReverted,
+        ];
+        let before = job
+            .events
+            .iter()
+            .filter(|e| kinds.contains(&e.kind))
+            .filter(|e| cutoff.is_none() || e.ts.is_none() || e.ts <= cutoff)
+            .collect::<Vec<_>>();
+        for e in before.iter().rev() {
+            found = consider(
+                e.error.as_deref(),
+                Some(&e.evidence),
+                "last job error before the rollback",
+            );
+            if found.is_some() {
+                break;
+            }
+        }
+        // The job strings of any kept event (`Err:` before it turned into the cancel).
+        if found.is_none() {
+            for e in job
+                .events
+                .iter()
+                .rev()
+                .filter(|e| cutoff.is_none() || e.ts <= cutoff)
+            {
+                found = consider(
+                    e.job.as_ref().and_then(|j| j.err.as_deref()),
+                    Some(&e.evidence),
+                    "job string Err",
+                );
+                if found.is_some() {
+                    break;
+                }
+            }
+        }
+    }
+    // 3. The DXF task's error, then the job's most frequent error.
+    if found.is_none() {
+        if let Some(d) = &job.dist_task {
+            for s in &d.errors {
+                found = consider(Some(&s.text), Some(&s.last), "DXF task error");
+                if found.is_some() {
+                    break;
+                }
+            }
+        }
+    }
+    if found.is_none() {
+        for s in &job.errors {
+            found = consider(Some(&s.text), Some(&s.last), "most frequent job error");
+            if found.is_some() {
+                break;
+            }
+        }
+    }
+
+    match (found, cancel) {
+        // A cancel on a job the system gave up on: the earlier error is the cause.
+        (Some(mut c), Some(_)) if system => {
+            c.behind_cancel = true;
+            Some(c)
+        }
+        // A cancel without a system decision: the user cancelled (the earlier error, if any, is
+        // context, not cause).
+        (_, Some(cancel)) => Some(cancel),
+        (Some(c), None) => Some(c),
+        // No error anywhere: a job that ends `cancelled` without one was cancelled by a user.
+        (None, None) if matches!(job.outcome.as_str(), "cancelled" | "cancelling") && !system => {
+            Some(Cause {
+                text: "[ddl:8214]Cancelled DDL job".to_string(),
+                classified: Classified {
+                    code: None,
+                    reason: "the job was cancelled and no error was logged for it: a user cancel",
+                    ..classify("[ddl:8214]Cancelled DDL job")
+                },
+                evidence: job.finished.clone(),
+                source: "final state cancelled, no error logged",
+                behind_cancel: false,
+            })
+        }
+        (None, None) => None,
+    }
+}
+
+/// The `[ddl:8214]Cancelled DDL job` error the job carries, if any, with a line that shows it.
+fn find_cancel(job: &JobTimeline) -> Option<Cause> {
+    let mk = |text: &str, ev: Option<&Evidence>, source: &'static str| Cause {
+        text: text.to_string(),
+        classified: classify(text),
+        evidence: ev.cloned(),
+        source,
+        behind_cancel: false,
+    };
+    if let Some(r) = job
+        .rollback
+        .as_ref()
+        .filter(|r| r.error.as_deref().is_some_and(is_cancelled))
+    {
+        return Some(mk(
+            r.error.as_deref().unwrap_or_default(),
+            Some(&r.evidence),
+            "rollback line",
+        ));
+    }
+    for e in job.events.iter().rev() {
+        if let Some(t) = e.error.as_deref().filter(|t| is_cancelled(t)) {
+            return Some(mk(t, Some(&e.evidence), "cancel line"));
+        }
+        if let Some(t) = e
+            .job
+            .as_ref()
+            .and_then(|j| j.err.as_deref())
+            .filter(|t| is_cancelled(t))
+        {
+            return Some(mk(t, Some(&e.evidence), "job string Err"));
+        }
+    }
+    job.errors
+        .iter()
+        .find(|s| is_cancelled(&s.text))
+        .map(|s| mk(&s.text, Some(&s.last), "job error"))
+}
+
+/// The causing error's class, `Unknown` when there is no cause.
+pub fn cause_class(c: Option<&Cause>) -> ErrorClass {
+    c.map_or(ErrorClass::Unknown, |c| c.classified.class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::{seed_job, JobBuilder};
+
+    #[test]
+    fn seed_cause_is_region_unavailable() {
+        let (text, c) = root_cause(&seed_job()).unwrap();
+        assert_eq!(text, "[tikv:9005]Region is unavailable");
+        assert_eq!(c.class, ErrorClass::Transient);
+    }
+
+    #[test]
+    fn cancel_after_system_rollback_looks_behind_it() {
+        let job = JobBuilder::new(7)
+            .error("10:00:01.000", "[tikv:9005]Region is unavailable", 1)
+            .error("10:00:02.000", "[tikv:9005]Region is unavailable", 2)
+            .rollback(
+                "10:00:03.000",
+                "run add index job failed, convert job to rollback",
+                Some("[ddl:8214]Cancelled DDL job"),
+                2,
+            )
+            .finish("10:00:05.000", "rollback done")
+            .build();
+        let c = find_cause(&job, 512).unwrap();
+        assert_eq!(c.text, "[tikv:9005]Region is unavailable");
+        assert!(c.behind_cancel);
+        assert_eq!(c.classified.class, ErrorClass::Transient);
+    }
+
+    #[test]
+    fn user_cancel_is_permanent() {
+        let job = JobBuilder::new(8)
+            .state("10:00:00.000", "running", "write reorganization")
+            .cancelled("10:00:04.000", "[ddl:8214]Cancelled DDL job")
+            .finish("10:00:05.000", "cancelled")
+            .build();
+        let (text, c) = root_cause(&job).unwrap();
+        assert_eq!(text, "[ddl:8214]Cancelled DDL job");
+        assert_eq!(c.class, ErrorClass::Permanent);
+    }
+
+    #[test]
+    fn cancelled_without_any_error_is_a_user_cancel() {
+        let job = JobBuilder::new(9)
+            .state("10:00:00.000", "running", "none")
+            .finish("10:00:05.000", "cancelled")
+            .build();
+        let (_, c) = root_cause(&job).unwrap();
+        assert_eq!(c.class, ErrorClass::Permanent);
+    }
+
+    #[test]
+    fn user_cancel_while_retrying_is_still_a_user_cancel() {
+        // Two transient errors, far from the limit, then a cancel with no conversion line:
+        // nothing says the system gave up, so the user's cancel is the cause.
+        let job = JobBuilder::new(10)
+            .error("10:00:01.000", "[tikv:9001]PD server timeout: ", 1)
+            .error("10:00:02.000", "[tikv:9001]PD server timeout: ", 2)
+            .cancelled("10:00:03.000", "[ddl:8214]Cancelled DDL job")
+            .finish("10:00:05.000", "rollback done")
+            .build();
+        let c = find_cause(&job, 512).unwrap();
+        assert_eq!(c.classified.class, ErrorClass::Permanent);
+        assert!(!c.behind_cancel);
+    }
+
+    #[test]
+    fn limit_exhaustion_keeps_the_underlying_class() {
+        let job = JobBuilder::new(11)
+            .error("10:00:01.000", "[tikv:9001]PD server timeout: ", 1)
+            .exceeded("10:10:00.000", 512)
+            .finish("10:10:05.000", "rollback done")
+            .build();
+        let (text, c) = root_cause(&job).unwrap();
+        assert_eq!(text, "[tikv:9001]PD server timeout: ");
+        assert_eq!(c.class, ErrorClass::Transient);
+    }
+
+    #[test]
+    fn running_job_has_no_root_cause() {
+        let job = JobBuilder::new(12)
+            .error("10:00:01.000", "[tikv:9005]Region is unavailable", 1)
+            .build();
+        assert!(root_cause(&job).is_none());
+    }
+}

@@ -1,0 +1,328 @@
+//! Helpers every rule uses: evidence sets, durations, the TiDB version, owner changes, and the
+//! known-issue text of a finding.
+
+use std::collections::HashSet;
+
+use crate::event::{Event, EventKind, Evidence};
+use crate::known_issues::{self, Facts, Version};
+use crate::report::Finding;
+use crate::rules::{Context, RuleMeta};
+use crate::timeline::{Cluster, ErrorStat, JobTimeline, Timelines};
+use crate::timestamp::Timestamp;
+
+/// At most this many evidence lines per finding: enough to prove the verdict, short enough to read.
+pub const MAX_EVIDENCE: usize = 12;
+
+/// Formats a duration the way engineers write it: `17m53s`, `1h2m0s`, `4.2s`, `300ms`.
+pub fn fmt_duration(d: chrono::Duration) -> String {
+    let ms = d.num_milliseconds().max(0);
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    if ms < 10_000 {
+        return format!("{:.1}s", ms as f64 / 1000.0);
+    }
+    let s = ms / 1000;
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}h{m}m{s}s")
+    } else if m > 0 {
+        format!("{m}m{s}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// `19:21:11.461` (the time of day as the log wrote it), or `?` without a time.
+pub fn hms(ts: Option<Timestamp>) -> String {
+    ts.map_or_else(|| "?".to_string(), |t| t.format("%H:%M:%S%.3f").to_string())
+}
+
+/// The span between two evidence lines, when both have times.
+pub fn span(a: &Evidence, b: &Evidence) -> Option<chrono::Duration> {
+    Some(b.ts? - a.ts?)
+}
+
+/// Evidence lines for one finding: deduplicated by (file, line), capped at [`MAX_EVIDENCE`] in
+/// the order they were added (add the most important first), returned in time order.
+#[derive(Debug, Default)]
+pub struct EvidenceSet {
+    items: Vec<Evidence>,
+    seen: HashSet<(String, u64)>,
+}
+
+impl EvidenceSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, e: &Evidence) {
+        if self.items.len() >= MAX_EVIDENCE {
+            return;
+        }
+        if self.seen.insert((e.file.to_string(), e.line)) {
+            self.items.push(e.clone());
+        }
+    }
+
+    pub fn add_opt(&mut self, e: Option<&Evidence>) {
+        if let Some(e) = e {
+            self.add(e);
+        }
+    }
+
+    /// The first and the last kept event of a kind.
+    pub fn add_ends<'a>(&mut self, mut events: impl Iterator<Item = &'a Event>) {
+        let first = events.next();
+        let last = events.last();
+        self.add_opt(first.map(|e| &e.evidence));
+        self.add_opt(last.map(|e| &e.evidence));
+    }
+
+    pub fn into_sorted(mut self) -> Vec<Evidence> {
+        self.items.sort_by(|a, b| {
+            a.ts.cmp(&b.ts)
+                .then_with(|| a.file.cmp(&b.file))
+                .then_with(|| a.line.cmp(&b.line))
+        });
+        self.items
+    }
+}
+
+/// The TiDB version the rules reason about: `--tidb-version` wins over the logs.
+pub fn tidb_version(t: &Timelines, ctx: &Context) -> Option<Version> {
+    ctx.tidb_version
+        .as_deref()
+        .or_else(|| t.cluster.tidb_version())
+        .and_then(Version::parse)
+}
+
+/// The version as a phrase: `TiDB v7.6.0`, or `the TiDB version (unknown)`.
+pub fn version_phrase(v: Option<&Version>) -> String {
+    v.map_or_else(
+        || "the TiDB version (unknown)".to_string(),
+        |v| format!("TiDB {v}"),
+    )
+}
+
+/// A short name for the job: `job 491 (add index on sbtest1)`.
+pub fn job_label(job: &JobTimeline) -> String {
+    let mut s = format!("job {}", job.job_id);
+    match (&job.job_type, &job.table) {
+        (Some(ty), Some(tb)) => s.push_str(&format!(" ({ty} on {tb})")),
+        (Some(ty), None) => s.push_str(&format!(" ({ty})")),
+        (None, Some(tb)) => s.push_str(&format!(" (on {tb})")),
+        (None, None) => {}
+    }
+    s
+}
+
+/// The owner elections/retirements and TiDB starts that happened while the job was running
+/// (strictly after its first line, up to its last line), in time order.
+///
+/// A "get owner" line that names the same owner as before is not a change; the first election
+/// seen inside the window counts only when an earlier one named a different owner, or when it
+/// is a retirement / a restart.
+pub fn owner_changes(job: &JobTimeline, cluster: &Cluster) -> Vec<Evidence> {
+    let (Some(start), Some(end)) = (job.first_seen, job.last_seen) else {
+        return Vec::new();
+    };
+    let inside = |ts: Option<Timestamp>| ts.is_some_and(|t| t > start && t <= end);
+    let mut out = Vec::new();
+    let mut last_owner: Option<&str> = None;
+    for e in &cluster.owner_events {
+        let owner = e.detail.as_deref();
+        match e.kind {
+            EventKind::OwnerRetired if inside(e.ts) => out.push(e.evidence.clone()),
+            EventKind::OwnerElected => {
+                if inside(e.ts) && last_owner.is_some() && owner.is_some() && owner != last_owner {
+                    out.push(e.evidence.clone());
+                }
+                if owner.is_some() {
+                    last_owner = owner;
+                }
+            }
+            _ => {}
+        }
+    }
+    for s in &cluster.starts {
+        if inside(s.evidence.ts) {
+            out.push(s.evidence.clone());
+        }
+    }
+    out.sort_by_key(|e| e.ts);
+    out
+}
+
+/// The stat of one error text in a list (exact text first, else the first containing it).
+pub fn stat_for<'a>(stats: &'a [ErrorStat], text: &str) -> Option<&'a ErrorStat> {
+    stats.iter().find(|s| s.text == text).or_else(|| {
+        stats
+            .iter()
+            .find(|s| s.text.contains(text) || text.contains(&s.text))
+    })
+}
+
+/// The known issues a finding fits: the plain ids for `known_issues`, and the sentences for the
+/// explanation (see [`known_issues`] for the version policy).
+pub fn issues_for(
+    meta: &RuleMeta,
+    job: &JobTimeline,
+    error: Option<&str>,
+    cluster: &Cluster,
+    version: Option<&Version>,
+) -> (Vec<String>, Vec<String>) {
+    let facts = Facts {
+        rule: meta.code,
+        job,
+        error,
+        owner_changed: !owner_changes(job, cluster).is_empty(),
+    };
+    let ms = known_issues::matching(&facts, version);
+    (
+        ms.iter().map(|m| m.issue.id.to_string()).collect(),
+        ms.iter().map(|m| m.note(version)).collect(),
+    )
+}
+
+/// A finding with the rule's code, name and severity filled in.
+pub fn finding(meta: &RuleMeta, job_id: Option<i64>, title: String) -> Finding {
+    Finding {
+        rule: meta.code.to_string(),
+        name: meta.name.to_string(),
+        severity: meta.severity,
+        job_id,
+        title,
+        explanation: String::new(),
+        suggestion: String::new(),
+        known_issues: Vec::new(),
+        evidence: Vec::new(),
+    }
+}
+
+/// Joins sentences, skipping empty ones.
+pub fn sentences(parts: &[String]) -> String {
+    parts
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "ErrCount climbed from 1 to 511 in 17m53s" (from the first and last curve points).
+pub fn err_count_story(job: &JobTimeline) -> Option<String> {
+    let first = job.err_counts.first()?;
+    let last = job.err_counts.last()?;
+    if last.err_count <= first.err_count {
+        return Some(format!(
+            "ErrCount reached {}",
+            job.max_err_count.max(last.err_count)
+        ));
+    }
+    let dur = span(&first.evidence, &last.evidence)
+        .map(|d| format!(" in {}", fmt_duration(d)))
+        .unwrap_or_default();
+    Some(format!(
+        "ErrCount climbed from {} at {} to {} at {}{dur}",
+        first.err_count,
+        hms(first.evidence.ts),
+        last.err_count,
+        hms(last.evidence.ts)
+    ))
+}
+
+/// "the DXF task ddl/backfill/491 (id 210029) was reverted 511 times ('task not resumable' 511 times)".
+pub fn dist_story(job: &JobTimeline) -> Option<String> {
+    let d = job.dist_task.as_ref()?;
+    if d.reverted == 0 && d.not_resumable == 0 {
+        return None;
+    }
+    let name = match (&d.task_key, d.task_id) {
+        (Some(k), Some(id)) => format!("{k} (id {id})"),
+        (Some(k), None) => k.clone(),
+        (None, Some(id)) => format!("id {id}"),
+        (None, None) => "of the job".to_string(),
+    };
+    let mut s = format!(
+        "the DXF task {name} was reverted {} time{}",
+        d.reverted,
+        if d.reverted == 1 { "" } else { "s" }
+    );
+    if d.not_resumable > 1 {
+        s.push_str(&format!(
+            " and DDL re-attached to it {} times ('task not resumable'), each time getting the same reverted error back",
+            d.not_resumable
+        ));
+    }
+    Some(s)
+}
+
+/// "TiDB converted the job to rollback at 19:21:11.461 (ErrCount 511); it ended `rollback done` at 19:21:28.000".
+pub fn rollback_story(job: &JobTimeline) -> String {
+    let mut s = match &job.rollback {
+        Some(r) => {
+            let ec = r
+                .err_count
+                .map(|n| format!(" (ErrCount {n})"))
+                .unwrap_or_default();
+            format!(
+                "TiDB converted the job to rollback at {}{ec}",
+                hms(r.evidence.ts)
+            )
+        }
+        None => "the job was rolled back".to_string(),
+    };
+    match &job.finished {
+        Some(f) => s.push_str(&format!("; it ended `{}` at {}", job.outcome, hms(f.ts))),
+        None => s.push_str(&format!("; it is `{}` at the end of the logs", job.outcome)),
+    }
+    s
+}
+
+/// The lines that prove a rollback story: the rollback line, the first and last line of the
+/// causing error, the ErrCount curve's ends, the first and last task revert, the finish line.
+pub fn rollback_evidence(
+    job: &JobTimeline,
+    cause_text: Option<&str>,
+    cause_ev: Option<&Evidence>,
+) -> EvidenceSet {
+    let mut set = EvidenceSet::new();
+    set.add_opt(job.rollback.as_ref().map(|r| &r.evidence));
+    set.add_opt(cause_ev);
+    if let Some(st) = cause_text.and_then(|t| stat_for(&job.errors, t)) {
+        set.add(&st.first);
+        set.add(&st.last);
+    }
+    set.add_opt(job.err_counts.first().map(|p| &p.evidence));
+    set.add_opt(job.err_counts.last().map(|p| &p.evidence));
+    set.add_ends(job.events_of(EventKind::TaskReverted));
+    set.add_ends(job.events_of(EventKind::ErrorCountExceeded));
+    set.add_opt(job.finished.as_ref());
+    set
+}
+
+/// Capitalizes the first letter of a sentence.
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let d = chrono::Duration::milliseconds;
+        assert_eq!(fmt_duration(d(300)), "300ms");
+        assert_eq!(fmt_duration(d(4_200)), "4.2s");
+        assert_eq!(fmt_duration(d(42_000)), "42s");
+        assert_eq!(fmt_duration(d((17 * 60 + 53) * 1000 + 400)), "17m53s");
+        assert_eq!(fmt_duration(d(3_720_000)), "1h2m0s");
+        assert_eq!(fmt_duration(d(-5)), "0ms");
+    }
+}

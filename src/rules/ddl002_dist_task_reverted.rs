@@ -1,0 +1,363 @@
+//! DDL002 dist-task-reverted-on-transient-error.
+
+use std::collections::BTreeMap;
+
+use crate::errclass::{classify, ErrorClass};
+use crate::event::{Event, EventKind, Evidence};
+use crate::report::Finding;
+use crate::rules::cause::find_cause;
+use crate::rules::common::*;
+use crate::rules::{declare_rule, Context};
+use crate::timeline::{JobTimeline, Timelines};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a DXF (distributed execution framework) task of a DDL job that was reverted or
+    /// failed with a transient error, e.g. `task reverted` with `[tikv:9005]Region is
+    /// unavailable`. Repeated `task not resumable` lines each followed by `task reverted` are the
+    /// same story seen from DDL's retry loop. A `meet un-retryable error` / `task reverted` line
+    /// with a transient error that no job could be tied to (an `IMPORT INTO` task, or a job whose
+    /// lines are missing) is reported too, without a job id.
+    ///
+    /// ## Why is this bad?
+    /// A subtask hit a fault that a retry would have survived, and the framework gave up on the
+    /// whole task instead. DDL then keeps asking the reverted task for its result: every retry
+    /// gets the same error back, ErrCount climbs to the limit, and the job is rolled back
+    /// (pingcap/tidb#50417; the DDL-side loop is unchanged in later versions). An error-class
+    /// mistake in the executor turns minutes of fault into a failed DDL.
+    ///
+    /// ## What to do
+    /// Check the fault at the time of the first revert (TiKV / PD / external storage). Upgrade
+    /// past the fixing release of a matched known issue. While the job still loops, cancel it
+    /// (`ADMIN CANCEL DDL JOBS <id>`) and re-run it once the fault is over: nothing resubmits a
+    /// reverted task.
+    ///
+    /// ## Example
+    /// `["task not resumable"] [taskKey=ddl/backfill/491]` then
+    /// `["task reverted"] [task-id=210029] [error="[tikv:9005]Region is unavailable"]`, 511 times.
+    pub struct DistTaskRevertedOnTransientError {
+        code: "DDL002",
+        name: "dist-task-reverted-on-transient-error",
+        severity: Error,
+        summary: "A DXF task was reverted or failed because of a transient error",
+    }
+}
+
+fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
+    let version = tidb_version(t, ctx);
+    let mut out: Vec<Finding> = t
+        .jobs
+        .iter()
+        .filter_map(|j| for_job(j, t, ctx, version.as_ref()))
+        .collect();
+    out.extend(unattributed(t));
+    out
+}
+
+/// Task states that mean the framework gave up on the task.
+fn failed_state(e: &Event) -> bool {
+    e.kind == EventKind::TaskStateChange
+        && e.detail.as_deref().is_some_and(|d| {
+            let to = d.rsplit("->").next().unwrap_or(d).trim();
+            matches!(to, "reverting" | "reverted" | "failed" | "revert_failed")
+        })
+}
+
+/// The task's transient error and a line that carries it.
+fn task_error(job: &JobTimeline) -> Option<(String, Option<Evidence>)> {
+    let d = job.dist_task.as_ref()?;
+    let transient = |t: &str| classify(t).class == ErrorClass::Transient;
+    if let Some(s) = d.errors.iter().find(|s| transient(&s.text)) {
+        return Some((s.text.clone(), Some(s.first.clone())));
+    }
+    let kinds = [
+        EventKind::TaskReverted,
+        EventKind::SubtasksEncounterErrors,
+        EventKind::SubtaskError,
+        EventKind::TaskStateChange,
+    ];
+    job.events
+        .iter()
+        .filter(|e| kinds.contains(&e.kind))
+        .find_map(|e| {
+            e.error
+                .as_deref()
+                .filter(|t| transient(t))
+                .map(|t| (t.to_string(), Some(e.evidence.clone())))
+        })
+}
+
+fn for_job(
+    job: &JobTimeline,
+    t: &Timelines,
+    ctx: &Context,
+    version: Option<&crate::known_issues::Version>,
+) -> Option<Finding> {
+    let d = job.dist_task.as_ref()?;
+    let failed = job.events.iter().any(failed_state);
+    if d.reverted == 0 && !failed {
+        return None;
+    }
+    // A legitimate rollback (duplicate entry, user cancel...) never gets this finding, even if a
+    // transient error also passed through the task on the way.
+    if find_cause(job, ctx.error_count_limit)
+        .is_some_and(|c| c.classified.class == ErrorClass::Permanent)
+    {
+        return None;
+    }
+    let (err, err_ev) = task_error(job)?;
+    let c = classify(&err);
+    let name = match (&d.task_key, d.task_id) {
+        (Some(k), Some(id)) => format!("{k} (id {id})"),
+        (Some(k), None) => k.clone(),
+        (None, Some(id)) => format!("id {id}"),
+        (None, None) => "of the job".into(),
+    };
+    let what = if d.reverted > 0 {
+        format!(
+            "reverted {} time{}",
+            d.reverted,
+            if d.reverted == 1 { "" } else { "s" }
+        )
+    } else {
+        "failed".into()
+    };
+    let mut f = finding(
+        &META,
+        Some(job.job_id),
+        format!(
+            "DXF task {name} of job {} was {what} on a transient error: {err}",
+            job.job_id
+        ),
+    );
+    let mut parts = Vec::new();
+    let reverts: Vec<&Event> = job.events_of(EventKind::TaskReverted).collect();
+    let when = match (reverts.first(), reverts.last()) {
+        (Some(a), Some(b)) if a.evidence.line != b.evidence.line => {
+            let dur = span(&a.evidence, &b.evidence)
+                .map(|d| format!(", {}", fmt_duration(d)))
+                .unwrap_or_default();
+            format!(" (first at {}, last at {}{dur})", hms(a.ts), hms(b.ts))
+        }
+        (Some(a), _) => format!(" (at {})", hms(a.ts)),
+        _ => String::new(),
+    };
+    parts.push(format!(
+        "The DXF task {name} was {what} with {err}{when}, a transient error ({}).",
+        c.reason
+    ));
+    parts.push(
+        "A task executor failed a subtask instead of retrying it, and the scheduler reverted the whole task; a reverted task is never resubmitted, so every DDL retry re-attaches to it ('task not resumable') and gets the same error back ('task reverted').".to_string(),
+    );
+    if d.not_resumable > 1 {
+        parts.push(format!("DDL re-attached {} times.", d.not_resumable));
+    }
+    if let Some(s) = err_count_story(job) {
+        parts.push(format!("{s}."));
+    }
+    if job.rolled_back() {
+        parts.push(format!("{}.", capitalize(&rollback_story(job))));
+    } else {
+        parts.push(format!(
+            "The job is `{}` at the end of the logs.",
+            job.outcome
+        ));
+    }
+    let (ids, notes) = issues_for(&META, job, Some(&err), &t.cluster, version);
+    parts.extend(notes);
+    f.explanation = sentences(&parts);
+    let mut sug = format!(
+        "Check what failed at {} (TiKV / PD / external storage health). ",
+        hms(reverts
+            .first()
+            .and_then(|e| e.ts)
+            .or(err_ev.as_ref().and_then(|e| e.ts)))
+    );
+    if job.unfinished() && !job.rolled_back() {
+        sug.push_str(&format!("The job cannot recover by itself: cancel it (`ADMIN CANCEL DDL JOBS {}`) and re-run the DDL once the fault is over.", job.job_id));
+    } else {
+        sug.push_str("Re-run the DDL once the fault is over.");
+    }
+    for id in &ids {
+        if let Some(i) = crate::known_issues::ISSUES
+            .iter()
+            .find(|i| i.id == id)
+            .filter(|i| !i.fixed_in.is_empty())
+        {
+            sug.push_str(&format!(
+                " For {id}, upgrade to a GA release with the fix ({} or later).",
+                i.fixed_in.join(" / ")
+            ));
+        }
+    }
+    f.suggestion = sug;
+    f.known_issues = ids;
+    let mut ev = EvidenceSet::new();
+    ev.add_ends(reverts.iter().copied());
+    ev.add_ends(job.events_of(EventKind::TaskNotResumable));
+    ev.add_opt(err_ev.as_ref());
+    ev.add_ends(job.events.iter().filter(|e| failed_state(e)));
+    ev.add_opt(job.rollback.as_ref().map(|r| &r.evidence));
+    ev.add_opt(job.err_counts.last().map(|p| &p.evidence));
+    ev.add_opt(job.finished.as_ref());
+    f.evidence = ev.into_sorted();
+    Some(f)
+}
+
+/// Transient give-ups that no job could be tied to: one finding per task (key or id) or error.
+fn unattributed(t: &Timelines) -> Vec<Finding> {
+    let mut groups: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
+    for e in &t.cluster.unattributed {
+        if !matches!(
+            e.kind,
+            EventKind::UnretryableError | EventKind::TaskReverted
+        ) {
+            continue;
+        }
+        let Some(err) = e.error.as_deref() else {
+            continue;
+        };
+        if classify(err).class != ErrorClass::Transient {
+            continue;
+        }
+        let key = e
+            .task_key
+            .clone()
+            .or_else(|| e.task_id.map(|i| format!("task id {i}")))
+            .unwrap_or_else(|| err.to_string());
+        groups.entry(key).or_default().push(e);
+    }
+    groups
+        .into_iter()
+        .map(|(key, evs)| {
+            let first = evs[0];
+            let err = first.error.as_deref().unwrap_or_default();
+            let c = classify(err);
+            let short: String = err.lines().next().unwrap_or(err).chars().take(160).collect();
+            let subject = if first.task_key.is_some() || first.task_id.is_some() { format!("DXF task {key}") } else { "A DXF/import component".into() };
+            let verb = if first.kind == EventKind::UnretryableError { "gave up on" } else { "was reverted on" };
+            let mut f = finding(&META, None, format!("{subject} {verb} a transient error: {short}"));
+            f.explanation = format!(
+                "{subject} {verb} {err:?} {} time{} (first at {}), a transient error by nature ({}; family {}), judged un-retryable by the layer that met it. No DDL job could be tied to these lines, so the job (or IMPORT INTO task) they belong to is not named.",
+                evs.len(),
+                if evs.len() == 1 { "" } else { "s" },
+                hms(first.ts),
+                c.reason,
+                c.family
+            );
+            f.suggestion = "Check the component behind the error at that time (for S3 / external storage: network reachability and the SDK retry quota); re-run the DDL or import once it is healthy.".into();
+            let mut ev = EvidenceSet::new();
+            ev.add_ends(evs.iter().copied());
+            f.evidence = ev.into_sorted();
+            f
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::{evidence, seed_job, timelines, JobBuilder};
+    use crate::rules::Rule;
+    use std::sync::Arc;
+
+    fn run(t: &Timelines) -> Vec<Finding> {
+        DistTaskRevertedOnTransientError.check(t, &Context::default())
+    }
+
+    #[test]
+    fn seed_story_fires() {
+        let f = run(&timelines(vec![seed_job()]));
+        assert_eq!(f.len(), 1);
+        let f = &f[0];
+        assert_eq!((f.rule.as_str(), f.job_id), ("DDL002", Some(491)));
+        assert!(
+            f.title.contains("ddl/backfill/491 (id 210029)"),
+            "{}",
+            f.title
+        );
+        assert!(f.title.contains("reverted 511 times"), "{}", f.title);
+        assert_eq!(f.known_issues, vec!["pingcap/tidb#50417"]);
+        assert!(f.evidence.iter().any(|e| e.text.contains("task reverted")));
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.text.contains("task not resumable")));
+        assert!(f.evidence.len() <= 12);
+    }
+
+    #[test]
+    fn permanent_task_error_does_not_fire() {
+        let e = "[kv:1062]Duplicate entry '1' for key 'idx'";
+        let job = JobBuilder::new(5)
+            .dist_task(9)
+            .task_reverted("10:00:00.000", "10:00:00.300", e)
+            .rollback(
+                "10:00:01.000",
+                "run add index job failed, convert job to rollback",
+                Some(e),
+                1,
+            )
+            .finish("10:00:02.000", "rollback done")
+            .build();
+        assert!(run(&timelines(vec![job])).is_empty());
+    }
+
+    #[test]
+    fn not_resumable_alone_is_benign() {
+        let mut job = JobBuilder::new(6).dist_task(10).build();
+        job.dist_task.as_mut().unwrap().not_resumable = 1;
+        assert!(run(&timelines(vec![job])).is_empty());
+    }
+
+    #[test]
+    fn reverted_without_a_job_level_rollback_still_fires() {
+        let job = JobBuilder::new(7)
+            .dist_task(11)
+            .task_reverted(
+                "10:00:00.000",
+                "10:00:00.300",
+                "[tikv:9001]PD server timeout: ",
+            )
+            .build();
+        let f = run(&timelines(vec![job]));
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].suggestion.contains("ADMIN CANCEL DDL JOBS 7"),
+            "{}",
+            f[0].suggestion
+        );
+    }
+
+    #[test]
+    fn unattributed_unretryable_transient_error_fires_without_job() {
+        // issue-65173: an S3 i/o timeout judged un-retryable after the SDK's retry quota ran out.
+        let err = "operation error S3: CreateMultipartUpload, https response error StatusCode: 0, RequestID: , HostID: , request send failed, Post \"http://minio-peer:9000/tmp/2?uploads=\": dial tcp 10.233.114.163:9000: i/o timeout\nfailed to get rate limit token, retry quota exceeded, 0 available, 10 requested";
+        let ev = evidence(1, "02:26:21.130", "meet un-retryable error");
+        let mut t = timelines(vec![]);
+        t.cluster.unattributed.push(Event {
+            kind: EventKind::UnretryableError,
+            ts: ev.ts,
+            instance: Arc::from("tidb-0"),
+            job_id: None,
+            job: None,
+            task_id: None,
+            task_key: None,
+            error: Some(err.into()),
+            rows: None,
+            detail: None,
+            evidence: ev,
+        });
+        let mut perm = t.cluster.unattributed[0].clone();
+        perm.error = Some("[kv:1062]Duplicate entry 'x' for key 'y'".into());
+        t.cluster.unattributed.push(perm);
+        let f = run(&t);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].job_id, None);
+        assert!(
+            f[0].title.contains("gave up on a transient error"),
+            "{}",
+            f[0].title
+        );
+    }
+}

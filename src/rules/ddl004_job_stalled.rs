@@ -1,0 +1,202 @@
+//! DDL004 job-stalled.
+
+use crate::report::Finding;
+use crate::rules::common::*;
+use crate::rules::{declare_rule, Context};
+use crate::timeline::{JobTimeline, Timelines};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a job that is still unfinished when the logs end and made no progress — no state
+    /// or schema-state change, no row-count increase — for longer than the stall threshold
+    /// (`--stall-after`, default 10 minutes), measured up to the last line of any log.
+    ///
+    /// ## Why is this bad?
+    /// A DDL job that does not move blocks every DDL queued behind it on the same table, and
+    /// TiDB will not give up on it by itself while its errors count as retryable or it waits
+    /// for an instance to sync a schema version. Known shapes: an instance that never updated
+    /// its schema version, a DXF task whose next step cannot be planned, an executor that
+    /// retries a deterministic error forever.
+    ///
+    /// ## What to do
+    /// Look at the job's last lines (the evidence): the error it repeats, or the instance the
+    /// owner waits for. Fix that cause (restart the lagging TiDB, free the disk, ...); if it
+    /// cannot recover, `ADMIN CANCEL DDL JOBS <id>` and re-run the DDL.
+    ///
+    /// ## Example
+    /// Job 130222 stays in `write only` for hours while the owner logs `syncer check all
+    /// versions, someone is not synced`.
+    pub struct JobStalled {
+        code: "DDL004",
+        name: "job-stalled",
+        severity: Warning,
+        summary: "A job is unfinished at the end of the logs and has made no progress for too long",
+    }
+}
+
+fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
+    let Some(end) = t.cluster.end_of_logs else {
+        return Vec::new();
+    };
+    let version = tidb_version(t, ctx);
+    t.jobs
+        .iter()
+        .filter(|j| j.unfinished())
+        .filter_map(|job| {
+            let since = job.last_progress.or(job.first_seen)?;
+            let idle = end - since;
+            (idle > ctx.stall_after).then(|| build(job, since, idle, end, t, version.as_ref()))
+        })
+        .collect()
+}
+
+fn build(
+    job: &JobTimeline,
+    since: crate::timestamp::Timestamp,
+    idle: chrono::Duration,
+    end: crate::timestamp::Timestamp,
+    t: &Timelines,
+    version: Option<&crate::known_issues::Version>,
+) -> Finding {
+    let state = job
+        .states
+        .last()
+        .map(|s| format!("{} / {}", s.state, s.schema_state))
+        .unwrap_or_else(|| job.outcome.clone());
+    let mut f = finding(
+        &META,
+        Some(job.job_id),
+        format!(
+            "Job {} made no progress for {} ({state})",
+            job.job_id,
+            fmt_duration(idle)
+        ),
+    );
+    let mut parts = vec![format!(
+        "{} is `{}` at the end of the logs ({}); its last progress (state change or row count) was at {}, {} earlier.",
+        capitalize(&job_label(job)),
+        job.outcome,
+        hms(Some(end)),
+        hms(Some(since)),
+        fmt_duration(idle)
+    )];
+    if let Some((rows, _)) = &job.rows {
+        parts.push(format!("Last row count: {rows}."));
+    }
+    let top = job.errors.first();
+    if let Some(e) = top {
+        let c = crate::errclass::classify(&e.text);
+        parts.push(format!(
+            "Its most frequent error is {} ({} lines, {} to {}; {}).",
+            e.text,
+            e.count,
+            hms(e.first.ts),
+            hms(e.last.ts),
+            c.class.as_str()
+        ));
+    }
+    if job.outcome == "rollingback" {
+        parts.push("It is stuck while rolling back: the rollback itself is not finishing.".into());
+    }
+    let (ids, notes) = issues_for(
+        &META,
+        job,
+        top.map(|e| e.text.as_str()),
+        &t.cluster,
+        version,
+    );
+    parts.extend(notes);
+    f.explanation = sentences(&parts);
+    f.known_issues = ids;
+    f.suggestion = format!(
+        "Find what the job waits for in its last lines (a repeating error, an instance that does not sync its schema version, a DXF step that cannot be planned) and fix it; if it cannot recover, run `ADMIN CANCEL DDL JOBS {}` and re-run the DDL. If the logs simply end early, collect later logs before concluding.",
+        job.job_id
+    );
+    let mut ev = EvidenceSet::new();
+    ev.add_opt(job.states.last().map(|s| &s.evidence));
+    ev.add_opt(job.rows.as_ref().map(|(_, e)| e));
+    if let Some(e) = top {
+        ev.add(&e.first);
+        ev.add(&e.last);
+    }
+    ev.add_opt(job.events.last().map(|e| &e.evidence));
+    f.evidence = ev.into_sorted();
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::{timelines, ts, JobBuilder};
+    use crate::rules::Rule;
+
+    fn run(t: &Timelines) -> Vec<Finding> {
+        JobStalled.check(t, &Context::default())
+    }
+
+    #[test]
+    fn stalled_running_job_fires() {
+        let job = JobBuilder::new(130222)
+            .state("10:00:00.000", "running", "write only")
+            .error("10:05:00.000", "[tikv:9001]PD server timeout: ", 1)
+            .build();
+        let mut t = timelines(vec![job]);
+        t.cluster.end_of_logs = Some(ts("12:45:00.000"));
+        let f = run(&t);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].title
+                .contains("no progress for 2h45m0s (running / write only)"),
+            "{}",
+            f[0].title
+        );
+        assert_eq!(f[0].severity, crate::report::Severity::Warning);
+        assert!(f[0].explanation.contains("[tikv:9001]PD server timeout"));
+    }
+
+    #[test]
+    fn recent_progress_or_finished_does_not_fire() {
+        let job = JobBuilder::new(1)
+            .state("10:00:00.000", "running", "write reorganization")
+            .rows("12:40:00.000", 1000)
+            .build();
+        let done = JobBuilder::new(2)
+            .state("10:00:00.000", "running", "none")
+            .finish("10:00:05.000", "synced")
+            .build();
+        let mut t = timelines(vec![job, done]);
+        t.cluster.end_of_logs = Some(ts("12:45:00.000"));
+        assert!(run(&t).is_empty());
+    }
+
+    #[test]
+    fn stuck_rollingback_names_47476_when_possible() {
+        let job = JobBuilder::new(3)
+            .error("10:00:00.000", "[tikv:9005]Region is unavailable", 1)
+            .rollback(
+                "10:00:01.000",
+                "run add index job failed, convert job to rollback",
+                Some("[tikv:9005]Region is unavailable"),
+                1,
+            )
+            .build();
+        let mut t = timelines(vec![job]);
+        t.cluster.end_of_logs = Some(ts("11:00:00.000"));
+        let f = run(&t);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].explanation.contains("stuck while rolling back"));
+        assert!(f[0]
+            .known_issues
+            .contains(&"pingcap/tidb#47476".to_string()));
+    }
+
+    #[test]
+    fn no_end_of_logs_no_finding() {
+        let job = JobBuilder::new(4)
+            .state("10:00:00.000", "running", "none")
+            .build();
+        let mut t = timelines(vec![job]);
+        t.cluster.end_of_logs = None;
+        assert!(run(&t).is_empty());
+    }
+}

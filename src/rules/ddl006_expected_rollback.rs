@@ -1,0 +1,164 @@
+//! DDL006 expected-rollback.
+
+use crate::errclass::ErrorClass;
+use crate::report::Finding;
+use crate::rules::cause::{find_cause, Cause};
+use crate::rules::common::*;
+use crate::rules::{declare_rule, Context};
+use crate::timeline::{JobTimeline, Timelines};
+
+declare_rule! {
+    /// ## What it does
+    /// Notes a rollback caused by a permanent error: duplicate entry (a UNIQUE index over
+    /// duplicate data), data too long / truncated / invalid for a new type, a user's
+    /// `ADMIN CANCEL DDL JOBS`, a full disk, an exhausted ingest memory quota, an unknown
+    /// resource group.
+    ///
+    /// ## Why is this bad?
+    /// It is not a system fault: the data, the configuration or a person decided, and retrying
+    /// the same DDL would fail the same way. It is reported so that nobody goes hunting for a
+    /// TiKV or network problem. `[ddl:8214]Cancelled DDL job` counts as a user cancel only when
+    /// nothing in the logs shows TiDB itself gave up first.
+    ///
+    /// ## What to do
+    /// Fix the data or the configuration the error names, then re-run the DDL.
+    ///
+    /// ## Example
+    /// `import index duplicate key, convert job to rollback` with
+    /// `[kv:1062]Duplicate entry 'gray mistress' for key 'c_string'`.
+    pub struct ExpectedRollback {
+        code: "DDL006",
+        name: "expected-rollback",
+        severity: Info,
+        summary: "A rollback caused by a permanent error (duplicate entry, bad data, user cancel): not a system fault",
+    }
+}
+
+fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
+    t.jobs
+        .iter()
+        .filter_map(|job| {
+            let cause = find_cause(job, ctx.error_count_limit)?;
+            (cause.classified.class == ErrorClass::Permanent).then(|| build(job, &cause))
+        })
+        .collect()
+}
+
+fn advice(family: &str) -> &'static str {
+    match family {
+        "duplicate-entry" => "Find the duplicate values of the new UNIQUE key (`SELECT <cols>, COUNT(*) FROM <table> GROUP BY <cols> HAVING COUNT(*) > 1`), remove or fix them, then re-run the DDL.",
+        "data-too-long" | "data-truncated" | "incorrect-value" | "invalid-value" | "out-of-range" | "null-value" => "Find the rows that do not fit the new definition, fix them (or choose a wider type), then re-run the DDL.",
+        "cancelled" => "The job was cancelled (`ADMIN CANCEL DDL JOBS`); if that was not intended, find who cancelled it and re-run the DDL.",
+        "disk-full" => "Free disk space on the TiDB temp dir / TiKV stores (or lower `tidb_ddl_disk_quota`, move `temp-dir`), then re-run the DDL.",
+        "ingest-memory" => "Lower `tidb_ddl_reorg_worker_cnt` / `tidb_ddl_reorg_batch_size` or give the ingest more memory, then re-run the DDL.",
+        "resource-group" => "Create the resource group the session uses (or switch it to an existing one), then re-run the DDL.",
+        _ => "Fix what the error names, then re-run the DDL.",
+    }
+}
+
+fn build(job: &JobTimeline, cause: &Cause) -> Finding {
+    let what = match cause.classified.family {
+        "cancelled" => "a cancel".to_string(),
+        fam => fam.replace('-', " "),
+    };
+    let mut f = finding(
+        &META,
+        Some(job.job_id),
+        format!(
+            "{} was rolled back by {what}: {}",
+            capitalize(&job_label(job)),
+            cause.text
+        ),
+    );
+    let mut parts = vec![format!(
+        "The rollback was caused by {} ({}): a permanent error, not a system fault; retrying cannot help.",
+        cause.text, cause.classified.reason
+    )];
+    parts.push(format!("{}.", capitalize(&rollback_story(job))));
+    if cause.classified.family == "cancelled" {
+        let earlier: Vec<&str> = job
+            .errors
+            .iter()
+            .map(|s| s.text.as_str())
+            .filter(|t| !crate::errclass::is_cancelled(t))
+            .take(2)
+            .collect();
+        if earlier.is_empty() {
+            parts.push("No other error was logged for the job and nothing shows TiDB gave up on it: a user (or tool) cancelled it.".into());
+        } else {
+            parts.push(format!(
+                "Before the cancel the job had failed with {} but never reached the error-count limit and TiDB never converted it to rollback, so the cancel came from outside (a user or tool). If nobody cancelled it, treat those errors as the cause.",
+                earlier.join(", ")
+            ));
+        }
+    }
+    f.explanation = sentences(&parts);
+    f.suggestion = advice(cause.classified.family).to_string();
+    let mut ev = rollback_evidence(job, Some(&cause.text), cause.evidence.as_ref());
+    ev.add_ends(job.events_of(crate::event::EventKind::JobCancelled));
+    f.evidence = ev.into_sorted();
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::{seed_job, timelines, JobBuilder};
+    use crate::rules::Rule;
+
+    fn run(t: &Timelines) -> Vec<Finding> {
+        ExpectedRollback.check(t, &Context::default())
+    }
+
+    #[test]
+    fn duplicate_entry_rollback_fires() {
+        let e = "[kv:1062]Duplicate entry 'gray mistress' for key 'c_string'";
+        let job = JobBuilder::new(21)
+            .state("10:00:00.000", "running", "write reorganization")
+            .rollback(
+                "10:00:05.000",
+                "import index duplicate key, convert job to rollback",
+                Some(e),
+                0,
+            )
+            .finish("10:00:06.000", "rollback done")
+            .build();
+        let f = run(&timelines(vec![job]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].title.contains("duplicate entry"), "{}", f[0].title);
+        assert!(f[0].suggestion.contains("HAVING COUNT(*) > 1"));
+        assert!(f[0].known_issues.is_empty());
+    }
+
+    #[test]
+    fn user_cancel_without_errors_fires() {
+        let job = JobBuilder::new(22)
+            .state("10:00:00.000", "running", "write reorganization")
+            .cancelled("10:00:03.000", "[ddl:8214]Cancelled DDL job")
+            .finish("10:00:04.000", "cancelled")
+            .build();
+        let f = run(&timelines(vec![job]));
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].explanation.contains("a user (or tool) cancelled it"),
+            "{}",
+            f[0].explanation
+        );
+    }
+
+    #[test]
+    fn transient_rollbacks_do_not_fire() {
+        assert!(run(&timelines(vec![seed_job()])).is_empty());
+        let job = JobBuilder::new(23)
+            .error("10:00:01.000", "[tikv:9005]Region is unavailable", 1)
+            .rollback(
+                "10:00:03.000",
+                "run add index job failed, convert job to rollback",
+                Some("[ddl:8214]Cancelled DDL job"),
+                1,
+            )
+            .finish("10:00:05.000", "rollback done")
+            .build();
+        assert!(run(&timelines(vec![job])).is_empty());
+    }
+}

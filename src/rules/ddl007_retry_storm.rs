@@ -1,0 +1,164 @@
+//! DDL007 retry-storm.
+
+use crate::errclass::{classify, ErrorClass};
+use crate::event::EventKind;
+use crate::report::Finding;
+use crate::rules::common::*;
+use crate::rules::{declare_rule, Context};
+use crate::timeline::{JobTimeline, Timelines};
+
+/// How many failed attempts with one transient error make a storm. TiDB sleeps ~1 s between
+/// DDL attempts, so 10 attempts is ~10 s of a fault that did not heal at the first retry; fewer
+/// is the normal hiccup of a leader transfer.
+pub const RETRY_STORM_MIN: u64 = 10;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a job that is not rolled back but failed again and again with the same transient
+    /// error: at least 10 failed attempts (`run DDL job error`, `run DDL job failed, sleeps a
+    /// while then retries it.`, or the DXF executor's `meet retryable error`), the most
+    /// frequent transient error accounting for them.
+    ///
+    /// ## Why is this bad?
+    /// Retries are working as designed, but the fault is not going away: each attempt burns
+    /// part of the error-count budget (DDL003 is next, then a rollback), and a job that retries
+    /// forever blocks the DDL queue. It also points at the component that is sick right now.
+    ///
+    /// ## What to do
+    /// Fix the component the error names (TiKV region / leader, PD, network, external storage)
+    /// while the job is still retrying; watch ErrCount against `tidb_ddl_error_count_limit`
+    /// and raise it if the fault needs more time.
+    ///
+    /// ## Example
+    /// Job 150 logs `run DDL job failed, sleeps a while then retries it.` with
+    /// `[tikv:9001]PD server timeout` 40 times in 45 s and is still `running`.
+    pub struct RetryStorm {
+        code: "DDL007",
+        name: "retry-storm",
+        severity: Warning,
+        summary: "The same transient error repeated many times for one job without a rollback",
+    }
+}
+
+fn attempts(job: &JobTimeline) -> u64 {
+    [
+        EventKind::JobError,
+        EventKind::JobRetrySleep,
+        EventKind::TaskRetryableError,
+    ]
+    .into_iter()
+    .map(|k| job.count(k))
+    .max()
+    .unwrap_or(0)
+}
+
+fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
+    t.jobs
+        .iter()
+        .filter(|j| !j.rolled_back())
+        .filter_map(|job| {
+            let stat = job.errors.iter().find(|s| s.count >= RETRY_STORM_MIN && classify(&s.text).class == ErrorClass::Transient)?;
+            let n = match attempts(job) {
+                0 => stat.count,
+                n => n.min(stat.count.max(n)),
+            };
+            if n < RETRY_STORM_MIN {
+                return None;
+            }
+            let c = classify(&stat.text);
+            let dur = span(&stat.first, &stat.last).map(|d| format!(" over {}", fmt_duration(d))).unwrap_or_default();
+            let mut f = finding(&META, Some(job.job_id), format!("Job {} retried {n} times on a transient error: {}", job.job_id, stat.text));
+            let mut parts = vec![format!(
+                "{} failed {n} times with {} ({} lines from {} to {}{dur}), a transient error ({}), and is `{}` without a rollback.",
+                capitalize(&job_label(job)),
+                stat.text,
+                stat.count,
+                hms(stat.first.ts),
+                hms(stat.last.ts),
+                c.reason,
+                job.outcome
+            )];
+            let limit = ctx.error_count_limit;
+            if limit > 0 && job.max_err_count > 0 {
+                parts.push(format!(
+                    "ErrCount is at {} of the {limit} TiDB allows; at {} the job is rolled back.",
+                    job.max_err_count,
+                    limit.saturating_sub(1)
+                ));
+            }
+            if let Some(r) = c.retries {
+                let v = tidb_version(t, ctx);
+                if r.retried_in(v.as_ref()) == Some(false) {
+                    parts.push(format!("{} does not retry this error at the DDL layer ({}): these retries come from a lower layer.", version_phrase(v.as_ref()), r.describe()));
+                }
+            }
+            f.explanation = sentences(&parts);
+            f.suggestion = format!(
+                "Fix the {} fault now (check TiKV / PD / network health since {}); if it needs longer, raise `tidb_ddl_error_count_limit` before ErrCount reaches {}.",
+                c.family,
+                hms(stat.first.ts),
+                limit.saturating_sub(1)
+            );
+            let mut ev = EvidenceSet::new();
+            ev.add(&stat.first);
+            ev.add(&stat.last);
+            ev.add_ends(job.events_of(EventKind::JobRetrySleep));
+            ev.add_opt(job.err_counts.first().map(|p| &p.evidence));
+            ev.add_opt(job.err_counts.last().map(|p| &p.evidence));
+            f.evidence = ev.into_sorted();
+            Some(f)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::{seed_job, timelines, JobBuilder};
+    use crate::rules::Rule;
+
+    fn storm(n: u64, err: &str) -> JobTimeline {
+        let mut b = JobBuilder::new(150).state("09:36:39.884", "running", "none");
+        for i in 1..=n {
+            let at = format!("09:36:{:02}.000", 40 + i);
+            b = b.error(&at, err, i).retry_sleep(&at, err);
+        }
+        b.build()
+    }
+
+    fn run(t: &Timelines) -> Vec<Finding> {
+        RetryStorm.check(t, &Context::default())
+    }
+
+    #[test]
+    fn ten_transient_retries_fire() {
+        let f = run(&timelines(vec![storm(
+            10,
+            "[tikv:9001]PD server timeout: ",
+        )]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].title.contains("retried 10 times"), "{}", f[0].title);
+        assert!(
+            f[0].explanation.contains("ErrCount is at 10 of the 512"),
+            "{}",
+            f[0].explanation
+        );
+        assert!(f[0].evidence.len() <= 12);
+    }
+
+    #[test]
+    fn below_threshold_or_not_transient_does_not_fire() {
+        assert!(run(&timelines(vec![storm(9, "[tikv:9001]PD server timeout: ")])).is_empty());
+        // issue-45456: a deterministic error retried forever is not a transient storm (DDL004 covers the stall).
+        assert!(run(&timelines(vec![storm(
+            12,
+            "[ddl:-1]cannot get disk capacity at /tmp/tidb/tmp_ddl-4000: no such file or directory"
+        )]))
+        .is_empty());
+    }
+
+    #[test]
+    fn rolled_back_jobs_do_not_fire() {
+        assert!(run(&timelines(vec![seed_job()])).is_empty());
+    }
+}

@@ -1,0 +1,135 @@
+//! DDL008 unclassified-rollback.
+
+use crate::errclass::ErrorClass;
+use crate::report::Finding;
+use crate::rules::cause::find_cause;
+use crate::rules::common::*;
+use crate::rules::{declare_rule, Context};
+use crate::timeline::Timelines;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a rolled-back job whose causing error is not in ddldiag's classification table,
+    /// or for which the logs hold no error at all (lines missing, another instance's logs not
+    /// given).
+    ///
+    /// ## Why is this bad?
+    /// ddldiag cannot tell whether the rollback was a system fault (DDL001) or legitimate
+    /// (DDL006). Plain Go errors (`[ddl:-1]…`, `[0]…`) are where TiDB's own retry rules differ
+    /// most between versions, so this needs a human.
+    ///
+    /// ## What to do
+    /// Read the causing error and the lines before the rollback (the evidence). Search the
+    /// TiDB issue tracker for the error text. If the error is transient by nature, treat it as
+    /// DDL001; if the logs hold no error, add every TiDB instance's logs for the job's time span.
+    ///
+    /// ## Example
+    /// `run reorg job failed, convert job to rollback` with `[ddl:-1]invalid encoded key`.
+    pub struct UnclassifiedRollback {
+        code: "DDL008",
+        name: "unclassified-rollback",
+        severity: Warning,
+        summary: "A rollback whose cause could not be classified: needs a human",
+    }
+}
+
+fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
+    let version = tidb_version(t, ctx);
+    t.jobs
+        .iter()
+        .filter(|j| j.rolled_back())
+        .filter_map(|job| {
+            let cause = find_cause(job, ctx.error_count_limit);
+            if cause.as_ref().is_some_and(|c| c.classified.class != ErrorClass::Unknown) {
+                return None;
+            }
+            let (title, first) = match &cause {
+                Some(c) => (
+                    format!("{} was rolled back on an unclassified error: {}", capitalize(&job_label(job)), c.text),
+                    format!("The causing error {} (found on the {}) matches no row of the classification table, so ddldiag cannot tell a system fault from a legitimate rollback.", c.text, c.source),
+                ),
+                None => (
+                    format!("{} was rolled back and the logs hold no error for it", capitalize(&job_label(job))),
+                    "No error was logged for the job (lines missing, or the owner's logs were not given), so the cause of the rollback is unknown.".to_string(),
+                ),
+            };
+            let mut f = finding(&META, Some(job.job_id), title);
+            let mut parts = vec![first, format!("{}.", capitalize(&rollback_story(job)))];
+            if let Some(s) = err_count_story(job) {
+                parts.push(format!("{s}."));
+            }
+            if cause.as_ref().is_some_and(|c| c.classified.code.as_deref().is_some_and(|k| k == "ddl:-1" || k == "0")) {
+                parts.push("It is a plain Go error: TiDB's DDL layer retries those until the error-count limit, while the DXF executor before v8.5 fails the subtask at once.".into());
+            }
+            let (ids, notes) = issues_for(&META, job, cause.as_ref().map(|c| c.text.as_str()), &t.cluster, version.as_ref());
+            parts.extend(notes);
+            f.known_issues = ids;
+            f.explanation = sentences(&parts);
+            f.suggestion = "Read the error and the lines before the rollback; search pingcap/tidb issues for the error text. If it is transient by nature, treat it like DDL001 (re-run after the fault); if no error is shown, add every TiDB instance's logs for the job's time span.".into();
+            let text = cause.as_ref().map(|c| c.text.as_str());
+            f.evidence = rollback_evidence(job, text, cause.as_ref().and_then(|c| c.evidence.as_ref())).into_sorted();
+            Some(f)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::{seed_job, timelines, JobBuilder};
+    use crate::rules::Rule;
+
+    fn run(t: &Timelines) -> Vec<Finding> {
+        UnclassifiedRollback.check(t, &Context::default())
+    }
+
+    #[test]
+    fn unknown_error_rollback_fires() {
+        let e = "[ddl:-1]invalid encoded key";
+        let job = JobBuilder::new(31)
+            .error("10:00:00.000", e, 1)
+            .rollback(
+                "10:00:00.100",
+                "run reorg job failed, convert job to rollback",
+                Some(e),
+                1,
+            )
+            .finish("10:00:01.000", "rollback done")
+            .build();
+        let f = run(&timelines(vec![job]));
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].title
+                .contains("unclassified error: [ddl:-1]invalid encoded key"),
+            "{}",
+            f[0].title
+        );
+        assert!(f[0].explanation.contains("plain Go error"));
+    }
+
+    #[test]
+    fn rollback_without_any_error_fires() {
+        let job = JobBuilder::new(32)
+            .state("10:00:00.000", "running", "none")
+            .finish("10:00:01.000", "rollback done")
+            .build();
+        let f = run(&timelines(vec![job]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].title.contains("no error"), "{}", f[0].title);
+    }
+
+    #[test]
+    fn classified_rollbacks_do_not_fire() {
+        assert!(run(&timelines(vec![seed_job()])).is_empty());
+        let e = "[kv:1062]Duplicate entry '1' for key 'i'";
+        let dup = JobBuilder::new(33)
+            .rollback(
+                "10:00:00.100",
+                "import index duplicate key, convert job to rollback",
+                Some(e),
+                0,
+            )
+            .build();
+        assert!(run(&timelines(vec![dup])).is_empty());
+    }
+}
