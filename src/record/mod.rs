@@ -33,6 +33,34 @@ pub enum Level {
     Fatal,
 }
 
+impl Level {
+    /// Reads a level name case-insensitively: `INFO`, `Info`, `info`, `WARN`, `WARNING`,
+    /// `ERROR`, `FATAL`, `PANIC`, `DPANIC`, `CRITICAL` (TiKV's slog), `DEBUG`, `TRACE`.
+    pub fn parse(name: &str) -> Option<Level> {
+        Level::parse_bytes(name.as_bytes())
+    }
+
+    /// [`Level::parse`] on bytes (the record-start check runs before UTF-8 validation).
+    pub fn parse_bytes(name: &[u8]) -> Option<Level> {
+        const NAMES: [(&[u8], Level); 10] = [
+            (b"INFO", Level::Info),
+            (b"WARN", Level::Warn),
+            (b"ERROR", Level::Error),
+            (b"DEBUG", Level::Debug),
+            (b"WARNING", Level::Warn),
+            (b"FATAL", Level::Fatal),
+            (b"TRACE", Level::Trace),
+            (b"PANIC", Level::Fatal),
+            (b"DPANIC", Level::Fatal),
+            (b"CRITICAL", Level::Fatal),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, l)| l)
+    }
+}
+
 /// Which of the accepted line shapes a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -117,10 +145,19 @@ impl<'a> Record<'a> {
         if let Some(rest) = msg.strip_prefix('[') {
             if let Some(end) = rest.find("] ") {
                 let cat = &rest[..end];
-                if !cat.is_empty() && cat.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                if !cat.is_empty()
+                    && cat
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
                     let (cat, bare) = match &msg {
-                        Cow::Borrowed(m) => (Cow::Borrowed(&m[1..1 + end]), Cow::Borrowed(&m[end + 3..])),
-                        Cow::Owned(m) => (Cow::Owned(m[1..1 + end].to_string()), Cow::Owned(m[end + 3..].to_string())),
+                        Cow::Borrowed(m) => {
+                            (Cow::Borrowed(&m[1..1 + end]), Cow::Borrowed(&m[end + 3..]))
+                        }
+                        Cow::Owned(m) => (
+                            Cow::Owned(m[1..1 + end].to_string()),
+                            Cow::Owned(m[end + 3..].to_string()),
+                        ),
                     };
                     return (bare, Some(cat));
                 }
@@ -135,20 +172,57 @@ impl<'a> Record<'a> {
 ///
 /// Lenient on the body: once the header is valid, the line is a record; a damaged body
 /// (an unterminated quote, a missing `]`) ends the fields where the damage starts.
+/// A trailing `\r` (CRLF files) and trailing blanks are ignored.
 pub fn parse_line(line: &str) -> Option<Record<'_>> {
-    let inner = wrapper::strip(line);
-    unified::parse(inner)
-        .or_else(|| json::parse(inner))
-        .or_else(|| legacy::parse(inner))
+    parse_bare(wrapper::strip(line))
+}
+
+/// Parses a line that has no wrapper prefix.
+fn parse_bare(line: &str) -> Option<Record<'_>> {
+    let line = trim_end(line);
+    unified::parse(line)
+        .or_else(|| json::parse(line))
+        .or_else(|| legacy::parse(line))
+}
+
+/// True when [`parse_bare`] would return a record, without building its fields.
+///
+/// Each format's `parse` succeeds exactly when its header check does (the body is lenient), so
+/// this agrees with `parse_bare` by construction; JSON is the exception and is parsed in full
+/// (it is rare, and a JSON line is a record only if the whole object is valid).
+pub(crate) fn is_bare_record(line: &str) -> bool {
+    let line = trim_end(line);
+    unified::header(line.as_bytes()).is_some()
+        || (line.starts_with('{') && json::parse(line).is_some())
+        || legacy::header(line.as_bytes()).is_some()
+}
+
+/// Drops a trailing `\r` and blanks: CRLF files and copy-pasted lines end with them, and no
+/// record's meaning depends on them.
+fn trim_end(line: &str) -> &str {
+    line.trim_end_matches([' ', '\t', '\r'])
 }
 
 /// Cheap test for "this physical line starts a record", run on every line of every file.
 ///
-/// Must agree with [`parse_line`]`(line).is_some()` for every input; it exists because it can
-/// decide without building fields.
+/// Must agree with [`parse_line`]`(line).is_some()` for every input (for bytes that are not
+/// UTF-8: with `parse_line` of their lossy conversion); it exists because it can decide without
+/// building fields.
+///
+/// Fast path: an ordinary unified line (`[` + digit) is decided on its fixed-width header bytes
+/// alone, whether or not the rest is valid UTF-8. Everything else (wrapped, JSON, legacy shapes,
+/// and the continuation lines that are no record at all) takes the general path, which only
+/// allocates for lines that are not UTF-8.
 pub fn is_record_start(line: &[u8]) -> bool {
+    if line.len() > 1
+        && line[0] == b'['
+        && line[1].is_ascii_digit()
+        && unified::header(line).is_some()
+    {
+        return true;
+    }
     match std::str::from_utf8(line) {
-        Ok(s) => parse_line(s).is_some(),
-        Err(_) => parse_line(&String::from_utf8_lossy(line)).is_some(),
+        Ok(s) => is_bare_record(wrapper::strip(s)),
+        Err(_) => is_bare_record(wrapper::strip(&String::from_utf8_lossy(line))),
     }
 }
