@@ -226,3 +226,127 @@ pub fn is_record_start(line: &[u8]) -> bool {
         Err(_) => is_bare_record(wrapper::strip(&String::from_utf8_lossy(line))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KUBECTL: &str = r#"wuyelei-tidb-2 tidb [2019/11/23 14:28:29.001 +00:00] [WARN] [manager.go:281] ["is not the owner"] ["owner info"="[ddl] /tidb/ddl/fg/owner ownerManager 1f2b2e8c-2e3a-4913-940c-8c37617e06d7"]"#;
+    const PLATFORM: &str = r#"2026-05-22 15:37:29 | [2026/05/22 07:37:29.468 +00:00] [ERROR] [task_executor.go:547] [onError] [keyspaceName=2jfj6qBpjGJ7fsQ] [keyspaceID=412266] [task-id=5] [task-type=backfill] [error="index info not found: 1"]"#;
+    const INFO_CASE: &str = r#"[2025/05/13 08:02:08.118 +08:00] [Warn] [util.go:299] ["[ddl] etcd-cli put kv failed"] [key=/tidb/ddl/all_schema_versions/037a5fde-1b5e-4ad1-a2a0-dfa583e6bd5e] [value=1217027] [error="context deadline exceeded"] [retryCnt=0]"#;
+
+    #[test]
+    fn message_and_category_old_and_new_style() {
+        let r = parse_line(r#"[2020/09/10 19:07:55.880 +08:00] [INFO] [ddl_worker.go:960] ["[ddl] run DDL job"] [job="ID:154"]"#).unwrap();
+        assert_eq!(
+            r.message_and_category(),
+            ("run DDL job".into(), Some("ddl".into()))
+        );
+        let r = parse_line(r#"[2023/12/25 11:18:48.984 +00:00] [INFO] [ddl_worker.go:1000] ["run DDL job"] [category=ddl] [jobID=125]"#).unwrap();
+        assert_eq!(
+            r.message_and_category(),
+            ("run DDL job".into(), Some("ddl".into()))
+        );
+        // An error class is not a category.
+        let r = parse_line(
+            r#"[2023/12/25 11:18:48.984 +00:00] [INFO] [x.go:1] ["[ddl:8214]Cancelled DDL job"]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.message_and_category(),
+            ("[ddl:8214]Cancelled DDL job".into(), None)
+        );
+        // An escaped message is decoded before the prefix is looked at.
+        let r = parse_line(
+            r#"[2023/12/25 11:18:48.984 +00:00] [INFO] [x.go:1] ["[ddl-ingest] say \"hi\""]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.message_and_category(),
+            ("say \"hi\"".into(), Some("ddl-ingest".into()))
+        );
+    }
+
+    #[test]
+    fn wrapped_lines_parse_to_the_inner_record() {
+        let r = parse_line(KUBECTL).unwrap();
+        assert_eq!(r.level, Level::Warn);
+        assert_eq!(r.source, "manager.go:281");
+        assert!(r.message.is("is not the owner"));
+        assert!(r
+            .field("owner info")
+            .unwrap()
+            .get()
+            .starts_with("[ddl] /tidb/ddl/fg/owner"));
+        let r = parse_line(PLATFORM).unwrap();
+        assert_eq!(
+            crate::timestamp::rfc3339(&r.ts),
+            "2026-05-22T07:37:29.468+00:00"
+        );
+        assert!(r.message.is("onError"));
+        assert!(r.field("task-id").unwrap().is("5"));
+        let r = parse_line(INFO_CASE).unwrap();
+        assert_eq!(r.level, Level::Warn);
+        assert_eq!(r.message_and_category().1.as_deref(), Some("ddl"));
+    }
+
+    #[test]
+    fn crlf_and_trailing_blanks_are_ignored() {
+        let r = parse_line("[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [k=v]\r").unwrap();
+        assert!(r.field("k").unwrap().is("v"));
+        let r =
+            parse_line("[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [k=v] \t ").unwrap();
+        assert!(r.field("k").unwrap().is("v"));
+        assert!(is_record_start(
+            b"[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m]\r"
+        ));
+        assert!(is_record_start(
+            b"2018/01/24 07:00:41.857 domain.go:596: [error]\r"
+        ));
+    }
+
+    #[test]
+    fn record_start_agrees_on_every_shape() {
+        let lines: &[&[u8]] = &[
+            KUBECTL.as_bytes(),
+            PLATFORM.as_bytes(),
+            INFO_CASE.as_bytes(),
+            b"2018/01/24 07:00:41.857 domain.go:596: [error] [stats] update stats info fail",
+            br#"{"level":"INFO","time":"2023/07/18 09:33:51.968 +00:00","caller":"a.go:1","message":"m"}"#,
+            br#"  {"level":"INFO","time":"2023/07/18 09:33:51.968 +00:00"}"#,
+            b"[2020-07-21T08:37:23.331Z] [2020/07/21 16:37:22.114 +08:00] [ERROR] [ddl.go:523] [m]",
+            b"goroutine 479187368 [select, 955 minutes]:",
+            b"\tgithub.com/pingcap/tidb/pkg/ddl.(*ddl).Start()",
+            b"2025/12/23 06:09:15 background error: creating object 000012",
+            b"2025/12/29 23:14:16.363 +08:00] [ERROR] [handle.go:143] [\"task\"]",
+            br#"{ "level": "ERROR","#,
+            b"",
+            b"[",
+            b"[2",
+            // Invalid UTF-8 in the body of a real record, and in a non-record.
+            b"[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [k=\xff\xfe]",
+            b"\xff[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m]",
+            b"pod c [2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [\xff]",
+        ];
+        for l in lines {
+            let lossy = String::from_utf8_lossy(l);
+            assert_eq!(is_record_start(l), parse_line(&lossy).is_some(), "{lossy}");
+        }
+        assert!(
+            is_record_start(lines[0]) && is_record_start(lines[4]) && is_record_start(lines[15])
+        );
+        assert!(is_record_start(lines[17]));
+        assert!(
+            !is_record_start(lines[7]) && !is_record_start(lines[9]) && !is_record_start(lines[16])
+        );
+    }
+
+    #[test]
+    fn text_get_and_is() {
+        assert!(Text::Quoted(r#"a \"b\""#).is("a \"b\""));
+        assert!(!Text::Quoted(r#"a \"b\""#).is(r#"a \"b\""#));
+        assert!(Text::Raw("x").is("x"));
+        assert!(Text::Owned("x".into()).is("x"));
+        assert_eq!(Text::Quoted(r"line\nnext").get(), "line\nnext");
+    }
+}
