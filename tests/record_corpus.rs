@@ -6,10 +6,38 @@
 //! rebuilt from the parsed sections and compared with the original: this catches a body that
 //! was silently cut short (the parser is lenient and would not say so otherwise).
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use ddldiag::record::{is_record_start, parse_line, wrapper, Format, Record, Text};
+
+/// Counts heap allocations made by the current thread, so that "no allocation for ordinary
+/// lines" is checked rather than hoped for (tests run on parallel threads, hence per thread).
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn allocs() -> usize {
+    ALLOCS.with(|c| c.get())
+}
 
 /// Lines known not to be records, as (file name suffix, 1-based line number, reason).
 /// Empty: the corpus is clean; keep this list honest if that changes.
@@ -162,4 +190,111 @@ fn every_tidb_corpus_line_is_a_record() {
 #[test]
 fn every_tikv_and_pd_corpus_line_is_a_record() {
     run(&|n| n == "tikv.log" || n == "pd.log", "tikv.log/pd.log");
+}
+
+fn all_corpus_lines() -> Option<Vec<Vec<u8>>> {
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        eprintln!("skipping: corpus folder {} does not exist", dir.display());
+        return None;
+    }
+    let files = log_files(&dir, &|n| n.ends_with(".log"));
+    let mut out = Vec::new();
+    for f in files {
+        let bytes = fs::read(f).unwrap();
+        out.extend(
+            bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec),
+        );
+    }
+    Some(out)
+}
+
+/// Unified lines with at most 12 fields (the inline capacity) must not touch the heap, in
+/// either the record-start check or the parse.
+#[test]
+fn ordinary_lines_do_not_allocate() {
+    let Some(lines) = all_corpus_lines() else {
+        return;
+    };
+    let (mut checked, mut offenders) = (0, Vec::new());
+    for raw in &lines {
+        let Ok(line) = std::str::from_utf8(raw) else {
+            continue;
+        };
+        let before = allocs();
+        let start = is_record_start(raw);
+        let rec = parse_line(line);
+        let used = allocs() - before;
+        let Some(rec) = rec else { continue };
+        if !start || rec.format != Format::Unified || rec.fields.len() > 12 {
+            continue;
+        }
+        checked += 1;
+        if used != 0 {
+            offenders.push(format!("{used} allocations: {line}"));
+        }
+    }
+    println!("{checked} ordinary lines parsed without allocating");
+    assert!(checked > 1000);
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+/// Throughput of `is_record_start` + `parse_line` over ~200 MB of corpus lines repeated.
+/// Run with `cargo test --release --test record_corpus -- --ignored --nocapture throughput`.
+#[test]
+#[ignore]
+fn throughput() {
+    let Some(lines) = all_corpus_lines() else {
+        return;
+    };
+    let target: usize = std::env::var("DDLDIAG_BENCH_MB")
+        .ok()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(200)
+        << 20;
+    let mut buf = Vec::with_capacity(target + (1 << 20));
+    'fill: loop {
+        for l in &lines {
+            buf.extend_from_slice(l);
+            buf.push(b'\n');
+            if buf.len() >= target {
+                break 'fill;
+            }
+        }
+    }
+    let mb = buf.len() as f64 / (1 << 20) as f64;
+    let n_lines = memchr::memchr_iter(b'\n', &buf).count();
+
+    let t = Instant::now();
+    let mut starts = 0usize;
+    for l in buf.split(|&b| b == b'\n') {
+        starts += usize::from(is_record_start(l));
+    }
+    let check = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let (mut records, mut fields) = (0usize, 0usize);
+    for l in buf.split(|&b| b == b'\n') {
+        if is_record_start(l) {
+            let r = parse_line(std::str::from_utf8(l).unwrap()).unwrap();
+            records += 1;
+            fields += r.fields.len();
+        }
+    }
+    let both = t.elapsed().as_secs_f64();
+    assert_eq!(starts, records);
+    println!("input: {mb:.0} MB, {n_lines} lines, {records} records, {fields} fields");
+    println!(
+        "is_record_start only: {:.1} M lines/s, {:.0} MB/s",
+        n_lines as f64 / check / 1e6,
+        mb / check
+    );
+    println!(
+        "is_record_start + parse_line: {:.1} M lines/s, {:.0} MB/s",
+        n_lines as f64 / both / 1e6,
+        mb / both
+    );
 }

@@ -72,14 +72,16 @@ pub enum Format {
 /// A message, key or value as it stood in the line.
 ///
 /// Unified-format text is kept raw and unescaped only on demand, so that the hot path does not
-/// allocate. JSON-format lines are decoded by serde_json and own their text.
+/// allocate. JSON-format lines are decoded by serde_json, which borrows what it can.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Text<'a> {
     /// Written without quotes: the text is the value.
     Raw(&'a str),
     /// Written in double quotes: the slice is the inside of the quotes, still escaped.
     Quoted(&'a str),
-    /// Already decoded text (JSON format, legacy format).
+    /// Already decoded text: JSON-format strings that had escapes, and non-string JSON values
+    /// rendered as compact JSON. (JSON strings without escapes and legacy messages borrow as
+    /// [`Text::Raw`].)
     Owned(String),
 }
 
