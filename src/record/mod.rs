@@ -344,6 +344,19 @@ mod tests {
     }
 
     #[test]
+    fn megabyte_lines_are_cheap_either_way() {
+        let junk = "x".repeat(1 << 20);
+        assert!(!is_record_start(junk.as_bytes()));
+        assert!(parse_line(&junk).is_none());
+        let rec = format!("[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [k=\"{junk}\"]");
+        assert!(is_record_start(rec.as_bytes()));
+        assert_eq!(
+            parse_line(&rec).unwrap().field("k").unwrap().get().len(),
+            1 << 20
+        );
+    }
+
+    #[test]
     fn text_get_and_is() {
         assert!(Text::Quoted(r#"a \"b\""#).is("a \"b\""));
         assert!(!Text::Quoted(r#"a \"b\""#).is(r#"a \"b\""#));

@@ -6,7 +6,7 @@
 //! ```
 //!
 //! The header (time, level, optional logger name, caller) is strict: it is what tells a record
-//! from a continuation line, and it is checked on bytes by [`header`] so that
+//! from a continuation line, and it is checked on bytes by `header()` so that
 //! [`super::is_record_start`] can decide without UTF-8 validation or field building.
 //!
 //! The body is lenient: sections are read left to right and the first damaged one (unterminated
