@@ -6,39 +6,90 @@
 /// A point in time with the offset the log line was written in.
 pub type Timestamp = chrono::DateTime<chrono::FixedOffset>;
 
+/// Length of the unified header time `yyyy/MM/dd HH:mm:ss.SSS ±hh:mm`.
+pub const UNIFIED_LEN: usize = 30;
+
+/// Length of the zone-less legacy time `yyyy/MM/dd HH:mm:ss.SSS`.
+pub const LEGACY_LEN: usize = 23;
+
 /// Parses the TiDB/PD/TiKV unified header time `yyyy/MM/dd HH:mm:ss.SSS ±hh:mm`.
 ///
-/// Hand-written for speed (it runs once per record line). Returns `None` for anything else,
-/// including impossible dates.
+/// Hand-written for speed (it runs once per record line). Reads the first 30 bytes of `s` (so a
+/// caller may pass a longer slice) and returns `None` for anything else, including impossible
+/// dates.
 pub fn parse_unified(s: &str) -> Option<Timestamp> {
-    let b = s.as_bytes();
-    if b.len() < 30 {
+    parse_unified_bytes(s.as_bytes())
+}
+
+/// [`parse_unified`] on bytes, so that the record-start check can run on lines that are not
+/// valid UTF-8 (the header is ASCII even when a value is not).
+pub fn parse_unified_bytes(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < UNIFIED_LEN || b[23] != b' ' || b[27] != b':' {
         return None;
     }
-    let d = |i: usize| -> Option<u32> {
-        let c = b[i];
-        c.is_ascii_digit().then(|| u32::from(c - b'0'))
-    };
-    let n2 = |i: usize| -> Option<u32> { Some(d(i)? * 10 + d(i + 1)?) };
-    if b[4] != b'/' || b[7] != b'/' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    if b[19] != b'.' || b[23] != b' ' || b[27] != b':' {
-        return None;
-    }
-    let year = (n2(0)? * 100 + n2(2)?) as i32;
-    let (mon, day, hh, mm, ss) = (n2(5)?, n2(8)?, n2(11)?, n2(14)?, n2(17)?);
-    let ms = d(20)? * 100 + d(21)? * 10 + d(22)?;
     let sign = match b[24] {
         b'+' => 1,
         b'-' => -1,
         _ => return None,
     };
-    let off = sign * (n2(25)? as i32 * 3600 + n2(28)? as i32 * 60);
+    let off = sign * (n2(b, 25)? as i32 * 3600 + n2(b, 28)? as i32 * 60);
     let offset = chrono::FixedOffset::east_opt(off)?;
+    date_time(b)?.and_local_timezone(offset).single()
+}
+
+/// Parses the zone-less time of the pre-2019 text form, `yyyy/MM/dd HH:mm:ss.SSS`.
+///
+/// Those logs carry no offset; they are read as UTC (`+00:00`) because nothing better is
+/// known, and every [`crate::record::Record`] must still have a valid time. Reads the first 23
+/// bytes.
+pub fn parse_legacy(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < LEGACY_LEN {
+        return None;
+    }
+    let utc = chrono::FixedOffset::east_opt(0)?;
+    date_time(b)?.and_local_timezone(utc).single()
+}
+
+/// Parses a time in a JSON-format line: the unified layout, or RFC 3339 as a fallback (some
+/// collectors rewrite the `time` key).
+pub fn parse_json_time(s: &str) -> Option<Timestamp> {
+    if s.len() == UNIFIED_LEN {
+        if let Some(t) = parse_unified(s) {
+            return Some(t);
+        }
+    }
+    chrono::DateTime::parse_from_rfc3339(s).ok()
+}
+
+/// Two ASCII digits at `i` as a number.
+fn n2(b: &[u8], i: usize) -> Option<u32> {
+    let (h, l) = (b[i], b[i + 1]);
+    (h.is_ascii_digit() && l.is_ascii_digit())
+        .then(|| u32::from(h - b'0') * 10 + u32::from(l - b'0'))
+}
+
+/// The `yyyy/MM/dd HH:mm:ss.SSS` prefix shared by the unified and legacy layouts.
+/// The caller guarantees `b.len() >= 23`.
+fn date_time(b: &[u8]) -> Option<chrono::NaiveDateTime> {
+    if b[4] != b'/'
+        || b[7] != b'/'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+    {
+        return None;
+    }
+    let year = (n2(b, 0)? * 100 + n2(b, 2)?) as i32;
+    let (mon, day, hh, mm, ss) = (n2(b, 5)?, n2(b, 8)?, n2(b, 11)?, n2(b, 14)?, n2(b, 17)?);
+    let ms = n2(b, 20)? * 10 + {
+        let c = b[22];
+        c.is_ascii_digit().then(|| u32::from(c - b'0'))?
+    };
     let date = chrono::NaiveDate::from_ymd_opt(year, mon, day)?;
+    // `from_hms_milli_opt` would read a leap second into ms >= 1000; we never pass one.
     let time = chrono::NaiveTime::from_hms_milli_opt(hh, mm, ss, ms)?;
-    date.and_time(time).and_local_timezone(offset).single()
+    Some(date.and_time(time))
 }
 
 /// RFC 3339 with milliseconds and the log's own offset, as used in every report.
@@ -56,6 +107,8 @@ mod tests {
         assert_eq!(rfc3339(&t), "2024-01-13T19:21:11.461+08:00");
         let t = parse_unified("2024/11/26 01:52:48.312 -05:00").unwrap();
         assert_eq!(rfc3339(&t), "2024-11-26T01:52:48.312-05:00");
+        let t = parse_unified("2021/08/29 20:12:05.404 +05:30").unwrap();
+        assert_eq!(rfc3339(&t), "2021-08-29T20:12:05.404+05:30");
     }
 
     #[test]
@@ -63,6 +116,26 @@ mod tests {
         assert!(parse_unified("2024/02/30 19:21:11.461 +08:00").is_none());
         assert!(parse_unified("2024/01/13 25:21:11.461 +08:00").is_none());
         assert!(parse_unified("2024-01-13 19:21:11.461 +08:00").is_none());
+        assert!(parse_unified("2024/01/13 19:21:11.461 08:00").is_none());
+        assert!(parse_unified("2024/01/13 19:21:11.4x1 +08:00").is_none());
+        assert!(parse_unified("2024/01/13 19:21:11.461 +99:00").is_none());
         assert!(parse_unified("").is_none());
+    }
+
+    #[test]
+    fn legacy_time_is_read_as_utc() {
+        let t = parse_legacy(b"2018/01/24 07:00:41.857 domain.go:596:").unwrap();
+        assert_eq!(rfc3339(&t), "2018-01-24T07:00:41.857+00:00");
+        assert!(parse_legacy(b"2018/01/24 07:00:41").is_none());
+        assert!(parse_legacy(b"2025/12/23 06:09:15 background error").is_none());
+    }
+
+    #[test]
+    fn json_time_accepts_unified_and_rfc3339() {
+        let t = parse_json_time("2023/07/18 09:33:51.968 +00:00").unwrap();
+        assert_eq!(rfc3339(&t), "2023-07-18T09:33:51.968+00:00");
+        let t = parse_json_time("2023-07-18T09:33:51.968+08:00").unwrap();
+        assert_eq!(rfc3339(&t), "2023-07-18T09:33:51.968+08:00");
+        assert!(parse_json_time("yesterday").is_none());
     }
 }

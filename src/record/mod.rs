@@ -33,6 +33,34 @@ pub enum Level {
     Fatal,
 }
 
+impl Level {
+    /// Reads a level name case-insensitively: `INFO`, `Info`, `info`, `WARN`, `WARNING`,
+    /// `ERROR`, `FATAL`, `PANIC`, `DPANIC`, `CRITICAL` (TiKV's slog), `DEBUG`, `TRACE`.
+    pub fn parse(name: &str) -> Option<Level> {
+        Level::parse_bytes(name.as_bytes())
+    }
+
+    /// [`Level::parse`] on bytes (the record-start check runs before UTF-8 validation).
+    pub fn parse_bytes(name: &[u8]) -> Option<Level> {
+        const NAMES: [(&[u8], Level); 10] = [
+            (b"INFO", Level::Info),
+            (b"WARN", Level::Warn),
+            (b"ERROR", Level::Error),
+            (b"DEBUG", Level::Debug),
+            (b"WARNING", Level::Warn),
+            (b"FATAL", Level::Fatal),
+            (b"TRACE", Level::Trace),
+            (b"PANIC", Level::Fatal),
+            (b"DPANIC", Level::Fatal),
+            (b"CRITICAL", Level::Fatal),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, l)| l)
+    }
+}
+
 /// Which of the accepted line shapes a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -44,14 +72,16 @@ pub enum Format {
 /// A message, key or value as it stood in the line.
 ///
 /// Unified-format text is kept raw and unescaped only on demand, so that the hot path does not
-/// allocate. JSON-format lines are decoded by serde_json and own their text.
+/// allocate. JSON-format lines are decoded by serde_json, which borrows what it can.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Text<'a> {
     /// Written without quotes: the text is the value.
     Raw(&'a str),
     /// Written in double quotes: the slice is the inside of the quotes, still escaped.
     Quoted(&'a str),
-    /// Already decoded text (JSON format, legacy format).
+    /// Already decoded text: JSON-format strings that had escapes, and non-string JSON values
+    /// rendered as compact JSON. (JSON strings without escapes and legacy messages borrow as
+    /// [`Text::Raw`].)
     Owned(String),
 }
 
@@ -144,20 +174,194 @@ impl<'a> Record<'a> {
 ///
 /// Lenient on the body: once the header is valid, the line is a record; a damaged body
 /// (an unterminated quote, a missing `]`) ends the fields where the damage starts.
+/// A trailing `\r` (CRLF files) and trailing blanks are ignored.
 pub fn parse_line(line: &str) -> Option<Record<'_>> {
-    let inner = wrapper::strip(line);
-    unified::parse(inner)
-        .or_else(|| json::parse(inner))
-        .or_else(|| legacy::parse(inner))
+    parse_bare(wrapper::strip(line))
+}
+
+/// Parses a line that has no wrapper prefix.
+fn parse_bare(line: &str) -> Option<Record<'_>> {
+    let line = trim_end(line);
+    unified::parse(line)
+        .or_else(|| json::parse(line))
+        .or_else(|| legacy::parse(line))
+}
+
+/// True when [`parse_bare`] would return a record, without building its fields.
+///
+/// Each format's `parse` succeeds exactly when its header check does (the body is lenient), so
+/// this agrees with `parse_bare` by construction; JSON is the exception and is parsed in full
+/// (it is rare, and a JSON line is a record only if the whole object is valid).
+pub(crate) fn is_bare_record(line: &str) -> bool {
+    let line = trim_end(line);
+    unified::header(line.as_bytes()).is_some()
+        || (line.starts_with('{') && json::parse(line).is_some())
+        || legacy::header(line.as_bytes()).is_some()
+}
+
+/// Drops a trailing `\r` and blanks: CRLF files and copy-pasted lines end with them, and no
+/// record's meaning depends on them.
+fn trim_end(line: &str) -> &str {
+    line.trim_end_matches([' ', '\t', '\r'])
 }
 
 /// Cheap test for "this physical line starts a record", run on every line of every file.
 ///
-/// Must agree with [`parse_line`]`(line).is_some()` for every input; it exists because it can
-/// decide without building fields.
+/// Must agree with [`parse_line`]`(line).is_some()` for every input (for bytes that are not
+/// UTF-8: with `parse_line` of their lossy conversion); it exists because it can decide without
+/// building fields.
+///
+/// Fast path: an ordinary unified line (`[` + digit) is decided on its fixed-width header bytes
+/// alone, whether or not the rest is valid UTF-8. Everything else (wrapped, JSON, legacy shapes,
+/// and the continuation lines that are no record at all) takes the general path, which only
+/// allocates for lines that are not UTF-8.
 pub fn is_record_start(line: &[u8]) -> bool {
+    if line.len() > 1
+        && line[0] == b'['
+        && line[1].is_ascii_digit()
+        && unified::header(line).is_some()
+    {
+        return true;
+    }
     match std::str::from_utf8(line) {
-        Ok(s) => parse_line(s).is_some(),
-        Err(_) => parse_line(&String::from_utf8_lossy(line)).is_some(),
+        Ok(s) => is_bare_record(wrapper::strip(s)),
+        Err(_) => is_bare_record(wrapper::strip(&String::from_utf8_lossy(line))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KUBECTL: &str = r#"wuyelei-tidb-2 tidb [2019/11/23 14:28:29.001 +00:00] [WARN] [manager.go:281] ["is not the owner"] ["owner info"="[ddl] /tidb/ddl/fg/owner ownerManager 1f2b2e8c-2e3a-4913-940c-8c37617e06d7"]"#;
+    const PLATFORM: &str = r#"2026-05-22 15:37:29 | [2026/05/22 07:37:29.468 +00:00] [ERROR] [task_executor.go:547] [onError] [keyspaceName=2jfj6qBpjGJ7fsQ] [keyspaceID=412266] [task-id=5] [task-type=backfill] [error="index info not found: 1"]"#;
+    const INFO_CASE: &str = r#"[2025/05/13 08:02:08.118 +08:00] [Warn] [util.go:299] ["[ddl] etcd-cli put kv failed"] [key=/tidb/ddl/all_schema_versions/037a5fde-1b5e-4ad1-a2a0-dfa583e6bd5e] [value=1217027] [error="context deadline exceeded"] [retryCnt=0]"#;
+
+    #[test]
+    fn message_and_category_old_and_new_style() {
+        let r = parse_line(r#"[2020/09/10 19:07:55.880 +08:00] [INFO] [ddl_worker.go:960] ["[ddl] run DDL job"] [job="ID:154"]"#).unwrap();
+        assert_eq!(
+            r.message_and_category(),
+            ("run DDL job".into(), Some("ddl".into()))
+        );
+        let r = parse_line(r#"[2023/12/25 11:18:48.984 +00:00] [INFO] [ddl_worker.go:1000] ["run DDL job"] [category=ddl] [jobID=125]"#).unwrap();
+        assert_eq!(
+            r.message_and_category(),
+            ("run DDL job".into(), Some("ddl".into()))
+        );
+        // An error class is not a category.
+        let r = parse_line(
+            r#"[2023/12/25 11:18:48.984 +00:00] [INFO] [x.go:1] ["[ddl:8214]Cancelled DDL job"]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.message_and_category(),
+            ("[ddl:8214]Cancelled DDL job".into(), None)
+        );
+        // An escaped message is decoded before the prefix is looked at.
+        let r = parse_line(
+            r#"[2023/12/25 11:18:48.984 +00:00] [INFO] [x.go:1] ["[ddl-ingest] say \"hi\""]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.message_and_category(),
+            ("say \"hi\"".into(), Some("ddl-ingest".into()))
+        );
+    }
+
+    #[test]
+    fn wrapped_lines_parse_to_the_inner_record() {
+        let r = parse_line(KUBECTL).unwrap();
+        assert_eq!(r.level, Level::Warn);
+        assert_eq!(r.source, "manager.go:281");
+        assert!(r.message.is("is not the owner"));
+        assert!(r
+            .field("owner info")
+            .unwrap()
+            .get()
+            .starts_with("[ddl] /tidb/ddl/fg/owner"));
+        let r = parse_line(PLATFORM).unwrap();
+        assert_eq!(
+            crate::timestamp::rfc3339(&r.ts),
+            "2026-05-22T07:37:29.468+00:00"
+        );
+        assert!(r.message.is("onError"));
+        assert!(r.field("task-id").unwrap().is("5"));
+        let r = parse_line(INFO_CASE).unwrap();
+        assert_eq!(r.level, Level::Warn);
+        assert_eq!(r.message_and_category().1.as_deref(), Some("ddl"));
+    }
+
+    #[test]
+    fn crlf_and_trailing_blanks_are_ignored() {
+        let r = parse_line("[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [k=v]\r").unwrap();
+        assert!(r.field("k").unwrap().is("v"));
+        let r =
+            parse_line("[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [k=v] \t ").unwrap();
+        assert!(r.field("k").unwrap().is("v"));
+        assert!(is_record_start(
+            b"[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m]\r"
+        ));
+        assert!(is_record_start(
+            b"2018/01/24 07:00:41.857 domain.go:596: [error]\r"
+        ));
+    }
+
+    #[test]
+    fn record_start_agrees_on_every_shape() {
+        let lines: &[&[u8]] = &[
+            KUBECTL.as_bytes(),
+            PLATFORM.as_bytes(),
+            INFO_CASE.as_bytes(),
+            b"2018/01/24 07:00:41.857 domain.go:596: [error] [stats] update stats info fail",
+            br#"{"level":"INFO","time":"2023/07/18 09:33:51.968 +00:00","caller":"a.go:1","message":"m"}"#,
+            br#"  {"level":"INFO","time":"2023/07/18 09:33:51.968 +00:00"}"#,
+            b"[2020-07-21T08:37:23.331Z] [2020/07/21 16:37:22.114 +08:00] [ERROR] [ddl.go:523] [m]",
+            b"goroutine 479187368 [select, 955 minutes]:",
+            b"\tgithub.com/pingcap/tidb/pkg/ddl.(*ddl).Start()",
+            b"2025/12/23 06:09:15 background error: creating object 000012",
+            b"2025/12/29 23:14:16.363 +08:00] [ERROR] [handle.go:143] [\"task\"]",
+            br#"{ "level": "ERROR","#,
+            b"",
+            b"[",
+            b"[2",
+            // Invalid UTF-8 in the body of a real record, and in a non-record.
+            b"[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [k=\xff\xfe]",
+            b"\xff[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m]",
+            b"pod c [2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [\xff]",
+        ];
+        for l in lines {
+            let lossy = String::from_utf8_lossy(l);
+            assert_eq!(is_record_start(l), parse_line(&lossy).is_some(), "{lossy}");
+        }
+        assert!(
+            is_record_start(lines[0]) && is_record_start(lines[4]) && is_record_start(lines[15])
+        );
+        assert!(is_record_start(lines[17]));
+        assert!(
+            !is_record_start(lines[7]) && !is_record_start(lines[9]) && !is_record_start(lines[16])
+        );
+    }
+
+    #[test]
+    fn megabyte_lines_are_cheap_either_way() {
+        let junk = "x".repeat(1 << 20);
+        assert!(!is_record_start(junk.as_bytes()));
+        assert!(parse_line(&junk).is_none());
+        let rec = format!("[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [k=\"{junk}\"]");
+        assert!(is_record_start(rec.as_bytes()));
+        assert_eq!(
+            parse_line(&rec).unwrap().field("k").unwrap().get().len(),
+            1 << 20
+        );
+    }
+
+    #[test]
+    fn text_get_and_is() {
+        assert!(Text::Quoted(r#"a \"b\""#).is("a \"b\""));
+        assert!(!Text::Quoted(r#"a \"b\""#).is(r#"a \"b\""#));
+        assert!(Text::Raw("x").is("x"));
+        assert!(Text::Owned("x".into()).is("x"));
+        assert_eq!(Text::Quoted(r"line\nnext").get(), "line\nnext");
     }
 }
