@@ -994,3 +994,164 @@ fn never_panics_on_damaged_bytes() {
         }
     }
 }
+
+// ---------------------------------------------------------------- committed fixtures
+
+fn fixture(name: &str) -> (InputOutcome, Rec) {
+    walk_one(&Path::new("fixtures/inputs").join(name))
+}
+
+fn summary(rec: &Rec) -> Vec<(String, String, FileKind, Encoding, Option<String>)> {
+    rec.got
+        .iter()
+        .map(|g| {
+            let m = &g.meta;
+            let short = m
+                .name
+                .strip_prefix("fixtures/inputs/")
+                .unwrap_or(&m.name)
+                .to_string();
+            (
+                short,
+                m.instance.clone(),
+                m.kind,
+                m.encoding,
+                m.rotation.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fixture_rotated_tar_gz() {
+    let (out, rec) = fixture("rotated.tar.gz");
+    assert!(out.complete, "{out:?}");
+    use Encoding::*;
+    use FileKind::*;
+    let r = |s: &str| Some(s.to_string());
+    assert_eq!(
+        summary(&rec),
+        [
+            (
+                "rotated.tar.gz!tidb-1/tidb-2024-01-13T19-21-10.808.log.gz".into(),
+                "tidb-1".into(),
+                TidbLog,
+                Gzip,
+                r("2024-01-13T19-21-10.808")
+            ),
+            (
+                "rotated.tar.gz!tidb-1/tidb-2024-01-13T19-21-11.140.log.gz".into(),
+                "tidb-1".into(),
+                TidbLog,
+                Gzip,
+                r("2024-01-13T19-21-11.140")
+            ),
+            (
+                "rotated.tar.gz!tidb-1/tidb.log".into(),
+                "tidb-1".into(),
+                TidbLog,
+                Plain,
+                None
+            ),
+            (
+                "rotated.tar.gz!tidb-1/tidb.toml".into(),
+                "tidb-1".into(),
+                Other,
+                Plain,
+                None
+            ),
+        ]
+    );
+    let lines: usize = rec.got[..3].iter().map(|g| g.text().lines().count()).sum();
+    assert_eq!(lines, 25);
+}
+
+#[test]
+fn fixture_zips() {
+    let (out, rec) = fixture("bundle.zip");
+    assert!(out.complete, "{out:?}");
+    let s = summary(&rec);
+    assert_eq!(s.len(), 3);
+    assert!(s.iter().all(|f| f.1 == "tidb-2"));
+    assert_eq!(s[0].3, Encoding::Gzip);
+    assert_eq!(
+        rec.got[0].text().lines().count() + rec.got[1].text().lines().count(),
+        25
+    );
+
+    let (out, rec) = fixture("nested.zip");
+    assert!(out.complete, "{out:?}");
+    assert_eq!(
+        summary(&rec)[0].0,
+        "nested.zip!bundles/tidb-0.tar.gz!tidb-0/tidb.log"
+    );
+    assert_eq!(summary(&rec)[0].1, "tidb-0");
+    assert_eq!(rec.got[0].text().lines().count(), 25);
+}
+
+#[test]
+fn fixture_clinic_dir() {
+    let (out, rec) = fixture("clinic");
+    assert!(out.complete && out.skipped.is_empty(), "{out:?}");
+    let s = summary(&rec);
+    let inst: Vec<(&str, FileKind)> = s.iter().map(|f| (f.1.as_str(), f.2)).collect();
+    use FileKind::*;
+    assert_eq!(
+        inst,
+        [
+            ("10.0.1.5:4000", Other),
+            ("10.0.1.5:4000", TidbLog),
+            ("10.0.1.5:4000", TidbLog),
+            ("10.0.1.5:4000", Stderr),
+            ("10.0.1.6:20160", TikvLog)
+        ]
+    );
+    assert_eq!(s[1].4.as_deref(), Some("2024-01-13T19-21-11.116"));
+    assert_eq!(
+        rec.got[1].text().lines().count() + rec.got[2].text().lines().count(),
+        25
+    );
+}
+
+#[test]
+fn fixture_small_files() {
+    let (out, rec) = fixture("json.log");
+    assert!(out.complete);
+    assert_eq!(
+        (rec.got[0].meta.kind, rec.got[0].meta.instance.as_str()),
+        (FileKind::TidbLog, "json")
+    );
+    assert_eq!(rec.got[0].text().lines().count(), 4);
+
+    let (_, rec) = fixture("crlf.log");
+    assert_eq!(rec.got[0].meta.kind, FileKind::TidbLog);
+    assert!(rec.got[0].text().ends_with("\r\n"));
+
+    let (out, rec) = fixture("multi-member.log.gz");
+    assert!(out.complete);
+    assert_eq!(rec.got[0].meta.encoding, Encoding::Gzip);
+    assert_eq!(rec.got[0].meta.kind, FileKind::TidbLog);
+    assert_eq!(rec.got[0].text().lines().count(), 25);
+
+    let (out, rec) = fixture("not-gzip.log.gz");
+    assert!(out.complete);
+    assert_eq!(rec.got[0].meta.encoding, Encoding::Plain);
+    assert_eq!(rec.got[0].text().lines().count(), 3);
+}
+
+#[test]
+fn fixture_truncated_tar_gz() {
+    let (out, rec) = fixture("truncated.tar.gz");
+    assert!(!out.complete && !out.unreadable, "{out:?}");
+    assert_eq!(rec.got.len(), 1);
+    let g = &rec.got[0];
+    assert!(g.err.is_some());
+    assert!(g.text().lines().count() < 25);
+    assert_eq!(out.errors.len(), 1);
+    let e = &out.errors[0];
+    assert!(
+        e.starts_with("fixtures/inputs/truncated.tar.gz!tidb-0/tidb.log: "),
+        "{e}"
+    );
+    assert!(e.contains("byte 540 of the input"), "{e}");
+}
