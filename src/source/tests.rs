@@ -343,6 +343,7 @@ fn json_and_crlf_logs() {
 }
 
 #[test]
+#[cfg(unix)]
 fn clinic_directory_layout_sorted() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path().join("clinic");
@@ -434,6 +435,7 @@ fn k8s_clinic_layout_and_override() {
 }
 
 #[test]
+#[cfg(unix)]
 fn fifo_in_directory_is_skipped_not_opened() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "tidb.log", L1.as_bytes());
@@ -867,6 +869,7 @@ fn missing_path_is_unreadable_and_others_still_walked() {
 }
 
 #[test]
+#[cfg(unix)]
 fn damage_in_a_directory_stops_only_that_file() {
     let d = tempfile::tempdir().unwrap();
     let z = gz(&noisy(20_000, 5));
@@ -992,6 +995,22 @@ fn never_panics_on_damaged_bytes() {
             let p = write(d.path(), "f.bin", &s[..cut]);
             let _ = walk_one(&p);
         }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Any bytes at all, with a valid magic number in front to reach the archive readers.
+    #[test]
+    fn never_panics_on_random_bytes(
+        magic in proptest::sample::select(vec![&b""[..], b"\x1f\x8b", b"PK\x03\x04", b"PK\x05\x06"]),
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+    ) {
+        let mut bytes = magic.to_vec();
+        bytes.extend(body);
+        let (out, _) = walk_bytes(&bytes, &opts());
+        proptest::prop_assert!(out.complete || !out.errors.is_empty());
     }
 }
 
