@@ -4,11 +4,41 @@
 //! [`FileSink`] together with a [`FileMeta`] (display name, TiDB instance, kind). Formats are
 //! decided by magic bytes, never by names. Damage (a truncated gzip, a corrupt tar header, an
 //! unreadable file) stops only the input it is in and is reported in its [`InputOutcome`].
+//!
+//! Layout, one job per module:
+//!
+//! * [`sniff`]: container format from magic bytes.
+//! * [`classify`]: [`FileKind`] and rotation stamp from a name and a first line.
+//! * [`instance`]: the TiDB instance a file belongs to (the naming rules are documented there).
+//! * `track`: counting / error-latching / byte-capping readers, for damage reports.
+//! * `walker`: one input's state, format dispatch, delivery to the sink, error messages.
+//! * `archive`: tar and zip walkers. `dir`: directory walker.
+//!
+//! What a user gets for odd inputs:
+//!
+//! * An empty file is a readable file with zero lines: it is handed to the sink (kind from its
+//!   name, `Other` if the name says nothing) and the outcome is complete.
+//! * An empty archive (empty tar, empty zip, gzipped empty tar) is readable and complete with
+//!   `files == 0`; the consumer decides whether "no logs in it" deserves a warning.
+//! * `unreadable` is set when there was damage and not a single file reached the sink
+//!   (nonexistent path, permission denied, a tar whose first header is corrupt).
 
 use std::io::{self, Read};
 use std::path::PathBuf;
 
+use flate2::read::MultiGzDecoder;
 use serde::Serialize;
+
+mod archive;
+pub mod classify;
+mod dir;
+pub mod instance;
+pub mod sniff;
+mod track;
+mod walker;
+
+#[cfg(test)]
+mod tests;
 
 /// One command-line input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +110,13 @@ pub struct SourceOptions {
     /// `--instance`: name every file's instance this way instead of deriving it.
     pub instance_override: Option<String>,
     /// How deep archives inside archives are opened (a `.tar.gz` inside a `.zip` is depth 2).
+    /// Archives deeper than this are listed in [`InputOutcome::skipped`]; 0 opens none.
     pub max_depth: u32,
+    /// Stop an input once this many bytes have come out of decompressors in it (gzip layers,
+    /// deflated zip members, summed over all levels), against compression bombs. When set,
+    /// `.gz` files are inflated by the source layer and reach the sink as [`Encoding::Plain`],
+    /// so every byte can be counted.
+    pub max_decompressed_bytes: Option<u64>,
 }
 
 impl Default for SourceOptions {
@@ -88,6 +124,7 @@ impl Default for SourceOptions {
         SourceOptions {
             instance_override: None,
             max_depth: 3,
+            max_decompressed_bytes: None,
         }
     }
 }
@@ -104,6 +141,8 @@ pub struct InputOutcome {
     pub skipped: Vec<String>,
     /// True when not a single file could be read from it.
     pub unreadable: bool,
+    /// How many files were handed to the sink (including `Other` ones and damaged ones).
+    pub files: usize,
 }
 
 /// The consumer of log files found by [`walk`].
@@ -114,18 +153,40 @@ pub trait FileSink {
     fn file(&mut self, meta: FileMeta, body: &mut dyn Read) -> io::Result<()>;
 }
 
-/// Visits every input and hands every file found to `sink`.
-pub fn walk(
-    inputs: &[Input],
-    _opts: &SourceOptions,
-    _sink: &mut dyn FileSink,
-) -> Vec<InputOutcome> {
+/// Visits every input and hands every file found to `sink`: one outcome per input, same order.
+pub fn walk(inputs: &[Input], opts: &SourceOptions, sink: &mut dyn FileSink) -> Vec<InputOutcome> {
     inputs
         .iter()
-        .map(|i| InputOutcome {
-            path: i.display(),
-            complete: true,
-            ..Default::default()
+        .enumerate()
+        .map(|(i, input)| match input {
+            Input::Stdin => walk_reader(i, &mut io::stdin().lock(), opts, sink),
+            Input::Path(p) => {
+                let mut w = walker::Walker::new(i, input.display(), Some(p.clone()), opts, sink);
+                w.path(p);
+                w.finish()
+            }
         })
         .collect()
+}
+
+/// Walks one stream as if it were `-` (standard input): sniffed, then streamed like a file.
+/// `walk` uses it for [`Input::Stdin`]; tests and embedders can hand it any reader.
+pub fn walk_reader(
+    input_index: usize,
+    r: &mut dyn Read,
+    opts: &SourceOptions,
+    sink: &mut dyn FileSink,
+) -> InputOutcome {
+    let mut w = walker::Walker::new(input_index, Input::Stdin.display(), None, opts, sink);
+    w.stream(r);
+    w.finish()
+}
+
+/// The reader of a file's text, given the body handed to [`FileSink::file`] and its encoding.
+/// Gzip bodies may hold several members (concatenated `.gz`), hence `MultiGzDecoder`.
+pub fn decode<'a>(enc: Encoding, r: Box<dyn Read + 'a>) -> Box<dyn Read + 'a> {
+    match enc {
+        Encoding::Plain => r,
+        Encoding::Gzip => Box::new(MultiGzDecoder::new(r)),
+    }
 }

@@ -1,0 +1,229 @@
+//! Tar and zip walkers: every member is peeked and dispatched like a file of its own, so
+//! `.log.gz` members, nested archives and plain logs are told apart by magic bytes.
+//!
+//! * Tar is read as a stream (`tar::Archive` over any `Read`). Links, devices and fifos are
+//!   never followed, only listed in `skipped`. A member shorter than its header says is damage.
+//! * Zip on disk is read through its central directory (`zip::ZipArchive` over `&File`): a bad
+//!   member does not stop the others, and a bad central directory falls back to streaming the
+//!   local headers. Zip from stdin or nested in another archive is streamed with
+//!   `zip::read::read_zipfile_from_stream`, which cannot read members written with a data
+//!   descriptor (sizes after the data, as `zip` writes to a pipe): those stop the input.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::rc::Rc;
+
+use tar::EntryType;
+use zip::CompressionMethod;
+
+use super::track::{Capped, ExactLen, Track, Tracked};
+use super::walker::{Level, Loc, Stopped, Walked, Walker, BUF};
+
+impl Walker<'_> {
+    pub(crate) fn tar_stream(
+        &mut self,
+        cloc: &Loc,
+        s: &mut dyn Read,
+        track: &Rc<Track>,
+        depth: u32,
+    ) -> Walked {
+        let mut ar = tar::Archive::new(s);
+        let entries = match ar.entries() {
+            Ok(e) => e,
+            Err(e) => {
+                self.error(&cloc.name, format_args!("bad tar archive: {e}"));
+                return Err(Stopped);
+            }
+        };
+        let mut last: Option<String> = None;
+        for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let what = match &last {
+                        Some(m) => format!("bad tar entry after member {m}: {e}"),
+                        None => format!("bad tar header: {e}"),
+                    };
+                    self.error(&cloc.name, what);
+                    return Err(Stopped);
+                }
+            };
+            let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let mloc = cloc.member(&path);
+            last = Some(path.clone());
+            let expected = match entry.header().entry_type() {
+                EntryType::Regular | EntryType::Continuous => entry.size(),
+                // Sparse members expand past their stored size: no length check.
+                EntryType::GNUSparse => 0,
+                EntryType::Directory | EntryType::XGlobalHeader => continue,
+                EntryType::Symlink => {
+                    self.skip(&mloc.name, "symlink in tar: not followed");
+                    continue;
+                }
+                EntryType::Link => {
+                    self.skip(&mloc.name, "hard link in tar: not followed");
+                    continue;
+                }
+                EntryType::Char | EntryType::Block => {
+                    self.skip(&mloc.name, "device entry in tar: ignored");
+                    continue;
+                }
+                EntryType::Fifo => {
+                    self.skip(&mloc.name, "fifo entry in tar: ignored");
+                    continue;
+                }
+                other => {
+                    self.skip(
+                        &mloc.name,
+                        format_args!("tar entry of type {other:?}: ignored"),
+                    );
+                    continue;
+                }
+            };
+            let size = entry.size();
+            let mtrack = Track::new();
+            self.push(Level::Count(format!("member {path}"), mtrack.clone()));
+            let mut body = Tracked::new(ExactLen::new(entry, expected, track.clone()), mtrack);
+            let res = self.dispatch(&mloc, &mut body, depth, Some(size));
+            self.pop();
+            if self.must_stop(&res, track) {
+                return Err(Stopped);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn zip_stream(
+        &mut self,
+        cloc: &Loc,
+        mut s: &mut dyn Read,
+        track: &Rc<Track>,
+        depth: u32,
+    ) -> Walked {
+        let mut last: Option<String> = None;
+        loop {
+            let mut f = match zip::read::read_zipfile_from_stream(&mut s) {
+                Ok(None) => return Ok(()),
+                Ok(Some(f)) => f,
+                Err(e) => {
+                    let hint = match e {
+                        zip::result::ZipError::UnsupportedArchive(_) => {
+                            " (a zip written to a pipe can't be streamed: pass it as a file)"
+                        }
+                        _ => "",
+                    };
+                    let what = match &last {
+                        Some(m) => format!("bad zip entry after member {m}: {e}{hint}"),
+                        None => format!("bad zip entry: {e}{hint}"),
+                    };
+                    self.error(&cloc.name, what);
+                    return Err(Stopped);
+                }
+            };
+            if f.is_dir() {
+                continue;
+            }
+            let path = f.name().to_string();
+            last = Some(path.clone());
+            let mloc = cloc.member(&path);
+            let size = f.size();
+            let res = self.zip_member(&mloc, &path, &mut f, depth, size);
+            drop(f);
+            if self.must_stop(&res, track) {
+                return Err(Stopped);
+            }
+        }
+    }
+
+    /// A zip on disk. `depth` counts this zip.
+    pub(crate) fn zip_file(&mut self, loc: &Loc, file: &File, depth: u32) -> Walked {
+        let cloc = loc.enter();
+        let mut za = match zip::ZipArchive::new(file) {
+            Ok(z) => z,
+            Err(e) => {
+                self.error(
+                    &loc.name,
+                    format_args!("bad zip central directory: {e}; reading the members from their local headers instead"),
+                );
+                let mut f = file;
+                if let Err(e) = f.seek(SeekFrom::Start(0)) {
+                    self.error(&loc.name, e);
+                    return Err(Stopped);
+                }
+                let track = Track::new();
+                self.push(Level::Count("the input".to_string(), track.clone()));
+                let mut s = Tracked::new(BufReader::with_capacity(BUF, f), track.clone());
+                let _ = self.zip_stream(&cloc, &mut s, &track, depth);
+                self.pop();
+                return Err(Stopped);
+            }
+        };
+        let mut failed = false;
+        for i in 0..za.len() {
+            let listed = za
+                .name_for_index(i)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("#{i}"));
+            let mut f = match za.by_index(i) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.error(
+                        &cloc.member(&listed).name,
+                        format_args!("unreadable zip member: {e}"),
+                    );
+                    failed = true;
+                    continue;
+                }
+            };
+            if f.is_dir() {
+                continue;
+            }
+            let path = f.name().to_string();
+            let mloc = cloc.member(&path);
+            if f.is_symlink() {
+                self.skip(&mloc.name, "symlink in zip: not followed");
+                continue;
+            }
+            self.push(Level::Note(format!(
+                "member data from byte {} of the input",
+                f.data_start()
+            )));
+            let size = f.size();
+            let res = self.zip_member(&mloc, &path, &mut f, depth, size);
+            self.pop();
+            if res.is_err() {
+                failed = true;
+                if self.budget.exceeded() {
+                    return Err(Stopped);
+                }
+            }
+        }
+        if failed {
+            Err(Stopped)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn zip_member<R: Read>(
+        &mut self,
+        mloc: &Loc,
+        path: &str,
+        f: &mut zip::read::ZipFile<'_, R>,
+        depth: u32,
+        size: u64,
+    ) -> Walked {
+        let compressed = f.compression() != CompressionMethod::Stored;
+        let inner: Box<dyn Read + '_> = if compressed {
+            Box::new(Capped::new(f, self.budget.clone()))
+        } else {
+            Box::new(f)
+        };
+        let mtrack = Track::new();
+        self.push(Level::Count(format!("member {path}"), mtrack.clone()));
+        let mut body = Tracked::new(inner, mtrack);
+        let res = self.dispatch(mloc, &mut body, depth, Some(size));
+        self.pop();
+        res
+    }
+}

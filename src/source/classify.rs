@@ -1,0 +1,190 @@
+//! What a file is ([`FileKind`]) and its rotation stamp, from its name and first line.
+//!
+//! Names come first because they are what operators and tiup/Clinic agree on; content decides
+//! when the name says nothing (`output.log`, `-` on stdin, an oddly named member).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::FileKind;
+
+/// lumberjack's rotated name: `<prefix>-2024-01-13T19-21-09.480.log[.gz]`.
+static ROTATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.+)-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3})\.log(\.gz)?$").unwrap()
+});
+
+/// A unified-format header: `[2024/01/13 19:21:09.480 +08:00] [INFO] [handle.go:186] ...`;
+/// captures the source file.
+static UNIFIED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\[\d{4}/\d{2}/\d{2} [^\]]*\] \[[A-Za-z]+\] \[([^\]:]*)(?::\d+)?\]").unwrap()
+});
+
+/// The pre-2019 TiDB format: `2018/01/24 07:00:41.857 domain.go:596: [error] ...`.
+static LEGACY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\.\d{3} \S+\.go:\d+: \[").unwrap()
+});
+
+/// A file name split into the part that names the log and its rotation stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Name {
+    /// The name the active file would have: `tidb.log` for `tidb-2024-...480.log.gz`; for other
+    /// names, the name without a trailing `.gz`.
+    pub active: String,
+    pub rotation: Option<String>,
+}
+
+pub(crate) fn split_rotation(file_name: &str) -> Name {
+    if let Some(c) = ROTATED.captures(file_name) {
+        return Name {
+            active: format!("{}.log", &c[1]),
+            rotation: Some(c[2].to_string()),
+        };
+    }
+    let active = file_name
+        .strip_suffix(".gz")
+        .unwrap_or(file_name)
+        .to_string();
+    Name {
+        active,
+        rotation: None,
+    }
+}
+
+/// The stem used for instance naming: `tidb-1` for `tidb-1.log` and for
+/// `tidb-1-2024-01-13T19-21-09.480.log.gz`, so rotated files and the active one agree.
+pub(crate) fn stem(file_name: &str) -> String {
+    let active = split_rotation(file_name).active;
+    match active.rsplit_once('.') {
+        Some((s, _)) if !s.is_empty() => s.to_string(),
+        _ => active,
+    }
+}
+
+/// Kind and rotation of a file named `file_name` (the last path component, may be empty for
+/// stdin) whose first (decompressed) bytes are `head`.
+pub(crate) fn classify(file_name: &str, head: &[u8]) -> (FileKind, Option<String>) {
+    let name = split_rotation(file_name);
+    let kind = by_name(&name.active).unwrap_or_else(|| by_content(head));
+    (kind, name.rotation)
+}
+
+fn by_name(active: &str) -> Option<FileKind> {
+    let lower = active.to_ascii_lowercase();
+    // Only log-like names: `tidb.toml` or `pd.yaml` are configs, whatever their prefix.
+    let log_like = lower.ends_with(".log") || !lower.contains('.');
+    if !log_like {
+        return None;
+    }
+    if lower.contains("slow") {
+        Some(FileKind::SlowLog)
+    } else if lower.contains("stderr") {
+        Some(FileKind::Stderr)
+    } else if lower.starts_with("tidb") {
+        Some(FileKind::TidbLog)
+    } else if lower.starts_with("tikv") {
+        Some(FileKind::TikvLog)
+    } else if lower.starts_with("pd") {
+        Some(FileKind::PdLog)
+    } else {
+        None
+    }
+}
+
+fn by_content(head: &[u8]) -> FileKind {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let end = memchr::memchr(b'\n', head).unwrap_or(head.len());
+    let line = String::from_utf8_lossy(&head[..end]);
+    let line = line.trim_end_matches('\r');
+    if line.starts_with("# Time:") {
+        FileKind::SlowLog
+    } else if let Some(c) = UNIFIED.captures(line) {
+        if c[1].ends_with(".rs") {
+            FileKind::TikvLog
+        } else {
+            FileKind::TidbLog
+        }
+    } else if is_json_record(line) || LEGACY.is_match(line) {
+        FileKind::TidbLog
+    } else {
+        FileKind::Other
+    }
+}
+
+/// A JSON-format TiDB line: an object with a `"level"` key.
+fn is_json_record(line: &str) -> bool {
+    line.trim_start().starts_with('{') && line.contains("\"level\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use FileKind::*;
+
+    const TIDB: &[u8] =
+        b"[2024/01/13 19:21:09.480 +08:00] [INFO] [handle.go:186] [\"task not resumable\"]\n";
+    const TIKV: &[u8] = b"[2024/01/13 19:21:09.480 +08:00] [WARN] [endpoint.rs:780] [\"x\"]\n";
+
+    #[test]
+    fn names() {
+        assert_eq!(classify("tidb.log", b""), (TidbLog, None));
+        assert_eq!(classify("tidb-0.log", b""), (TidbLog, None));
+        assert_eq!(
+            classify("tidb-2024-01-13T19-21-09.480.log.gz", b""),
+            (TidbLog, Some("2024-01-13T19-21-09.480".into()))
+        );
+        assert_eq!(
+            classify("tidb-2024-01-13T19-21-09.480.log", b""),
+            (TidbLog, Some("2024-01-13T19-21-09.480".into()))
+        );
+        assert_eq!(classify("tikv.log", b"").0, TikvLog);
+        assert_eq!(classify("pd.log", b"").0, PdLog);
+        assert_eq!(classify("tidb_slow_query.log", b"").0, SlowLog);
+        assert_eq!(classify("tidb-slow.log", b"").0, SlowLog);
+        assert_eq!(
+            classify("tidb-slow-2024-01-13T19-21-09.480.log", b""),
+            (SlowLog, Some("2024-01-13T19-21-09.480".into()))
+        );
+        assert_eq!(classify("tidb_stderr.log", b"").0, Stderr);
+        assert_eq!(classify("tikv_stderr.log", b"").0, Stderr);
+        assert_eq!(
+            classify("tidb.toml", TIDB).0,
+            TidbLog,
+            "content still decides for non-log names"
+        );
+        assert_eq!(classify("tidb.toml", b"[log]\nlevel = \"info\"\n").0, Other);
+        assert_eq!(classify("metrics.json", b"{\"a\":1}").0, Other);
+    }
+
+    #[test]
+    fn content() {
+        assert_eq!(classify("output.log", TIDB).0, TidbLog);
+        assert_eq!(classify("", TIKV).0, TikvLog);
+        assert_eq!(
+            classify("x", b"\xef\xbb\xbf# Time: 2024-01-13T19:21:09.480+08:00\n").0,
+            SlowLog
+        );
+        let json = br#"{"time":"2024/01/13 19:21:09.480 +08:00","level":"INFO","caller":"handle.go:186","message":"m"}"#;
+        assert_eq!(classify("out.log", json).0, TidbLog);
+        assert_eq!(
+            classify("", b"2018/01/24 07:00:41.857 domain.go:596: [error] x\n").0,
+            TidbLog
+        );
+        let crlf = b"[2024/01/13 19:21:09.480 +08:00] [INFO] [ddl.go:1] [\"m\"]\r\n";
+        assert_eq!(classify("", crlf).0, TidbLog);
+        assert_eq!(classify("notes.log", b"hello\n").0, Other);
+        assert_eq!(classify("empty.log", b"").0, Other);
+        assert_eq!(classify("", &[0xff, 0xfe, 0, 1]).0, Other);
+    }
+
+    #[test]
+    fn stems() {
+        assert_eq!(stem("tidb.log"), "tidb");
+        assert_eq!(stem("tidb-1.log"), "tidb-1");
+        assert_eq!(stem("tidb-1-2024-01-13T19-21-09.480.log.gz"), "tidb-1");
+        assert_eq!(stem("tidb-2024-01-13T19-21-09.480.log"), "tidb");
+        assert_eq!(stem("tidb.log.gz"), "tidb");
+        assert_eq!(stem("noext"), "noext");
+        assert_eq!(stem(".hidden"), ".hidden");
+    }
+}
