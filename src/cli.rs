@@ -144,7 +144,13 @@ fn run(cli: Cli) -> Result<u8, String> {
             let mut out = String::new();
             for r in rules::all() {
                 let m = r.meta();
-                out.push_str(&format!("{}  {:<38} {:<8} {}\n", m.code, m.name, m.severity.as_str(), m.summary));
+                out.push_str(&format!(
+                    "{}  {:<38} {:<8} {}\n",
+                    m.code,
+                    m.name,
+                    m.severity.as_str(),
+                    m.summary
+                ));
             }
             write_out(None, &out)?;
             Ok(0)
@@ -152,11 +158,19 @@ fn run(cli: Cli) -> Result<u8, String> {
         Command::Explain { rule } => match rules::find(&rule) {
             Some(r) => {
                 let m = r.meta();
-                let text = format!("{} {} (default severity: {})\n\n{}\n", m.code, m.name, m.severity.as_str(), m.explain.trim());
+                let text = format!(
+                    "{} {} (default severity: {})\n\n{}\n",
+                    m.code,
+                    m.name,
+                    m.severity.as_str(),
+                    m.explain.trim()
+                );
                 write_out(None, &text)?;
                 Ok(0)
             }
-            None => Err(format!("no rule named {rule:?}; `ddldiag rules` lists them")),
+            None => Err(format!(
+                "no rule named {rule:?}; `ddldiag rules` lists them"
+            )),
         },
         Command::Schema => {
             write_out(None, &report::schema::json_schema())?;
@@ -166,14 +180,29 @@ fn run(cli: Cli) -> Result<u8, String> {
 }
 
 fn read_inputs(c: &CommonArgs) -> Result<Analysis, String> {
-    let inputs: Vec<Input> =
-        c.inputs.iter().map(|s| if s == "-" { Input::Stdin } else { Input::Path(PathBuf::from(s)) }).collect();
+    let inputs: Vec<Input> = c
+        .inputs
+        .iter()
+        .map(|s| {
+            if s == "-" {
+                Input::Stdin
+            } else {
+                Input::Path(PathBuf::from(s))
+            }
+        })
+        .collect();
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err("stdin (-) can be given only once".to_string());
     }
     let opts = analyze::Options {
-        source: SourceOptions { instance_override: c.instance.clone(), ..SourceOptions::default() },
-        scan: ScanOptions { max_line: c.max_line_bytes.max(1024), full_parse: c.full_parse },
+        source: SourceOptions {
+            instance_override: c.instance.clone(),
+            ..SourceOptions::default()
+        },
+        scan: ScanOptions {
+            max_line: c.max_line_bytes.max(1024),
+            full_parse: c.full_parse,
+        },
         threads: c.threads,
         since: c.since,
         until: c.until,
@@ -203,8 +232,14 @@ fn color_enabled(choice: ColorChoice, to_file: bool) -> bool {
 
 fn render_options(c: &CommonArgs) -> report::RenderOptions {
     report::RenderOptions {
-        table: report::table::TableOptions { color: color_enabled(c.color, c.output.is_some()), ..Default::default() },
-        rules: rules::all().iter().map(|r| report::RuleDoc::from(r.meta())).collect(),
+        table: report::table::TableOptions {
+            color: color_enabled(c.color, c.output.is_some()),
+            ..Default::default()
+        },
+        rules: rules::all()
+            .iter()
+            .map(|r| report::RuleDoc::from(r.meta()))
+            .collect(),
         fail_on: FailOn::Error,
     }
 }
@@ -222,7 +257,12 @@ fn read_exit_code(a: &Analysis) -> u8 {
 
 fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
     let analysis = read_inputs(&a.common)?;
-    let tidb_version = analysis.timelines.cluster.tidb_version().map(str::to_string).or(a.tidb_version.clone());
+    let tidb_version = analysis
+        .timelines
+        .cluster
+        .tidb_version()
+        .map(str::to_string)
+        .or(a.tidb_version.clone());
     let ctx = Context {
         error_count_limit: a.error_count_limit.max(1),
         stall_after: chrono::Duration::minutes(a.stall_minutes.max(0)),
@@ -233,23 +273,39 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
         timelines.jobs.retain(|j| j.job_id == id);
     }
     let findings = rules::run_all(&timelines, &ctx);
-    let analysis = Analysis { timelines, ..analysis };
+    let analysis = Analysis {
+        timelines,
+        ..analysis
+    };
     let mut report = report::model_build::build(&analysis, findings, tidb_version);
     let code = report::exit_code(&report, a.fail_on);
     report.summary.exit_code = code;
     let mut opts = render_options(&a.common);
     opts.fail_on = a.fail_on;
     let format = a.common.format.unwrap_or(Format::Table);
-    write_out(a.common.output.as_ref(), &report::render(&report, format, &opts))?;
+    write_out(
+        a.common.output.as_ref(),
+        &report::render(&report, format, &opts),
+    )?;
     Ok(code)
 }
 
 fn jobs_cmd(c: CommonArgs) -> Result<u8, String> {
     let analysis = read_inputs(&c)?;
-    let report = report::model_build::build(&analysis, Vec::new(), analysis.timelines.cluster.tidb_version().map(str::to_string));
+    let report = report::model_build::build(
+        &analysis,
+        Vec::new(),
+        analysis
+            .timelines
+            .cluster
+            .tidb_version()
+            .map(str::to_string),
+    );
     let opts = render_options(&c);
     let text = match c.format.unwrap_or(Format::Table) {
-        Format::Json => serde_json::to_string_pretty(&report.jobs).map_err(|e| e.to_string())? + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&report.jobs).map_err(|e| e.to_string())? + "\n"
+        }
         _ => report::table::render_jobs(&report, &opts.table),
     };
     write_out(c.output.as_ref(), &text)?;
@@ -258,7 +314,15 @@ fn jobs_cmd(c: CommonArgs) -> Result<u8, String> {
 
 fn timeline_cmd(job: i64, c: CommonArgs) -> Result<u8, String> {
     let analysis = read_inputs(&c)?;
-    let report = report::model_build::build(&analysis, Vec::new(), analysis.timelines.cluster.tidb_version().map(str::to_string));
+    let report = report::model_build::build(
+        &analysis,
+        Vec::new(),
+        analysis
+            .timelines
+            .cluster
+            .tidb_version()
+            .map(str::to_string),
+    );
     let jobs: Vec<&report::JobReport> = report.jobs.iter().filter(|j| j.job_id == job).collect();
     if jobs.is_empty() {
         let code = read_exit_code(&analysis);
@@ -268,7 +332,11 @@ fn timeline_cmd(job: i64, c: CommonArgs) -> Result<u8, String> {
     let opts = render_options(&c);
     let text = match c.format.unwrap_or(Format::Table) {
         Format::Json => serde_json::to_string_pretty(&jobs).map_err(|e| e.to_string())? + "\n",
-        _ => jobs.iter().map(|j| report::table::render_timeline(j, &opts.table)).collect::<Vec<_>>().join("\n"),
+        _ => jobs
+            .iter()
+            .map(|j| report::table::render_timeline(j, &opts.table))
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
     write_out(c.output.as_ref(), &text)?;
     Ok(read_exit_code(&analysis))
@@ -276,7 +344,9 @@ fn timeline_cmd(job: i64, c: CommonArgs) -> Result<u8, String> {
 
 fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), String> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display())),
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
@@ -288,4 +358,3 @@ fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), String> {
         }
     }
 }
-

@@ -6,7 +6,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn fixture(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(p)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(p)
 }
 
 fn ddldiag() -> Command {
@@ -28,22 +30,37 @@ fn seed_has_error_findings_exit_1() {
 
 #[test]
 fn fail_on_never_exits_0() {
-    ddldiag().args(["analyze", "--fail-on", "never", "--format", "json"]).arg(fixture("seed-50417/tidb-0.tar.gz")).assert().code(0);
+    ddldiag()
+        .args(["analyze", "--fail-on", "never", "--format", "json"])
+        .arg(fixture("seed-50417/tidb-0.tar.gz"))
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn clean_log_exits_0() {
-    ddldiag().args(["analyze", "--format", "json"]).arg(fixture("clean-v6.1.0/tidb.log")).assert().code(0);
+    ddldiag()
+        .args(["analyze", "--format", "json"])
+        .arg(fixture("clean-v6.1.0/tidb.log"))
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn missing_input_exits_2() {
-    ddldiag().args(["analyze"]).arg(fixture("does-not-exist.tar.gz")).assert().code(2);
+    ddldiag()
+        .args(["analyze"])
+        .arg(fixture("does-not-exist.tar.gz"))
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn usage_error_exits_2() {
-    ddldiag().args(["analyze", "--no-such-flag"]).assert().code(2);
+    ddldiag()
+        .args(["analyze", "--no-such-flag"])
+        .assert()
+        .code(2);
     ddldiag().args(["analyze"]).assert().code(2);
 }
 
@@ -53,7 +70,14 @@ fn truncated_bundle_exits_3_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let cut = dir.path().join("tidb-0.tar.gz");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
-    let out = ddldiag().args(["analyze", "--format", "json"]).arg(&cut).assert().code(3).get_output().stdout.clone();
+    let out = ddldiag()
+        .args(["analyze", "--format", "json"])
+        .arg(&cut)
+        .assert()
+        .code(3)
+        .get_output()
+        .stdout
+        .clone();
     let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(report["inputs"][0]["complete"], false);
     let err = report["inputs"][0]["error"].as_str().unwrap();
@@ -81,7 +105,12 @@ fn seed_json_names_the_job_and_evidence() {
     assert_eq!(r["jobs"][0]["outcome"], "rollingback");
     assert_eq!(r["jobs"][0]["max_err_count"], 511);
     assert_eq!(r["jobs"][0]["dist_task"]["task_id"], 210029);
-    let rules: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     for want in ["DDL001", "DDL002", "DDL003"] {
         assert!(rules.contains(&want), "{want} missing from {rules:?}");
     }
@@ -89,7 +118,10 @@ fn seed_json_names_the_job_and_evidence() {
         let ev = f["evidence"].as_array().unwrap();
         assert!(!ev.is_empty(), "finding without evidence: {f}");
         for e in ev {
-            assert!(e["file"].as_str().unwrap().ends_with("tidb-0.tar.gz!tidb-0/tidb.log"));
+            assert!(e["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("tidb-0.tar.gz!tidb-0/tidb.log"));
             assert!(e["line"].as_u64().unwrap() >= 1 && e["line"].as_u64().unwrap() <= 25);
         }
     }
@@ -98,7 +130,12 @@ fn seed_json_names_the_job_and_evidence() {
 #[test]
 fn stdin_is_sniffed() {
     let bytes = std::fs::read(fixture("seed-50417/tidb-0.tar.gz")).unwrap();
-    ddldiag().args(["jobs", "--format", "json", "-"]).write_stdin(bytes).assert().code(0).stdout(predicate::str::contains("491"));
+    ddldiag()
+        .args(["jobs", "--format", "json", "-"])
+        .write_stdin(bytes)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("491"));
 }
 
 #[test]
@@ -109,20 +146,43 @@ fn timeline_of_seed_job() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("convert"));
-    ddldiag().args(["timeline", "--job", "7"]).arg(fixture("seed-50417/tidb-0.tar.gz")).assert().code(1);
+    ddldiag()
+        .args(["timeline", "--job", "7"])
+        .arg(fixture("seed-50417/tidb-0.tar.gz"))
+        .assert()
+        .code(1);
 }
 
 #[test]
 fn rules_and_explain() {
-    ddldiag().arg("rules").assert().code(0).stdout(predicate::str::contains("DDL008"));
-    ddldiag().args(["explain", "DDL001"]).assert().code(0).stdout(predicate::str::contains("transient-error-rollback"));
-    ddldiag().args(["explain", "transient-error-rollback"]).assert().code(0);
+    ddldiag()
+        .arg("rules")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("DDL008"));
+    ddldiag()
+        .args(["explain", "DDL001"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("transient-error-rollback"));
+    ddldiag()
+        .args(["explain", "transient-error-rollback"])
+        .assert()
+        .code(0);
     ddldiag().args(["explain", "DDL999"]).assert().code(2);
 }
 
 #[test]
 fn schema_is_json() {
-    let out = ddldiag().arg("schema").assert().code(0).get_output().stdout.clone();
+    let out = ddldiag()
+        .arg("schema")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert!(v.get("properties").is_some() || v.get("$defs").is_some() || v.get("definitions").is_some());
+    assert!(
+        v.get("properties").is_some() || v.get("$defs").is_some() || v.get("definitions").is_some()
+    );
 }

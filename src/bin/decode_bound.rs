@@ -47,7 +47,11 @@ fn dir(path: &Path) -> std::io::Result<(u64, u64)> {
     entries.sort_by_key(|e| e.path());
     for e in entries {
         let p = e.path();
-        let (b, l) = if p.is_dir() { dir(&p)? } else { count_newlines(&mut std::fs::File::open(&p)?)? };
+        let (b, l) = if p.is_dir() {
+            dir(&p)?
+        } else {
+            count_newlines(&mut std::fs::File::open(&p)?)?
+        };
         bytes += b;
         lines += l;
     }
