@@ -1,6 +1,7 @@
 //! DDL006 expected-rollback.
 
 use crate::errclass::ErrorClass;
+use crate::event::EventKind;
 use crate::report::Finding;
 use crate::rules::cause::{find_cause, Cause};
 use crate::rules::common::*;
@@ -35,11 +36,62 @@ declare_rule! {
 }
 
 fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
-    t.jobs
+    let mut out: Vec<Finding> = t
+        .jobs
         .iter()
         .filter_map(|job| {
             let cause = find_cause(job, ctx.error_count_limit)?;
             (cause.classified.class == ErrorClass::Permanent).then(|| build(job, &cause))
+        })
+        .collect();
+    out.extend(unattributed(t));
+    out
+}
+
+/// Backfill failures on a permanent error whose line names no job (older backfill workers log
+/// only `worker="backfill-worker 1, tp merge temporary index"`): the DDL job they serve fails
+/// on them, and the reader should know it is the data, not the cluster. One finding per error.
+fn unattributed(t: &Timelines) -> Vec<Finding> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&crate::event::Event>> =
+        std::collections::BTreeMap::new();
+    for e in &t.cluster.unattributed {
+        if !matches!(
+            e.kind,
+            EventKind::BackfillError | EventKind::ConvertToRollback | EventKind::JobError
+        ) {
+            continue;
+        }
+        let Some(err) = e.error.as_deref() else {
+            continue;
+        };
+        if crate::errclass::classify(err).class == ErrorClass::Permanent {
+            groups.entry(err.to_string()).or_default().push(e);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(err, evs)| {
+            let c = crate::errclass::classify(&err);
+            let mut f = finding(
+                &META,
+                None,
+                format!("A DDL backfill failed on a permanent error: {err}"),
+            );
+            f.explanation = sentences(&[
+                format!(
+                    "{} line(s) report {err} ({}) without naming the DDL job; the job they serve fails on it and rolls back.",
+                    evs.len(),
+                    c.reason
+                ),
+                "It is a permanent error, not a system fault; retrying cannot help.".to_string(),
+            ]);
+            f.suggestion = advice(c.family).to_string();
+            let mut ev = EvidenceSet::new();
+            for e in evs.iter().take(1).chain(evs.iter().skip(1).last()) {
+                ev.add(&e.evidence);
+            }
+            f.evidence = ev.into_sorted();
+            f
         })
         .collect()
 }
@@ -160,5 +212,34 @@ mod tests {
             .finish("10:00:05.000", "rollback done")
             .build();
         assert!(run(&timelines(vec![job])).is_empty());
+    }
+
+    /// Corpus issue-49940: the merge-temporary-index worker's duplicate entry names no job.
+    #[test]
+    fn unattributed_permanent_backfill_error_fires_without_a_job() {
+        let line = r#"[2023/12/06 02:21:57.827 +00:00] [INFO] [backfilling.go:387] ["[ddl] backfill worker exit on error"] [worker="backfill-worker 1, tp merge temporary index"] [error="[kv:1062]Duplicate entry '%.64s' for key '%.192s'"]"#;
+        let rec = crate::record::parse_line(line).unwrap();
+        let evidence = crate::event::Evidence {
+            file: "tidb.log".into(),
+            line: 1,
+            ts: Some(rec.ts),
+            text: line.to_string(),
+        };
+        let evs = crate::event::to_event(&rec, &std::sync::Arc::from("tidb-0"), evidence);
+        assert_eq!(evs.len(), 1);
+        assert_eq!(evs[0].job_id, None);
+        let mut t = timelines(vec![]);
+        t.cluster.unattributed.push(evs[0].clone());
+        let f = run(&t);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].job_id, None);
+        assert!(f[0].title.contains("Duplicate entry"), "{}", f[0].title);
+        assert_eq!(f[0].evidence[0].line, 1);
+        // A transient unattributed error is not this rule's business.
+        let mut t = timelines(vec![]);
+        let mut e = evs[0].clone();
+        e.error = Some("[tikv:9005]Region is unavailable".into());
+        t.cluster.unattributed.push(e);
+        assert!(run(&t).is_empty());
     }
 }
