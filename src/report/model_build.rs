@@ -173,13 +173,5 @@ pub fn summarize(ev: &Event) -> String {
     if let Some(e) = &ev.error {
         parts.push(format!("error: {e}"));
     }
-    let kind = serde_json::to_value(ev.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    if parts.is_empty() {
-        kind
-    } else {
-        format!("{kind}: {}", parts.join("; "))
-    }
+    parts.join("; ")
 }

@@ -695,11 +695,15 @@ pub struct FileCorrelator {
     store: Option<Arc<str>>,
     stores_seen: u32,
     last_task_job: Option<(i64, Option<Timestamp>)>,
+    last_reorg_job: Option<(i64, Option<Timestamp>)>,
     pub builder: TimelineBuilder,
 }
 
 /// How close (in time) a task-id line must follow a task-key line to be tied to it.
 const TASK_LINK_WINDOW_MS: i64 = 5_000;
+/// How long after the last line of a reorg job a job-less progress line is still its own:
+/// up to v8.1 the owner logs `run DDL job` every ~5 s while a reorg runs.
+const REORG_LINK_WINDOW_MS: i64 = 10 * 60_000;
 
 impl FileCorrelator {
     pub fn new() -> Self {
@@ -744,6 +748,36 @@ impl crate::scan::EventSink for FileCorrelator {
                 }
             }
         }
+        if ev.job.as_ref().is_some_and(|j| is_reorg_type(&j.job_type)) {
+            self.last_reorg_job = ev.job_id.map(|j| (j, ev.ts));
+        }
+        if ev.job_id.is_none() && ev.kind == EventKind::ReorgProgress {
+            // Before master, `run reorg job done` / `run reorg job wait timeout` name no job: they
+            // belong to the reorg job this instance was last running.
+            if let Some((job, at)) = self.last_reorg_job {
+                let close = match (at, ev.ts) {
+                    (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= REORG_LINK_WINDOW_MS,
+                    _ => false,
+                };
+                if close {
+                    ev.job_id = Some(job);
+                }
+            }
+        }
         self.builder.push(ev, self.store.clone());
     }
+}
+
+/// Job types whose backfill logs `run reorg job done` / `wait timeout` without a job id.
+fn is_reorg_type(t: &str) -> bool {
+    matches!(
+        t,
+        "add index"
+            | "add primary key"
+            | "modify column"
+            | "alter table reorganize partition"
+            | "alter table partition by"
+            | "alter table remove partitioning"
+            | "alter table multi-schema change"
+    )
 }
