@@ -234,6 +234,7 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
     let prefilter = Prefilter::default();
     let (work_tx, work_rx) = mpsc::sync_channel::<Member>(threads);
     let work_rx = Mutex::new(work_rx);
+    let next_input = std::sync::atomic::AtomicUsize::new(0);
     let (outcomes, mut results) = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -250,11 +251,28 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
                 })
             })
             .collect();
-        let mut pump = Pump {
-            work: Some(work_tx),
-        };
-        let outcomes = source::walk(inputs, &opts.source, &mut pump);
-        pump.work = None; // close the queue: workers stop when it drains
+        // One walker per input, up to one per core: each inflates its own outer archive.
+        let walkers: Vec<_> = (0..threads.min(inputs.len()).max(1))
+            .map(|_| {
+                let work_tx = work_tx.clone();
+                let next_input = &next_input;
+                s.spawn(move || {
+                    let mut pump = Pump { work: Some(work_tx) };
+                    let mut outcomes = Vec::new();
+                    loop {
+                        let i = next_input.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(input) = inputs.get(i) else { break };
+                        outcomes.push((i, source::walk_one(i, input, &opts.source, &mut pump)));
+                    }
+                    outcomes
+                })
+            })
+            .collect();
+        drop(work_tx); // workers stop when every walker's sender is gone and the queue drains
+        let mut outcomes: Vec<(usize, InputOutcome)> =
+            walkers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();
+        outcomes.sort_by_key(|(i, _)| *i);
+        let outcomes: Vec<InputOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
         let results: Vec<(FileResult, TimelineBuilder)> = workers
             .into_iter()
             .flat_map(|w| w.join().unwrap_or_default())

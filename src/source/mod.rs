@@ -158,15 +158,21 @@ pub fn walk(inputs: &[Input], opts: &SourceOptions, sink: &mut dyn FileSink) -> 
     inputs
         .iter()
         .enumerate()
-        .map(|(i, input)| match input {
-            Input::Stdin => walk_reader(i, &mut io::stdin().lock(), opts, sink),
-            Input::Path(p) => {
-                let mut w = walker::Walker::new(i, input.display(), Some(p.clone()), opts, sink);
-                w.path(p);
-                w.finish()
-            }
-        })
+        .map(|(i, input)| walk_one(i, input, opts, sink))
         .collect()
+}
+
+/// Walks the input at position `index` of the command line: what [`walk`] does for each input,
+/// exposed so that callers can walk several inputs on several threads.
+pub fn walk_one(index: usize, input: &Input, opts: &SourceOptions, sink: &mut dyn FileSink) -> InputOutcome {
+    match input {
+        Input::Stdin => walk_reader(index, &mut io::stdin().lock(), opts, sink),
+        Input::Path(p) => {
+            let mut w = walker::Walker::new(index, input.display(), Some(p.clone()), opts, sink);
+            w.path(p);
+            w.finish()
+        }
+    }
 }
 
 /// Walks one stream as if it were `-` (standard input): sniffed, then streamed like a file.
