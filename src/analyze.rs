@@ -34,6 +34,8 @@ pub struct Options {
     pub since: Option<Timestamp>,
     /// Only events at or before this time.
     pub until: Option<Timestamp>,
+    /// Counts the bytes read from the inputs as they stream, for a progress display.
+    pub progress: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// One file as read.
@@ -108,6 +110,7 @@ impl Read for ChannelReader {
 /// The walker's sink: queues each file and pumps its bytes to whichever worker takes it.
 struct Pump {
     work: Option<SyncSender<Member>>,
+    progress: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl FileSink for Pump {
@@ -140,6 +143,9 @@ impl FileSink for Pump {
                 return Ok(());
             }
             buf.truncate(filled);
+            if let Some(p) = &self.progress {
+                p.fetch_add(filled as u64, std::sync::atomic::Ordering::Relaxed);
+            }
             if tx.send(Chunk::Data(buf)).is_err() {
                 return Ok(()); // the worker gave up on this file (it says why)
             }
@@ -257,7 +263,10 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
                 let work_tx = work_tx.clone();
                 let next_input = &next_input;
                 s.spawn(move || {
-                    let mut pump = Pump { work: Some(work_tx) };
+                    let mut pump = Pump {
+                        work: Some(work_tx),
+                        progress: opts.progress.clone(),
+                    };
                     let mut outcomes = Vec::new();
                     loop {
                         let i = next_input.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -269,8 +278,10 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
             })
             .collect();
         drop(work_tx); // workers stop when every walker's sender is gone and the queue drains
-        let mut outcomes: Vec<(usize, InputOutcome)> =
-            walkers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();
+        let mut outcomes: Vec<(usize, InputOutcome)> = walkers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect();
         outcomes.sort_by_key(|(i, _)| *i);
         let outcomes: Vec<InputOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
         let results: Vec<(FileResult, TimelineBuilder)> = workers

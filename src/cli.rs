@@ -6,6 +6,8 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -194,7 +196,9 @@ fn read_inputs(c: &CommonArgs) -> Result<Analysis, String> {
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err("stdin (-) can be given only once".to_string());
     }
+    let progress = Arc::new(AtomicU64::new(0));
     let opts = analyze::Options {
+        progress: Some(progress.clone()),
         source: SourceOptions {
             instance_override: c.instance.clone(),
             ..SourceOptions::default()
@@ -207,7 +211,7 @@ fn read_inputs(c: &CommonArgs) -> Result<Analysis, String> {
         since: c.since,
         until: c.until,
     };
-    let analysis = analyze::run(&inputs, &opts);
+    let analysis = with_progress(!c.quiet, &progress, || analyze::run(&inputs, &opts));
     if !c.quiet {
         for o in &analysis.outcomes {
             for e in &o.errors {
@@ -216,6 +220,37 @@ fn read_inputs(c: &CommonArgs) -> Result<Analysis, String> {
         }
     }
     Ok(analysis)
+}
+
+/// Runs `f` while a spinner on stderr shows how much has been read. indicatif draws nothing
+/// when stderr is not a terminal, so pipes and CI logs stay clean; short runs finish before
+/// the first tick.
+fn with_progress<T>(show: bool, bytes: &Arc<AtomicU64>, f: impl FnOnce() -> T) -> T {
+    if !show || !std::io::stderr().is_terminal() {
+        return f();
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let ticker = {
+        let (done, bytes) = (done.clone(), bytes.clone());
+        std::thread::spawn(move || {
+            let bar = indicatif::ProgressBar::new_spinner();
+            let mut waited = 0;
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                waited += 1;
+                if waited >= 5 {
+                    let n = bytes.load(Ordering::Relaxed);
+                    bar.set_message(format!("reading logs: {} MiB", n >> 20));
+                    bar.tick();
+                }
+            }
+            bar.finish_and_clear();
+        })
+    };
+    let out = f();
+    done.store(true, Ordering::Relaxed);
+    let _ = ticker.join();
+    out
 }
 
 fn color_enabled(choice: ColorChoice, to_file: bool) -> bool {

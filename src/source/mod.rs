@@ -164,7 +164,12 @@ pub fn walk(inputs: &[Input], opts: &SourceOptions, sink: &mut dyn FileSink) -> 
 
 /// Walks the input at position `index` of the command line: what [`walk`] does for each input,
 /// exposed so that callers can walk several inputs on several threads.
-pub fn walk_one(index: usize, input: &Input, opts: &SourceOptions, sink: &mut dyn FileSink) -> InputOutcome {
+pub fn walk_one(
+    index: usize,
+    input: &Input,
+    opts: &SourceOptions,
+    sink: &mut dyn FileSink,
+) -> InputOutcome {
     match input {
         Input::Stdin => walk_reader(index, &mut io::stdin().lock(), opts, sink),
         Input::Path(p) => {
