@@ -532,16 +532,19 @@ fn message_of(ev: &Event) -> String {
         .unwrap_or_default()
 }
 
-/// `alter table sbtest1 add index ...` → `sbtest1`.
+/// The table a DDL statement works on: `alter table sbtest1 add index ...` → `sbtest1`,
+/// also `create table`, `drop table`, `truncate table`, `rename table`, `create index … on`.
 fn table_from_query(q: &str) -> Option<String> {
-    let lower = q.to_ascii_lowercase();
-    let i = lower.find("alter table ")? + "alter table ".len();
-    let name: String = q[i..]
-        .trim_start()
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '(')
-        .collect();
-    (!name.is_empty()).then(|| name.trim_matches('`').to_string())
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?is)^\s*(?:alter|create|drop|truncate|rename)\s+(?:(?:global\s+|local\s+)?temporary\s+)?table\s+(?:if\s+(?:not\s+)?exists\s+)?([`\w.$]+)|^\s*create\s+(?:unique\s+|fulltext\s+|spatial\s+)?index\s+\S+\s+on\s+([`\w.$]+)",
+        )
+        .expect("table regex is valid")
+    });
+    let c = re.captures(q)?;
+    let name = c.get(1).or_else(|| c.get(2))?.as_str().replace('`', "");
+    (!name.is_empty()).then_some(name)
 }
 
 /// Accumulates events (in any order, from any number of files) into [`Timelines`].
@@ -780,4 +783,32 @@ fn is_reorg_type(t: &str) -> bool {
             | "alter table remove partitioning"
             | "alter table multi-schema change"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table_from_query;
+
+    #[test]
+    fn table_names_from_ddl_statements() {
+        let t = |q| table_from_query(q);
+        assert_eq!(
+            t("alter table sbtest1 add index idx (c)").as_deref(),
+            Some("sbtest1")
+        );
+        assert_eq!(
+            t("ALTER TABLE `db`.`t1` ADD INDEX i(a)").as_deref(),
+            Some("db.t1")
+        );
+        assert_eq!(
+            t("create table if not exists t2 (a int)").as_deref(),
+            Some("t2")
+        );
+        assert_eq!(t("create table t(id int)").as_deref(), Some("t"));
+        assert_eq!(t("drop table if exists t3").as_deref(), Some("t3"));
+        assert_eq!(t("truncate table t4").as_deref(), Some("t4"));
+        assert_eq!(t("create unique index u on t5 (a)").as_deref(), Some("t5"));
+        assert_eq!(t("create database d"), None);
+        assert_eq!(t("drop schema if exists testdb"), None);
+    }
 }
