@@ -145,7 +145,12 @@ pub fn fold_events(events: &[Event]) -> Vec<EventReport> {
 pub fn summarize(ev: &Event) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(j) = &ev.job {
-        let mut s = format!("{} / {}", j.state, j.schema_state);
+        let mut s = if ev.kind == EventKind::ConvertToRollback {
+            // The conversion line still prints the state it converts from.
+            format!("{} / {} → rollingback", j.state, j.schema_state)
+        } else {
+            format!("{} / {}", j.state, j.schema_state)
+        };
         if let Some(n) = j.err_count.filter(|n| *n > 0) {
             s.push_str(&format!(", ErrCount {n}"));
         }

@@ -751,7 +751,10 @@ impl crate::scan::EventSink for FileCorrelator {
                 }
             }
         }
-        if ev.job.as_ref().is_some_and(|j| is_reorg_type(&j.job_type)) {
+        // A DXF task key (`ddl/backfill/<job>`) exists only for reorg jobs.
+        if ev.job.as_ref().is_some_and(|j| is_reorg_type(&j.job_type))
+            || (ev.task_key.is_some() && ev.job_id.is_some())
+        {
             self.last_reorg_job = ev.job_id.map(|j| (j, ev.ts));
         }
         if ev.job_id.is_none() && ev.kind == EventKind::ReorgProgress {
