@@ -11,7 +11,9 @@ use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use crate::scan::{FileStats, Prefilter, ScanOptions, Scanner};
+use crate::event::Evidence;
+use crate::fault::{FaultCounter, FaultCounts, FaultWindows, Signal};
+use crate::scan::{FileStats, Prefilter, ScanOptions, Scanner, MAX_EVIDENCE_TEXT};
 use crate::source::{
     self, Encoding, FileKind, FileMeta, FileSink, Input, InputOutcome, SourceOptions,
 };
@@ -54,6 +56,10 @@ pub struct Analysis {
     /// Files in a stable order: input, instance, rotation (active file last), name.
     pub files: Vec<FileResult>,
     pub timelines: Timelines,
+    /// Fault-signal counts per instance (TiDB, TiKV and PD logs), restarts included.
+    pub faults: FaultCounts,
+    /// Windows of trouble inferred from `faults` ([`crate::fault::windows`]).
+    pub fault_windows: FaultWindows,
 }
 
 impl Analysis {
@@ -147,30 +153,75 @@ impl FileSink for Pump {
     }
 }
 
-/// Whether the timeline wants this file's events (other kinds are counted, not interpreted).
-fn interpreted(kind: FileKind) -> bool {
-    matches!(kind, FileKind::TidbLog)
+/// What a file is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interpret {
+    /// DDL events for the timeline, and fault signals (TiDB logs).
+    Full,
+    /// Fault signals only (TiKV and PD logs: their lines never describe a DDL job).
+    Signals,
+    /// Counted, not interpreted.
+    Nothing,
 }
 
-/// Filters events by `--since/--until` before they reach the correlator.
+fn interpreted(kind: FileKind) -> Interpret {
+    match kind {
+        FileKind::TidbLog => Interpret::Full,
+        FileKind::TikvLog | FileKind::PdLog => Interpret::Signals,
+        _ => Interpret::Nothing,
+    }
+}
+
+/// Filters events and signals by `--since/--until` before they reach the correlator and the
+/// fault counter. `corr` is `None` for files read for signals only.
 struct Window<'a> {
-    inner: &'a mut FileCorrelator,
+    corr: Option<&'a mut FileCorrelator>,
+    faults: &'a mut FaultCounter,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
 }
 
-impl crate::scan::EventSink for Window<'_> {
-    fn event(&mut self, ev: crate::event::Event) {
-        if let Some(ts) = ev.ts {
-            if self.since.is_some_and(|s| ts < s) || self.until.is_some_and(|u| ts > u) {
-                return;
-            }
-        }
-        self.inner.event(ev);
+impl Window<'_> {
+    fn outside(&self, ts: Timestamp) -> bool {
+        self.since.is_some_and(|s| ts < s) || self.until.is_some_and(|u| ts > u)
     }
 }
 
-fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> (FileResult, TimelineBuilder) {
+impl crate::scan::EventSink for Window<'_> {
+    fn event(&mut self, ev: crate::event::Event) {
+        if ev.ts.is_some_and(|ts| self.outside(ts)) {
+            return;
+        }
+        if let Some(c) = self.corr.as_deref_mut() {
+            c.event(ev);
+        }
+    }
+
+    fn signal(
+        &mut self,
+        sig: &'static Signal,
+        ts: Timestamp,
+        file: &Arc<str>,
+        line: u64,
+        text: &str,
+    ) {
+        if self.outside(ts) {
+            return;
+        }
+        self.faults.add(sig.kind, ts, || Evidence {
+            file: file.clone(),
+            line,
+            ts: Some(ts),
+            text: crate::scan::truncate_str(text, MAX_EVIDENCE_TEXT).to_string(),
+        });
+    }
+}
+
+fn process(
+    member: Member,
+    opts: &Options,
+    prefilter: &Prefilter,
+) -> (FileResult, TimelineBuilder, FaultCounter) {
     let Member { meta, chunks } = member;
     let raw = ChannelReader {
         rx: chunks,
@@ -186,16 +237,19 @@ fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> (FileResult
     let file: Arc<str> = Arc::from(meta.name.as_str());
     let instance: Arc<str> = Arc::from(meta.instance.as_str());
     let mut corr = FileCorrelator::new();
+    let mut faults = FaultCounter::default();
     let scanner = Scanner::new(file, instance, opts.scan.clone(), prefilter);
-    let (stats, result) = if interpreted(meta.kind) {
+    let how = interpreted(meta.kind);
+    let (stats, result) = if how == Interpret::Nothing {
+        scanner.scan(&mut reader, &mut Discard)
+    } else {
         let mut sink = Window {
-            inner: &mut corr,
+            corr: (how == Interpret::Full).then_some(&mut corr),
+            faults: &mut faults,
             since: opts.since,
             until: opts.until,
         };
         scanner.scan(&mut reader, &mut sink)
-    } else {
-        scanner.scan(&mut reader, &mut Discard)
     };
     // Drain what the walker still sends so it never blocks on a member nobody reads.
     drop(reader);
@@ -216,6 +270,7 @@ fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> (FileResult
             stores,
         },
         builder,
+        faults,
     )
 }
 
@@ -255,17 +310,19 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
         };
         let outcomes = source::walk(inputs, &opts.source, &mut pump);
         pump.work = None; // close the queue: workers stop when it drains
-        let results: Vec<(FileResult, TimelineBuilder)> = workers
+        let results: Vec<(FileResult, TimelineBuilder, FaultCounter)> = workers
             .into_iter()
             .flat_map(|w| w.join().unwrap_or_default())
             .collect();
         (outcomes, results)
     });
-    results.sort_by_key(|(f, _)| file_order(&f.meta));
+    results.sort_by_key(|(f, _, _)| file_order(&f.meta));
     let mut builder = TimelineBuilder::new();
+    let mut faults = FaultCounts::default();
     let mut files = Vec::with_capacity(results.len());
-    for (f, b) in results {
+    for (f, b, c) in results {
         builder.merge(b);
+        faults.add_counter(&f.meta.instance, c);
         files.push(f);
     }
     let mut outcomes = outcomes;
@@ -279,10 +336,23 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
             }
         }
     }
+    let timelines = builder.finish();
+    // Restarts are DDL-vocabulary events (`Welcome to TiDB`), so they reach the windows from the
+    // timeline's cluster facts rather than from the scanner's signal path.
+    for s in &timelines.cluster.starts {
+        if let Some(ts) = s.evidence.ts {
+            let mut c = FaultCounter::default();
+            c.add(crate::fault::FaultKind::Restart, ts, || s.evidence.clone());
+            faults.add_counter(&s.instance, c);
+        }
+    }
+    let fault_windows = crate::fault::windows(&faults);
     Analysis {
         outcomes,
         files,
-        timelines: builder.finish(),
+        timelines,
+        faults,
+        fault_windows,
     }
 }
 

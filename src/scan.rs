@@ -11,6 +11,7 @@ use std::sync::Arc;
 use aho_corasick::AhoCorasick;
 
 use crate::event::{Event, Evidence};
+use crate::fault::{Signal, SignalMatcher};
 use crate::record;
 use crate::timestamp::Timestamp;
 
@@ -41,6 +42,18 @@ impl Default for ScanOptions {
 /// Where events go.
 pub trait EventSink {
     fn event(&mut self, ev: Event);
+
+    /// A record line that is not a DDL event but carries a fault signal
+    /// ([`crate::fault::SIGNALS`]). Most sinks ignore these; the analysis counts them.
+    fn signal(
+        &mut self,
+        _sig: &'static Signal,
+        _ts: Timestamp,
+        _file: &Arc<str>,
+        _line: u64,
+        _text: &str,
+    ) {
+    }
 }
 
 impl EventSink for Vec<Event> {
@@ -65,9 +78,11 @@ pub struct FileStats {
 /// The cheap test that decides which record lines are parsed in full.
 ///
 /// Every message in [`vocab::VOCAB`] contains one of these literals (a unit test checks it),
-/// so a line the timeline needs is never skipped.
+/// so a line the timeline needs is never skipped. The default prefilter also passes every
+/// fault-signal literal ([`crate::fault::SIGNALS`]), so that fault lines reach the counter.
 pub struct Prefilter {
     ac: AhoCorasick,
+    signals: SignalMatcher,
 }
 
 /// Literals that every interesting line contains at least one of.
@@ -97,7 +112,12 @@ pub const ANCHORS: &[&str] = &[
 
 impl Default for Prefilter {
     fn default() -> Self {
-        Self::new(ANCHORS)
+        let all: Vec<&str> = ANCHORS
+            .iter()
+            .copied()
+            .chain(crate::fault::signals::literals())
+            .collect();
+        Self::new(&all)
     }
 }
 
@@ -109,7 +129,10 @@ impl Prefilter {
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(anchors)
             .expect("anchor literals are valid patterns");
-        Prefilter { ac }
+        Prefilter {
+            ac,
+            signals: SignalMatcher::default(),
+        }
     }
 
     pub fn is_candidate(&self, line: &[u8]) -> bool {
@@ -296,8 +319,18 @@ impl<'p> Scanner<'p> {
             ts: Some(rec.ts),
             text: truncate_str(&text, MAX_EVIDENCE_TEXT).to_string(),
         };
+        let mut any = false;
         for ev in crate::event::to_event(&rec, &self.instance, evidence) {
+            any = true;
             sink.event(ev);
+        }
+        // Only lines that are not DDL events count as fault signals: the job's own errors are
+        // already on its timeline, and counting them again would make every retry loop look
+        // like a cluster fault.
+        if !any {
+            if let Some(sig) = self.prefilter.signals.find(line) {
+                sink.signal(sig, rec.ts, &self.file, line_no, &text);
+            }
         }
     }
 }

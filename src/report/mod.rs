@@ -61,6 +61,10 @@ pub struct Finding {
     pub known_issues: Vec<String>,
     /// The raw lines, in time order.
     pub evidence: Vec<Evidence>,
+    /// The cluster fault windows that overlap the job's error span, and how long after the last
+    /// one ended the job gave up. Absent when the finding has no job or no window overlaps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_overlap: Option<crate::fault::FaultContext>,
 }
 
 /// `tool` section.
@@ -192,6 +196,10 @@ pub struct Report {
     pub inputs: Vec<InputReport>,
     pub jobs: Vec<JobReport>,
     pub findings: Vec<Finding>,
+    /// Windows of cluster trouble inferred from TiDB, TiKV and PD log lines: every instance
+    /// window (`scope: instance`), then the cluster windows (`scope: cluster`, instance windows
+    /// merged across instances). Empty when no fault signal was seen.
+    pub fault_windows: Vec<crate::fault::FaultWindowReport>,
     pub summary: Summary,
 }
 
