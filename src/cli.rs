@@ -241,6 +241,7 @@ fn render_options(c: &CommonArgs) -> report::RenderOptions {
             .map(|r| report::RuleDoc::from(r.meta()))
             .collect(),
         fail_on: FailOn::Error,
+        picture: None,
     }
 }
 
@@ -283,6 +284,9 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
     let mut opts = render_options(&a.common);
     opts.fail_on = a.fail_on;
     let format = a.common.format.unwrap_or(Format::Table);
+    if format == Format::Html {
+        opts.picture = Some(report::html::picture(&analysis));
+    }
     write_out(
         a.common.output.as_ref(),
         &report::render(&report, format, &opts),

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -246,6 +247,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML for CI test reports.
     Junit,
+    /// One self-contained HTML page with an SVG timeline (no script, no network).
+    Html,
 }
 
 /// `--fail-on`: the lowest severity that makes the exit code 1.
@@ -284,6 +287,8 @@ pub struct RenderOptions {
     pub rules: Vec<RuleDoc>,
     /// JUnit: a job's testcase fails when it has a finding at or above this.
     pub fail_on: FailOn,
+    /// HTML: the timeline lanes (the report model holds no per-state times).
+    pub picture: Option<html::Picture>,
 }
 
 /// Renders the report in one format. Every renderer ends its output with a newline.
@@ -294,6 +299,7 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
         Format::Markdown => markdown::render(report),
         Format::Sarif => sarif::render(report, &opts.rules),
         Format::Junit => junit::render(report, opts.fail_on),
+        Format::Html => html::render(report, opts.picture.as_ref()),
     }
 }
 
@@ -481,6 +487,7 @@ mod tests {
             Format::Markdown,
             Format::Sarif,
             Format::Junit,
+            Format::Html,
         ] {
             assert!(render(&r, f, &o).ends_with('\n'), "{f:?}");
         }
@@ -493,7 +500,10 @@ mod tests {
             .iter()
             .map(|v| v.to_possible_value().unwrap().get_name().to_string())
             .collect();
-        assert_eq!(names, ["table", "json", "markdown", "sarif", "junit"]);
+        assert_eq!(
+            names,
+            ["table", "json", "markdown", "sarif", "junit", "html"]
+        );
         let names: Vec<String> = FailOn::value_variants()
             .iter()
             .map(|v| v.to_possible_value().unwrap().get_name().to_string())
