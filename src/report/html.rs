@@ -124,7 +124,7 @@ pub fn picture(a: &Analysis) -> Picture {
             .fault_windows
             .instance
             .iter()
-            .filter(|w| w.instances.iter().any(|i| *i == name))
+            .filter(|w| w.instances.contains(&name))
             .map(|w| {
                 let kinds: Vec<&str> = w.kinds.keys().map(|k| k.as_str()).collect();
                 (w.start, w.end, kinds.join(", "))
