@@ -36,6 +36,9 @@ pub struct Options {
     pub since: Option<Timestamp>,
     /// Only events at or before this time.
     pub until: Option<Timestamp>,
+    /// Keep every DDL event (not only the timelines' bounded selection) in
+    /// [`Analysis::events`], for `ddldiag events`. Memory grows with the number of DDL lines.
+    pub collect_events: bool,
 }
 
 /// One file as read.
@@ -60,6 +63,8 @@ pub struct Analysis {
     pub faults: FaultCounts,
     /// Windows of trouble inferred from `faults` ([`crate::fault::windows`]).
     pub fault_windows: FaultWindows,
+    /// Every DDL event in (time, file, line) order when [`Options::collect_events`] is set.
+    pub events: Vec<crate::event::Event>,
 }
 
 impl Analysis {
@@ -176,6 +181,7 @@ fn interpreted(kind: FileKind) -> Interpret {
 /// fault counter. `corr` is `None` for files read for signals only.
 struct Window<'a> {
     corr: Option<&'a mut FileCorrelator>,
+    collected: Option<&'a mut Vec<crate::event::Event>>,
     faults: &'a mut FaultCounter,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
@@ -193,6 +199,9 @@ impl crate::scan::EventSink for Window<'_> {
             return;
         }
         if let Some(c) = self.corr.as_deref_mut() {
+            if let Some(v) = self.collected.as_deref_mut() {
+                v.push(ev.clone());
+            }
             c.event(ev);
         }
     }
@@ -221,7 +230,12 @@ fn process(
     member: Member,
     opts: &Options,
     prefilter: &Prefilter,
-) -> (FileResult, TimelineBuilder, FaultCounter) {
+) -> (
+    FileResult,
+    TimelineBuilder,
+    FaultCounter,
+    Vec<crate::event::Event>,
+) {
     let Member { meta, chunks } = member;
     let raw = ChannelReader {
         rx: chunks,
@@ -238,6 +252,7 @@ fn process(
     let instance: Arc<str> = Arc::from(meta.instance.as_str());
     let mut corr = FileCorrelator::new();
     let mut faults = FaultCounter::default();
+    let mut collected = Vec::new();
     let scanner = Scanner::new(file, instance, opts.scan.clone(), prefilter);
     let how = interpreted(meta.kind);
     let (stats, result) = if how == Interpret::Nothing {
@@ -245,6 +260,7 @@ fn process(
     } else {
         let mut sink = Window {
             corr: (how == Interpret::Full).then_some(&mut corr),
+            collected: opts.collect_events.then_some(&mut collected),
             faults: &mut faults,
             since: opts.since,
             until: opts.until,
@@ -271,6 +287,7 @@ fn process(
         },
         builder,
         faults,
+        collected,
     )
 }
 
@@ -310,17 +327,24 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
         };
         let outcomes = source::walk(inputs, &opts.source, &mut pump);
         pump.work = None; // close the queue: workers stop when it drains
-        let results: Vec<(FileResult, TimelineBuilder, FaultCounter)> = workers
+        let results: Vec<(
+            FileResult,
+            TimelineBuilder,
+            FaultCounter,
+            Vec<crate::event::Event>,
+        )> = workers
             .into_iter()
             .flat_map(|w| w.join().unwrap_or_default())
             .collect();
         (outcomes, results)
     });
-    results.sort_by_key(|(f, _, _)| file_order(&f.meta));
+    results.sort_by_key(|(f, _, _, _)| file_order(&f.meta));
     let mut builder = TimelineBuilder::new();
     let mut faults = FaultCounts::default();
     let mut files = Vec::with_capacity(results.len());
-    for (f, b, c) in results {
+    let mut events = Vec::new();
+    for (f, b, c, e) in results {
+        events.extend(e);
         builder.merge(b);
         faults.add_counter(&f.meta.instance, c);
         files.push(f);
@@ -347,12 +371,16 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
         }
     }
     let fault_windows = crate::fault::windows(&faults);
+    events.sort_by(|a, b| {
+        (a.ts, &a.evidence.file, a.evidence.line).cmp(&(b.ts, &b.evidence.file, b.evidence.line))
+    });
     Analysis {
         outcomes,
         files,
         timelines,
         faults,
         fault_windows,
+        events,
     }
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
 
+pub mod events;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -16,6 +17,7 @@ pub mod schema;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod testdata;
+pub mod trace;
 
 pub use table::TableOptions;
 
@@ -249,6 +251,10 @@ pub enum Format {
     Junit,
     /// One self-contained HTML page with an SVG timeline (no script, no network).
     Html,
+    /// Chrome Trace Event JSON (opens in Perfetto / chrome://tracing).
+    Trace,
+    /// Every DDL event, one JSON object per line (`ddldiag events`).
+    Jsonl,
 }
 
 /// `--fail-on`: the lowest severity that makes the exit code 1.
@@ -289,6 +295,11 @@ pub struct RenderOptions {
     pub fail_on: FailOn,
     /// HTML: the timeline lanes (the report model holds no per-state times).
     pub picture: Option<html::Picture>,
+    /// Trace: the document, built from the analysis ([`trace::render`]); the report model alone
+    /// has no per-state times, so without it the trace is empty.
+    pub trace: Option<String>,
+    /// Jsonl: the event lines ([`events::jsonl`]), built from the analysis.
+    pub jsonl: Option<String>,
 }
 
 /// Renders the report in one format. Every renderer ends its output with a newline.
@@ -300,6 +311,11 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
         Format::Sarif => sarif::render(report, &opts.rules),
         Format::Junit => junit::render(report, opts.fail_on),
         Format::Html => html::render(report, opts.picture.as_ref()),
+        Format::Trace => opts
+            .trace
+            .clone()
+            .unwrap_or_else(|| "{\"traceEvents\": []}\n".to_string()),
+        Format::Jsonl => opts.jsonl.clone().unwrap_or_default(),
     }
 }
 
@@ -488,6 +504,7 @@ mod tests {
             Format::Sarif,
             Format::Junit,
             Format::Html,
+            Format::Trace,
         ] {
             assert!(render(&r, f, &o).ends_with('\n'), "{f:?}");
         }
@@ -502,7 +519,7 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["table", "json", "markdown", "sarif", "junit", "html"]
+            ["table", "json", "markdown", "sarif", "junit", "html", "trace", "jsonl"]
         );
         let names: Vec<String> = FailOn::value_variants()
             .iter()
