@@ -81,8 +81,23 @@ pub struct FileStats {
 /// so a line the timeline needs is never skipped. The default prefilter also passes every
 /// fault-signal literal ([`crate::fault::SIGNALS`]), so that fault lines reach the counter.
 pub struct Prefilter {
+    /// DDL anchors first, then the fault-signal literals.
     ac: AhoCorasick,
+    /// DDL anchors alone, to look past a signal literal for a DDL anchor.
+    ddl: AhoCorasick,
+    n_ddl: usize,
     signals: SignalMatcher,
+}
+
+/// What the prefilter says about a record line.
+#[derive(Debug, Clone, Copy)]
+pub enum Candidate {
+    /// Neither a DDL anchor nor a fault signal: counted only.
+    No,
+    /// May be a DDL event: parse in full.
+    Ddl,
+    /// Only a fault signal: the counter needs its time and kind, not a full parse.
+    Signal(&'static Signal),
 }
 
 /// Literals that every interesting line contains at least one of.
@@ -112,31 +127,53 @@ pub const ANCHORS: &[&str] = &[
 
 impl Default for Prefilter {
     fn default() -> Self {
-        let all: Vec<&str> = ANCHORS
-            .iter()
-            .copied()
-            .chain(crate::fault::signals::literals())
-            .collect();
-        Self::new(&all)
+        Self::new(ANCHORS)
     }
 }
 
 impl Prefilter {
+    /// `anchors` are the DDL anchors; the fault-signal literals are always added after them, so
+    /// that one scan of the line answers both questions.
     pub fn new(anchors: &[&str]) -> Self {
         // Leftmost-first semantics let aho-corasick use its SIMD "packed" (Teddy) searcher;
         // the default (standard) semantics cannot, and scan several times slower.
-        let ac = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(anchors)
-            .expect("anchor literals are valid patterns");
+        fn build<P: AsRef<[u8]>>(pats: &[P]) -> AhoCorasick {
+            AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(pats)
+                .expect("anchor literals are valid patterns")
+        }
+        let all: Vec<String> = anchors
+            .iter()
+            .map(|a| a.to_string())
+            .chain(crate::fault::signals::literals().map(str::to_string))
+            .collect();
         Prefilter {
-            ac,
+            ac: build(&all),
+            ddl: build(anchors),
+            n_ddl: anchors.len(),
             signals: SignalMatcher::default(),
         }
     }
 
     pub fn is_candidate(&self, line: &[u8]) -> bool {
         self.ac.is_match(line)
+    }
+
+    /// One scan for non-matching lines (the vast majority); a line whose leftmost hit is a
+    /// signal literal is scanned once more, past that hit, for a DDL anchor.
+    pub fn classify(&self, line: &[u8]) -> Candidate {
+        match self.ac.find(line) {
+            None => Candidate::No,
+            Some(m) if m.pattern().as_usize() < self.n_ddl => Candidate::Ddl,
+            Some(m) => {
+                if self.ddl.is_match(&line[m.start() + 1..]) {
+                    Candidate::Ddl
+                } else {
+                    Candidate::Signal(&crate::fault::SIGNALS[m.pattern().as_usize() - self.n_ddl])
+                }
+            }
+        }
     }
 }
 
@@ -284,8 +321,14 @@ impl<'p> Scanner<'p> {
                     line_no,
                     text: line.to_vec(),
                 });
-            } else if self.opts.full_parse || self.prefilter.is_candidate(line) {
+            } else if self.opts.full_parse {
                 self.parse(line, line_no, sink);
+            } else {
+                match self.prefilter.classify(line) {
+                    Candidate::No => {}
+                    Candidate::Ddl => self.parse(line, line_no, sink),
+                    Candidate::Signal(sig) => self.signal_only(sig, line, line_no, sink),
+                }
             }
         } else if self.seen_record {
             self.stats.continuations += 1;
@@ -301,10 +344,36 @@ impl<'p> Scanner<'p> {
 
     fn flush_pending(&mut self, sink: &mut dyn EventSink) {
         if let Some(p) = self.pending.take() {
-            if self.opts.full_parse || self.prefilter.is_candidate(&p.text) {
+            if self.opts.full_parse {
                 self.parse(&p.text, p.line_no, sink);
+            } else {
+                match self.prefilter.classify(&p.text) {
+                    Candidate::No => {}
+                    Candidate::Ddl => self.parse(&p.text, p.line_no, sink),
+                    Candidate::Signal(sig) => self.signal_only(sig, &p.text, p.line_no, sink),
+                }
             }
         }
+    }
+
+    /// A line that only carries a fault signal: read its time from the header (falling back to
+    /// a full parse for the JSON and legacy formats) and count it. No event, no allocation.
+    fn signal_only(
+        &mut self,
+        sig: &'static Signal,
+        line: &[u8],
+        line_no: u64,
+        sink: &mut dyn EventSink,
+    ) {
+        let text = String::from_utf8_lossy(line);
+        let quick = line
+            .strip_prefix(b"[")
+            .and_then(|rest| memchr::memchr(b']', rest).map(|e| &rest[..e]))
+            .and_then(crate::timestamp::parse_unified_bytes);
+        let Some(ts) = quick.or_else(|| record::parse_line(&text).map(|r| r.ts)) else {
+            return;
+        };
+        sink.signal(sig, ts, &self.file, line_no, &text);
     }
 
     /// Full parse of one record (possibly joined from a hard wrap) → events.
