@@ -11,7 +11,9 @@ use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use crate::scan::{FileStats, Prefilter, ScanOptions, Scanner};
+use crate::event::Evidence;
+use crate::fault::{FaultCounter, FaultCounts, FaultWindows, Signal};
+use crate::scan::{FileStats, Prefilter, ScanOptions, Scanner, MAX_EVIDENCE_TEXT};
 use crate::source::{
     self, Encoding, FileKind, FileMeta, FileSink, Input, InputOutcome, SourceOptions,
 };
@@ -36,6 +38,9 @@ pub struct Options {
     pub until: Option<Timestamp>,
     /// Counts the bytes read from the inputs as they stream, for a progress display.
     pub progress: Option<Arc<std::sync::atomic::AtomicU64>>,
+    /// Keep every DDL event (not only the timelines' bounded selection) in
+    /// [`Analysis::events`], for `ddldiag events`. Memory grows with the number of DDL lines.
+    pub collect_events: bool,
 }
 
 /// One file as read.
@@ -56,6 +61,12 @@ pub struct Analysis {
     /// Files in a stable order: input, instance, rotation (active file last), name.
     pub files: Vec<FileResult>,
     pub timelines: Timelines,
+    /// Fault-signal counts per instance (TiDB, TiKV and PD logs), restarts included.
+    pub faults: FaultCounts,
+    /// Windows of trouble inferred from `faults` ([`crate::fault::windows`]).
+    pub fault_windows: FaultWindows,
+    /// Every DDL event in (time, file, line) order when [`Options::collect_events`] is set.
+    pub events: Vec<crate::event::Event>,
 }
 
 impl Analysis {
@@ -153,30 +164,84 @@ impl FileSink for Pump {
     }
 }
 
-/// Whether the timeline wants this file's events (other kinds are counted, not interpreted).
-fn interpreted(kind: FileKind) -> bool {
-    matches!(kind, FileKind::TidbLog)
+/// What a file is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interpret {
+    /// DDL events for the timeline, and fault signals (TiDB logs).
+    Full,
+    /// Fault signals only (TiKV and PD logs: their lines never describe a DDL job).
+    Signals,
+    /// Counted, not interpreted.
+    Nothing,
 }
 
-/// Filters events by `--since/--until` before they reach the correlator.
+fn interpreted(kind: FileKind) -> Interpret {
+    match kind {
+        FileKind::TidbLog => Interpret::Full,
+        FileKind::TikvLog | FileKind::PdLog => Interpret::Signals,
+        _ => Interpret::Nothing,
+    }
+}
+
+/// Filters events and signals by `--since/--until` before they reach the correlator and the
+/// fault counter. `corr` is `None` for files read for signals only.
 struct Window<'a> {
-    inner: &'a mut FileCorrelator,
+    corr: Option<&'a mut FileCorrelator>,
+    collected: Option<&'a mut Vec<crate::event::Event>>,
+    faults: &'a mut FaultCounter,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
 }
 
-impl crate::scan::EventSink for Window<'_> {
-    fn event(&mut self, ev: crate::event::Event) {
-        if let Some(ts) = ev.ts {
-            if self.since.is_some_and(|s| ts < s) || self.until.is_some_and(|u| ts > u) {
-                return;
-            }
-        }
-        self.inner.event(ev);
+impl Window<'_> {
+    fn outside(&self, ts: Timestamp) -> bool {
+        self.since.is_some_and(|s| ts < s) || self.until.is_some_and(|u| ts > u)
     }
 }
 
-fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> (FileResult, TimelineBuilder) {
+impl crate::scan::EventSink for Window<'_> {
+    fn event(&mut self, ev: crate::event::Event) {
+        if ev.ts.is_some_and(|ts| self.outside(ts)) {
+            return;
+        }
+        if let Some(c) = self.corr.as_deref_mut() {
+            if let Some(v) = self.collected.as_deref_mut() {
+                v.push(ev.clone());
+            }
+            c.event(ev);
+        }
+    }
+
+    fn signal(
+        &mut self,
+        sig: &'static Signal,
+        ts: Timestamp,
+        file: &Arc<str>,
+        line: u64,
+        text: &str,
+    ) {
+        if self.outside(ts) {
+            return;
+        }
+        self.faults.add(sig.kind, ts, || Evidence {
+            file: file.clone(),
+            line,
+            ts: Some(ts),
+            text: crate::scan::truncate_str(text, MAX_EVIDENCE_TEXT).to_string(),
+        });
+    }
+}
+
+fn process(
+    member: Member,
+    opts: &Options,
+    prefilter: &Prefilter,
+) -> (
+    FileResult,
+    TimelineBuilder,
+    FaultCounter,
+    Vec<crate::event::Event>,
+) {
     let Member { meta, chunks } = member;
     let raw = ChannelReader {
         rx: chunks,
@@ -192,16 +257,21 @@ fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> (FileResult
     let file: Arc<str> = Arc::from(meta.name.as_str());
     let instance: Arc<str> = Arc::from(meta.instance.as_str());
     let mut corr = FileCorrelator::new();
+    let mut faults = FaultCounter::default();
+    let mut collected = Vec::new();
     let scanner = Scanner::new(file, instance, opts.scan.clone(), prefilter);
-    let (stats, result) = if interpreted(meta.kind) {
+    let how = interpreted(meta.kind);
+    let (stats, result) = if how == Interpret::Nothing {
+        scanner.scan(&mut reader, &mut Discard)
+    } else {
         let mut sink = Window {
-            inner: &mut corr,
+            corr: (how == Interpret::Full).then_some(&mut corr),
+            collected: opts.collect_events.then_some(&mut collected),
+            faults: &mut faults,
             since: opts.since,
             until: opts.until,
         };
         scanner.scan(&mut reader, &mut sink)
-    } else {
-        scanner.scan(&mut reader, &mut Discard)
     };
     // Drain what the walker still sends so it never blocks on a member nobody reads.
     drop(reader);
@@ -222,6 +292,8 @@ fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> (FileResult
             stores,
         },
         builder,
+        faults,
+        collected,
     )
 }
 
@@ -284,17 +356,26 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
             .collect();
         outcomes.sort_by_key(|(i, _)| *i);
         let outcomes: Vec<InputOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
-        let results: Vec<(FileResult, TimelineBuilder)> = workers
+        let results: Vec<(
+            FileResult,
+            TimelineBuilder,
+            FaultCounter,
+            Vec<crate::event::Event>,
+        )> = workers
             .into_iter()
             .flat_map(|w| w.join().unwrap_or_default())
             .collect();
         (outcomes, results)
     });
-    results.sort_by_key(|(f, _)| file_order(&f.meta));
+    results.sort_by_key(|(f, _, _, _)| file_order(&f.meta));
     let mut builder = TimelineBuilder::new();
+    let mut faults = FaultCounts::default();
     let mut files = Vec::with_capacity(results.len());
-    for (f, b) in results {
+    let mut events = Vec::new();
+    for (f, b, c, e) in results {
+        events.extend(e);
         builder.merge(b);
+        faults.add_counter(&f.meta.instance, c);
         files.push(f);
     }
     let mut outcomes = outcomes;
@@ -308,10 +389,27 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
             }
         }
     }
+    let timelines = builder.finish();
+    // Restarts are DDL-vocabulary events (`Welcome to TiDB`), so they reach the windows from the
+    // timeline's cluster facts rather than from the scanner's signal path.
+    for s in &timelines.cluster.starts {
+        if let Some(ts) = s.evidence.ts {
+            let mut c = FaultCounter::default();
+            c.add(crate::fault::FaultKind::Restart, ts, || s.evidence.clone());
+            faults.add_counter(&s.instance, c);
+        }
+    }
+    let fault_windows = crate::fault::windows(&faults);
+    events.sort_by(|a, b| {
+        (a.ts, &a.evidence.file, a.evidence.line).cmp(&(b.ts, &b.evidence.file, b.evidence.line))
+    });
     Analysis {
         outcomes,
         files,
-        timelines: builder.finish(),
+        timelines,
+        faults,
+        fault_windows,
+        events,
     }
 }
 

@@ -39,6 +39,9 @@ enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Export every DDL event: `--format jsonl` (default, one JSON object per line, for jq) or
+    /// `--format trace` (Chrome Trace Event JSON for Perfetto).
+    Events(CommonArgs),
     /// List the rule catalogue.
     Rules,
     /// What a rule means, why it matters and what to do (by code `DDL001` or name).
@@ -141,6 +144,7 @@ fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Command::Analyze(a) => analyze_cmd(a),
         Command::Jobs(c) => jobs_cmd(c),
+        Command::Events(c) => events_cmd(c),
         Command::Timeline { job, common } => timeline_cmd(job, common),
         Command::Rules => {
             let mut out = String::new();
@@ -182,6 +186,11 @@ fn run(cli: Cli) -> Result<u8, String> {
 }
 
 fn read_inputs(c: &CommonArgs) -> Result<Analysis, String> {
+    read_inputs_collecting(c, false)
+}
+
+/// [`read_inputs`], optionally keeping every DDL event for the exports.
+fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analysis, String> {
     let inputs: Vec<Input> = c
         .inputs
         .iter()
@@ -210,6 +219,7 @@ fn read_inputs(c: &CommonArgs) -> Result<Analysis, String> {
         threads: c.threads,
         since: c.since,
         until: c.until,
+        collect_events,
     };
     let analysis = with_progress(!c.quiet, &progress, || analyze::run(&inputs, &opts));
     if !c.quiet {
@@ -276,7 +286,30 @@ fn render_options(c: &CommonArgs) -> report::RenderOptions {
             .map(|r| report::RuleDoc::from(r.meta()))
             .collect(),
         fail_on: FailOn::Error,
+        picture: None,
+        trace: None,
+        jsonl: None,
     }
+}
+
+/// `ddldiag events`: the exports. Exit code as for `jobs` (damage 3, nothing readable 2).
+fn events_cmd(c: CommonArgs) -> Result<u8, String> {
+    let format = c.format.unwrap_or(Format::Jsonl);
+    let analysis = match format {
+        Format::Jsonl => read_inputs_collecting(&c, true)?,
+        Format::Trace => read_inputs(&c)?,
+        other => {
+            return Err(format!(
+                "`events` writes --format jsonl or trace, not {other:?} (use `analyze` for reports)"
+            ))
+        }
+    };
+    let text = match format {
+        Format::Trace => report::trace::render(&analysis),
+        _ => report::events::jsonl(&analysis.events),
+    };
+    write_out(c.output.as_ref(), &text)?;
+    Ok(read_exit_code(&analysis))
 }
 
 /// Exit code for commands without findings: damage → 3, nothing readable → 2, else 0.
@@ -291,7 +324,7 @@ fn read_exit_code(a: &Analysis) -> u8 {
 }
 
 fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
-    let analysis = read_inputs(&a.common)?;
+    let analysis = read_inputs_collecting(&a.common, a.common.format == Some(Format::Jsonl))?;
     let tidb_version = analysis
         .timelines
         .cluster
@@ -318,6 +351,18 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
     let mut opts = render_options(&a.common);
     opts.fail_on = a.fail_on;
     let format = a.common.format.unwrap_or(Format::Table);
+    match format {
+        Format::Html => opts.picture = Some(report::html::picture(&analysis)),
+        Format::Trace => opts.trace = Some(report::trace::render(&analysis)),
+        Format::Jsonl => {
+            let mut evs = analysis.events.clone();
+            if let Some(id) = a.job {
+                evs.retain(|e| e.job_id == Some(id));
+            }
+            opts.jsonl = Some(report::events::jsonl(&evs));
+        }
+        _ => {}
+    }
     write_out(
         a.common.output.as_ref(),
         &report::render(&report, format, &opts),

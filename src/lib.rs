@@ -13,6 +13,7 @@
 //! * [`record`] parses one line of the TiDB unified log format (and its JSON / legacy variants).
 //! * [`event`] turns a record into a typed DDL/DXF event through a data table of message spellings.
 //! * [`timeline`] folds events into one bounded timeline per DDL job, merged across instances.
+//! * [`fault`] infers windows of cluster trouble from TiDB, TiKV and PD log lines.
 //! * [`rules`] reads the timelines and produces findings with evidence.
 //! * [`report`] is the report model and its renderers (table, JSON, Markdown, SARIF, JUnit).
 
@@ -20,6 +21,7 @@ pub mod analyze;
 pub mod cli;
 pub mod errclass;
 pub mod event;
+pub mod fault;
 pub mod known_issues;
 pub mod record;
 pub mod report;

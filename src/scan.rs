@@ -11,6 +11,7 @@ use std::sync::Arc;
 use aho_corasick::AhoCorasick;
 
 use crate::event::{Event, Evidence};
+use crate::fault::{Signal, SignalMatcher};
 use crate::record;
 use crate::timestamp::Timestamp;
 
@@ -41,6 +42,18 @@ impl Default for ScanOptions {
 /// Where events go.
 pub trait EventSink {
     fn event(&mut self, ev: Event);
+
+    /// A record line that is not a DDL event but carries a fault signal
+    /// ([`crate::fault::SIGNALS`]). Most sinks ignore these; the analysis counts them.
+    fn signal(
+        &mut self,
+        _sig: &'static Signal,
+        _ts: Timestamp,
+        _file: &Arc<str>,
+        _line: u64,
+        _text: &str,
+    ) {
+    }
 }
 
 impl EventSink for Vec<Event> {
@@ -65,9 +78,26 @@ pub struct FileStats {
 /// The cheap test that decides which record lines are parsed in full.
 ///
 /// Every message in [`vocab::VOCAB`] contains one of these literals (a unit test checks it),
-/// so a line the timeline needs is never skipped.
+/// so a line the timeline needs is never skipped. The default prefilter also passes every
+/// fault-signal literal ([`crate::fault::SIGNALS`]), so that fault lines reach the counter.
 pub struct Prefilter {
+    /// DDL anchors first, then the fault-signal literals.
     ac: AhoCorasick,
+    /// DDL anchors alone, to look past a signal literal for a DDL anchor.
+    ddl: AhoCorasick,
+    n_ddl: usize,
+    signals: SignalMatcher,
+}
+
+/// What the prefilter says about a record line.
+#[derive(Debug, Clone, Copy)]
+pub enum Candidate {
+    /// Neither a DDL anchor nor a fault signal: counted only.
+    No,
+    /// May be a DDL event: parse in full.
+    Ddl,
+    /// Only a fault signal: the counter needs its time and kind, not a full parse.
+    Signal(&'static Signal),
 }
 
 /// Literals that every interesting line contains at least one of.
@@ -114,18 +144,48 @@ impl Default for Prefilter {
 }
 
 impl Prefilter {
+    /// `anchors` are the DDL anchors; the fault-signal literals are always added after them, so
+    /// that one scan of the line answers both questions.
     pub fn new(anchors: &[&str]) -> Self {
         // Leftmost-first semantics let aho-corasick use its SIMD "packed" (Teddy) searcher;
         // the default (standard) semantics cannot, and scan several times slower.
-        let ac = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(anchors)
-            .expect("anchor literals are valid patterns");
-        Prefilter { ac }
+        fn build<P: AsRef<[u8]>>(pats: &[P]) -> AhoCorasick {
+            AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(pats)
+                .expect("anchor literals are valid patterns")
+        }
+        let all: Vec<String> = anchors
+            .iter()
+            .map(|a| a.to_string())
+            .chain(crate::fault::signals::literals().map(str::to_string))
+            .collect();
+        Prefilter {
+            ac: build(&all),
+            ddl: build(anchors),
+            n_ddl: anchors.len(),
+            signals: SignalMatcher::default(),
+        }
     }
 
     pub fn is_candidate(&self, line: &[u8]) -> bool {
         self.ac.is_match(line)
+    }
+
+    /// One scan for non-matching lines (the vast majority); a line whose leftmost hit is a
+    /// signal literal is scanned once more, past that hit, for a DDL anchor.
+    pub fn classify(&self, line: &[u8]) -> Candidate {
+        match self.ac.find(line) {
+            None => Candidate::No,
+            Some(m) if m.pattern().as_usize() < self.n_ddl => Candidate::Ddl,
+            Some(m) => {
+                if self.ddl.is_match(&line[m.start() + 1..]) {
+                    Candidate::Ddl
+                } else {
+                    Candidate::Signal(&crate::fault::SIGNALS[m.pattern().as_usize() - self.n_ddl])
+                }
+            }
+        }
     }
 }
 
@@ -273,8 +333,14 @@ impl<'p> Scanner<'p> {
                     line_no,
                     text: line.to_vec(),
                 });
-            } else if self.opts.full_parse || self.prefilter.is_candidate(line) {
+            } else if self.opts.full_parse {
                 self.parse(line, line_no, sink);
+            } else {
+                match self.prefilter.classify(line) {
+                    Candidate::No => {}
+                    Candidate::Ddl => self.parse(line, line_no, sink),
+                    Candidate::Signal(sig) => self.signal_only(sig, line, line_no, sink),
+                }
             }
         } else if self.seen_record {
             self.stats.continuations += 1;
@@ -290,10 +356,36 @@ impl<'p> Scanner<'p> {
 
     fn flush_pending(&mut self, sink: &mut dyn EventSink) {
         if let Some(p) = self.pending.take() {
-            if self.opts.full_parse || self.prefilter.is_candidate(&p.text) {
+            if self.opts.full_parse {
                 self.parse(&p.text, p.line_no, sink);
+            } else {
+                match self.prefilter.classify(&p.text) {
+                    Candidate::No => {}
+                    Candidate::Ddl => self.parse(&p.text, p.line_no, sink),
+                    Candidate::Signal(sig) => self.signal_only(sig, &p.text, p.line_no, sink),
+                }
             }
         }
+    }
+
+    /// A line that only carries a fault signal: read its time from the header (falling back to
+    /// a full parse for the JSON and legacy formats) and count it. No event, no allocation.
+    fn signal_only(
+        &mut self,
+        sig: &'static Signal,
+        line: &[u8],
+        line_no: u64,
+        sink: &mut dyn EventSink,
+    ) {
+        let text = String::from_utf8_lossy(line);
+        let quick = line
+            .strip_prefix(b"[")
+            .and_then(|rest| memchr::memchr(b']', rest).map(|e| &rest[..e]))
+            .and_then(crate::timestamp::parse_unified_bytes);
+        let Some(ts) = quick.or_else(|| record::parse_line(&text).map(|r| r.ts)) else {
+            return;
+        };
+        sink.signal(sig, ts, &self.file, line_no, &text);
     }
 
     /// Full parse of one record (possibly joined from a hard wrap) → events.
@@ -308,8 +400,18 @@ impl<'p> Scanner<'p> {
             ts: Some(rec.ts),
             text: truncate_str(&text, MAX_EVIDENCE_TEXT).to_string(),
         };
+        let mut any = false;
         for ev in crate::event::to_event(&rec, &self.instance, evidence) {
+            any = true;
             sink.event(ev);
+        }
+        // Only lines that are not DDL events count as fault signals: the job's own errors are
+        // already on its timeline, and counting them again would make every retry loop look
+        // like a cluster fault.
+        if !any {
+            if let Some(sig) = self.prefilter.signals.find(line) {
+                sink.signal(sig, rec.ts, &self.file, line_no, &text);
+            }
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn render(report: &Report) -> String {
     };
     head(&mut doc, report);
     jobs(&mut doc, report);
+    fault_windows(&mut doc, report);
 
     // Findings in report order (worst first), each with its evidence, until the budget runs
     // out. At most [`MAX_EVIDENCE_PER_FINDING`] lines each, so that one finding with thousands of
@@ -216,7 +217,38 @@ fn finding_head(f: &Finding) -> String {
         let links: Vec<String> = f.known_issues.iter().map(|k| inline(k, 200)).collect();
         let _ = writeln!(h, "**Known issues:** {}\n", links.join(", "));
     }
+    if let Some(fc) = &f.fault_overlap {
+        let _ = writeln!(h, "**Fault:** {}\n", inline(&fc.note, 1_000));
+    }
     h
+}
+
+/// The cluster fault windows as a small table; nothing when there are none.
+fn fault_windows(doc: &mut Doc, report: &Report) {
+    let cluster: Vec<_> = report
+        .fault_windows
+        .iter()
+        .filter(|w| w.scope == "cluster")
+        .collect();
+    if cluster.is_empty() {
+        return;
+    }
+    doc.push(&format!("\n### Fault windows ({})\n\n", cluster.len()));
+    doc.push("| Start | End | Instances | Signals |\n|---|---|---|---|\n");
+    for w in cluster {
+        let kinds: Vec<String> = w
+            .kinds
+            .iter()
+            .map(|k| format!("{} {}", k.kind.as_str(), k.count))
+            .collect();
+        doc.push(&format!(
+            "| {} | {} | {} | {} |\n",
+            cell(&w.start),
+            cell(&w.end),
+            cell(&w.instances.join(", ")),
+            cell(&kinds.join(", "))
+        ));
+    }
 }
 
 /// The `<details>` block with as many evidence lines as the budget allows; returns it and the

@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
 
+pub mod events;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -15,6 +17,7 @@ pub mod schema;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod testdata;
+pub mod trace;
 
 pub use table::TableOptions;
 
@@ -61,6 +64,10 @@ pub struct Finding {
     pub known_issues: Vec<String>,
     /// The raw lines, in time order.
     pub evidence: Vec<Evidence>,
+    /// The cluster fault windows that overlap the job's error span, and how long after the last
+    /// one ended the job gave up. Absent when the finding has no job or no window overlaps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_overlap: Option<crate::fault::FaultContext>,
 }
 
 /// `tool` section.
@@ -192,6 +199,10 @@ pub struct Report {
     pub inputs: Vec<InputReport>,
     pub jobs: Vec<JobReport>,
     pub findings: Vec<Finding>,
+    /// Windows of cluster trouble inferred from TiDB, TiKV and PD log lines: every instance
+    /// window (`scope: instance`), then the cluster windows (`scope: cluster`, instance windows
+    /// merged across instances). Empty when no fault signal was seen.
+    pub fault_windows: Vec<crate::fault::FaultWindowReport>,
     pub summary: Summary,
 }
 
@@ -238,6 +249,12 @@ pub enum Format {
     Sarif,
     /// JUnit XML for CI test reports.
     Junit,
+    /// One self-contained HTML page with an SVG timeline (no script, no network).
+    Html,
+    /// Chrome Trace Event JSON (opens in Perfetto / chrome://tracing).
+    Trace,
+    /// Every DDL event, one JSON object per line (`ddldiag events`).
+    Jsonl,
 }
 
 /// `--fail-on`: the lowest severity that makes the exit code 1.
@@ -276,6 +293,13 @@ pub struct RenderOptions {
     pub rules: Vec<RuleDoc>,
     /// JUnit: a job's testcase fails when it has a finding at or above this.
     pub fail_on: FailOn,
+    /// HTML: the timeline lanes (the report model holds no per-state times).
+    pub picture: Option<html::Picture>,
+    /// Trace: the document, built from the analysis ([`trace::render`]); the report model alone
+    /// has no per-state times, so without it the trace is empty.
+    pub trace: Option<String>,
+    /// Jsonl: the event lines ([`events::jsonl`]), built from the analysis.
+    pub jsonl: Option<String>,
 }
 
 /// Renders the report in one format. Every renderer ends its output with a newline.
@@ -286,6 +310,12 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
         Format::Markdown => markdown::render(report),
         Format::Sarif => sarif::render(report, &opts.rules),
         Format::Junit => junit::render(report, opts.fail_on),
+        Format::Html => html::render(report, opts.picture.as_ref()),
+        Format::Trace => opts
+            .trace
+            .clone()
+            .unwrap_or_else(|| "{\"traceEvents\": []}\n".to_string()),
+        Format::Jsonl => opts.jsonl.clone().unwrap_or_default(),
     }
 }
 
@@ -473,6 +503,8 @@ mod tests {
             Format::Markdown,
             Format::Sarif,
             Format::Junit,
+            Format::Html,
+            Format::Trace,
         ] {
             assert!(render(&r, f, &o).ends_with('\n'), "{f:?}");
         }
@@ -485,7 +517,10 @@ mod tests {
             .iter()
             .map(|v| v.to_possible_value().unwrap().get_name().to_string())
             .collect();
-        assert_eq!(names, ["table", "json", "markdown", "sarif", "junit"]);
+        assert_eq!(
+            names,
+            ["table", "json", "markdown", "sarif", "junit", "html", "trace", "jsonl"]
+        );
         let names: Vec<String> = FailOn::value_variants()
             .iter()
             .map(|v| v.to_possible_value().unwrap().get_name().to_string())

@@ -11,7 +11,34 @@ use crate::timeline::JobTimeline;
 use crate::timestamp::rfc3339;
 
 /// Assembles the report. `exit_code` is filled in by the caller (it depends on `--fail-on`).
-pub fn build(analysis: &Analysis, findings: Vec<Finding>, tidb_version: Option<String>) -> Report {
+pub fn build(
+    analysis: &Analysis,
+    mut findings: Vec<Finding>,
+    tidb_version: Option<String>,
+) -> Report {
+    // Relate each job's findings to the cluster fault windows.
+    for f in &mut findings {
+        if f.fault_overlap.is_some() {
+            continue;
+        }
+        if let Some(job) = f
+            .job_id
+            .and_then(|id| analysis.timelines.jobs.iter().find(|j| j.job_id == id))
+        {
+            f.fault_overlap = crate::fault::context_for(job, &analysis.fault_windows);
+        }
+    }
+    let fw = &analysis.fault_windows;
+    let fault_windows: Vec<crate::fault::FaultWindowReport> = fw
+        .instance
+        .iter()
+        .map(|w| crate::fault::report_window(w, "instance"))
+        .chain(
+            fw.cluster
+                .iter()
+                .map(|w| crate::fault::report_window(w, "cluster")),
+        )
+        .collect();
     let mut inputs: Vec<InputReport> = analysis
         .outcomes
         .iter()
@@ -67,6 +94,7 @@ pub fn build(analysis: &Analysis, findings: Vec<Finding>, tidb_version: Option<S
         },
         jobs,
         findings,
+        fault_windows,
     }
 }
 

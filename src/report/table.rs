@@ -64,6 +64,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
         out.push('\n');
     }
     out.push('\n');
+    fault_windows(&mut out, report, &st);
 
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
@@ -474,7 +475,44 @@ fn finding(out: &mut String, f: &Finding, st: &Style) {
             "    ",
         ));
     }
+    if let Some(fc) = &f.fault_overlap {
+        out.push_str(&st.wrap(&format!("Fault: {}", fc.note), "  ", "    "));
+    }
     evidence(out, &f.evidence, st);
+}
+
+/// Cluster fault windows, one line each; nothing at all when there are none.
+fn fault_windows(out: &mut String, report: &Report, st: &Style) {
+    let cluster: Vec<_> = report
+        .fault_windows
+        .iter()
+        .filter(|w| w.scope == "cluster")
+        .collect();
+    if cluster.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        st.bold(&format!("Fault windows ({})", cluster.len()))
+    );
+    for w in cluster {
+        let kinds: Vec<String> = w
+            .kinds
+            .iter()
+            .map(|k| format!("{} {}", k.kind.as_str(), k.count))
+            .collect();
+        let line = format!(
+            "{} – {} ({}) on {}: {}",
+            st.ts(Some(&w.start)),
+            st.ts(Some(&w.end)),
+            crate::fault::human_duration(w.duration_secs.round() as i64),
+            w.instances.join(", "),
+            kinds.join(", ")
+        );
+        out.push_str(&st.wrap(&line, "  ", "    "));
+    }
+    out.push('\n');
 }
 
 fn evidence(out: &mut String, ev: &[Evidence], st: &Style) {

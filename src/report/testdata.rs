@@ -224,6 +224,7 @@ pub(crate) fn sample_report() -> Report {
                 .into(),
             known_issues: vec!["pingcap/tidb#50417".into()],
             evidence: vec![ev(5), ev(16), ev(22)],
+            fault_overlap: None,
         },
         Finding {
             rule: "DDL002".into(),
@@ -239,6 +240,7 @@ pub(crate) fn sample_report() -> Report {
                 .into(),
             known_issues: vec!["pingcap/tidb#50417".into()],
             evidence: vec![ev(1), ev(2), ev(19)],
+            fault_overlap: None,
         },
         Finding {
             rule: "DDL003".into(),
@@ -254,6 +256,7 @@ pub(crate) fn sample_report() -> Report {
                 .into(),
             known_issues: vec![],
             evidence: vec![ev(8), ev(16), ev(22)],
+            fault_overlap: None,
         },
     ];
     Report {
@@ -284,6 +287,7 @@ pub(crate) fn sample_report() -> Report {
         }],
         jobs: vec![job],
         findings,
+        fault_windows: vec![],
         summary: Summary {
             jobs: 1,
             findings: SeverityCounts {

@@ -197,6 +197,7 @@ pub fn finding(meta: &RuleMeta, job_id: Option<i64>, title: String) -> Finding {
         suggestion: String::new(),
         known_issues: Vec::new(),
         evidence: Vec::new(),
+        fault_overlap: None,
     }
 }
 

@@ -1,0 +1,246 @@
+//! The fault-signal vocabulary: log lines that say "the cluster around the job is in trouble".
+//!
+//! One row per literal. Every literal was confirmed in the upstream source with the `search`
+//! tool (stored copies of the public repositories) before it went in; the row names the repository
+//! and file, and how it was confirmed (`read_file` = the file was opened at that commit and the
+//! literal read in the logging or error-definition call; `find_string` = an exact-string hit whose
+//! excerpt is the logging call itself). A literal that could not be confirmed is not here, however
+//! plausible it looks: a wrong literal silently finds nothing, which reads as "no fault".
+//!
+//! These literals are matched anywhere in a record line (message *or* field), because the most
+//! useful ones are error texts (`Region is unavailable`) that TiDB prints inside `error=` fields
+//! of many different messages.
+
+use serde::Serialize;
+
+/// What kind of trouble a signal reports. Ordered so that reports list kinds stably.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// A region had no reachable leader within the backoff budget (`[tikv:9005]`).
+    RegionUnavailable,
+    /// A client-go backoffer ran out of budget (`regionMiss`, `tikvRPC`, `pdRPC`, ...).
+    BackoffExhausted,
+    /// TiDB lost its gRPC stream to a TiKV store, or marked the store's regions stale.
+    StoreUnreachable,
+    /// TiKV's raft client lost the connection to a peer store.
+    PeerUnreachable,
+    /// TiKV answered "server is busy" or timed out.
+    TikvBusy,
+    /// PD timed out (`[tikv:9001]`).
+    PdTimeout,
+    /// Getting a timestamp from PD was slow or its stream broke.
+    Tso,
+    /// A PD member won the leader election (so the previous leader went away).
+    PdLeaderChange,
+    /// A TiDB process (re)started (`Welcome to TiDB`).
+    Restart,
+}
+
+impl FaultKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::RegionUnavailable => "region_unavailable",
+            FaultKind::BackoffExhausted => "backoff_exhausted",
+            FaultKind::StoreUnreachable => "store_unreachable",
+            FaultKind::PeerUnreachable => "peer_unreachable",
+            FaultKind::TikvBusy => "tikv_busy",
+            FaultKind::PdTimeout => "pd_timeout",
+            FaultKind::Tso => "tso",
+            FaultKind::PdLeaderChange => "pd_leader_change",
+            FaultKind::Restart => "restart",
+        }
+    }
+}
+
+/// Which component writes the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    /// TiDB, including the TiKV client (client-go) and PD client it embeds.
+    Tidb,
+    Tikv,
+    Pd,
+}
+
+/// One confirmed literal.
+#[derive(Debug, Clone, Copy)]
+pub struct Signal {
+    /// Matched byte-for-byte (case-sensitive) anywhere in the record line.
+    pub literal: &'static str,
+    pub kind: FaultKind,
+    pub component: Component,
+    /// `repo path` of the code that writes it.
+    pub source: &'static str,
+    /// How the literal was confirmed.
+    pub confirmed: &'static str,
+}
+
+macro_rules! sig {
+    ($lit:expr, $kind:ident, $comp:ident, $src:expr, $how:expr) => {
+        Signal {
+            literal: $lit,
+            kind: FaultKind::$kind,
+            component: Component::$comp,
+            source: $src,
+            confirmed: $how,
+        }
+    };
+}
+
+/// Every fault signal. `Welcome to TiDB` (restarts) is not here: it is already an event in the
+/// DDL vocabulary ([`crate::event::EventKind::ServerStart`]) and reaches the windows from
+/// [`crate::timeline::Cluster::starts`].
+#[rustfmt::skip]
+pub static SIGNALS: &[Signal] = &[
+    // --- TiDB error texts (pkg/errno/errname.go: `mysql.Message(...)` of the TiKV/PD class) ---
+    sig!("Region is unavailable", RegionUnavailable, Tidb,
+         "pingcap/tidb pkg/errno/errname.go (ErrRegionUnavailable, 9005)",
+         "read_file @0131899b"),
+    sig!("PD server timeout", PdTimeout, Tidb,
+         "pingcap/tidb pkg/errno/errname.go (ErrPDServerTimeout, 9001)",
+         "read_file @0131899b"),
+    sig!("TiKV server timeout", TikvBusy, Tidb,
+         "pingcap/tidb pkg/errno/errname.go (ErrTiKVServerTimeout, 9002)",
+         "read_file @0131899b"),
+    sig!("TiKV server is busy", TikvBusy, Tidb,
+         "pingcap/tidb pkg/errno/errname.go (ErrTiKVServerBusy, 9003)",
+         "read_file @0131899b"),
+    // --- client-go (the TiKV client inside TiDB) ---
+    // WARN "<cfg> backoffer.maxSleep <n>ms is exceeded, errors: ..." where <cfg> is the backoff
+    // type: regionMiss, tikvRPC, pdRPC, tikvServerBusy, ... (the line's first word).
+    sig!("backoffer.maxSleep", BackoffExhausted, Tidb,
+         "tikv/client-go config/retry/backoff.go (Backoffer.BackoffWithCfgAndMaxSleep)",
+         "read_file @07a228f3"),
+    sig!("batchRecvLoop fails when receiving", StoreUnreachable, Tidb,
+         "tikv/client-go internal/client/client_batch.go (batchRecvLoop; INFO, DEBUG in newest)",
+         "read_file @061155b2"),
+    sig!("mark store's regions need be refill", StoreUnreachable, Tidb,
+         "tikv/client-go internal/locate/region_cache.go, region_request.go (invalidateReplicaStore)",
+         "find_string: logging calls in 10 versions"),
+    sig!("get timestamp too slow", Tso, Tidb,
+         "tikv/client-go oracle/oracles/pd.go (pdOracle.getTimestamp); also tikv/pd server/grpc_service.go",
+         "find_string: logging calls"),
+    // --- PD client (inside TiDB) ---
+    sig!("create tso stream error", Tso, Tidb,
+         "tikv/pd client/tso_dispatcher.go, client/clients/tso/dispatcher.go (`[pd]`/`[tso] create tso stream error`)",
+         "find_string: logging calls"),
+    sig!("create TSO stream failed", Tso, Tidb,
+         "tikv/pd client/errs/errno.go (ErrClientCreateTSOStream)",
+         "find_string: error definition"),
+    // --- TiKV ---
+    sig!("connection aborted", PeerUnreachable, Tikv,
+         "tikv/tikv src/server/raft_client.rs (RaftCall::clean_up, then report_unreachable)",
+         "find_string: logging calls in 4 versions"),
+    // --- PD ---
+    sig!("campaign pd leader ok", PdLeaderChange, Pd,
+         "tikv/pd server/server.go (campaignLeader)",
+         "find_string: logging call"),
+    sig!("campaign PD leader ok", PdLeaderChange, Pd,
+         "tikv/pd server/server.go (campaignLeader, newer spelling)",
+         "find_string: PD log excerpts (server.go:1717/1732)"),
+];
+
+/// The literals, for the scanner's prefilter.
+pub fn literals() -> impl Iterator<Item = &'static str> {
+    SIGNALS.iter().map(|s| s.literal)
+}
+
+/// Finds the first signal in a line (leftmost match).
+pub struct SignalMatcher {
+    ac: aho_corasick::AhoCorasick,
+}
+
+impl Default for SignalMatcher {
+    fn default() -> Self {
+        let ac = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(literals())
+            .expect("signal literals are valid patterns");
+        SignalMatcher { ac }
+    }
+}
+
+impl SignalMatcher {
+    pub fn find(&self, line: &[u8]) -> Option<&'static Signal> {
+        self.ac.find(line).map(|m| &SIGNALS[m.pattern().as_usize()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn rows_are_unique_specific_and_sourced() {
+        let mut seen = HashSet::new();
+        for s in SIGNALS {
+            assert!(seen.insert(s.literal), "duplicate {:?}", s.literal);
+            assert!(
+                s.literal.len() >= 12,
+                "too generic an anchor: {:?}",
+                s.literal
+            );
+            assert_eq!(s.literal, s.literal.trim());
+            assert!(
+                s.source.contains('/') && s.source.contains(' '),
+                "source must name repo and file: {:?}",
+                s.source
+            );
+            assert!(
+                s.confirmed.starts_with("read_file") || s.confirmed.starts_with("find_string"),
+                "{:?}",
+                s.confirmed
+            );
+        }
+    }
+
+    #[test]
+    fn matcher_finds_signals_in_fields_and_messages() {
+        let m = SignalMatcher::default();
+        let hit = |l: &str| m.find(l.as_bytes()).map(|s| s.kind);
+        assert_eq!(
+            hit(
+                r#"[2024/01/13 19:03:10.000 +08:00] [WARN] [backoff.go:158] ["regionMiss backoffer.maxSleep 40000ms is exceeded, errors:"]"#
+            ),
+            Some(FaultKind::BackoffExhausted)
+        );
+        assert_eq!(
+            hit(
+                r#"[..] [WARN] [x.go:1] ["some executor failed"] [error="[tikv:9005]Region is unavailable"]"#
+            ),
+            Some(FaultKind::RegionUnavailable)
+        );
+        assert_eq!(
+            hit(
+                r#"[..] [INFO] [region_cache.go:1] ["mark store's regions need be refill"] [id=1]"#
+            ),
+            Some(FaultKind::StoreUnreachable)
+        );
+        assert_eq!(
+            hit(r#"[..] [ERROR] [raft_client.rs:1] ["connection aborted"] [store_id=4]"#),
+            Some(FaultKind::PeerUnreachable)
+        );
+        assert_eq!(
+            hit("[..] [INFO] [x.go:1] [\"diff load InfoSchema success\"]"),
+            None
+        );
+        assert_eq!(
+            hit("region unavailable"),
+            None,
+            "case matters: only confirmed spellings"
+        );
+    }
+
+    #[test]
+    fn kind_names_match_serde() {
+        for s in SIGNALS {
+            assert_eq!(
+                serde_json::to_value(s.kind).unwrap(),
+                serde_json::Value::from(s.kind.as_str())
+            );
+        }
+    }
+}
