@@ -222,19 +222,7 @@ pub(crate) fn split_inline_job(message: &str) -> Option<(&str, &str)> {
 /// [`crate::record::Record::message_and_category`] does; `[ddl:8214]...` is an error, not a
 /// category, and is kept.
 fn strip_category(m: &str) -> &str {
-    if let Some(rest) = m.strip_prefix('[') {
-        if let Some(end) = rest.find("] ") {
-            let cat = &rest[..end];
-            if !cat.is_empty()
-                && cat
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return &rest[end + 2..];
-            }
-        }
-    }
-    m
+    crate::record::split_category(m).map_or(m, |(_, bare)| bare)
 }
 
 #[cfg(test)]

@@ -294,6 +294,18 @@ pub struct FaultWindowReport {
     pub evidence: Vec<Evidence>,
 }
 
+impl FaultWindowReport {
+    /// `region_unavailable 3, tso 1`: the window's signal kinds for one-line displays.
+    pub fn kinds_summary(&self) -> String {
+        let kinds: Vec<String> = self
+            .kinds
+            .iter()
+            .map(|k| format!("{} {}", k.kind.as_str(), k.count))
+            .collect();
+        kinds.join(", ")
+    }
+}
+
 /// How many lines of one kind.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct KindCount {

@@ -144,30 +144,38 @@ impl<'a> Record<'a> {
     /// `["run DDL job"] [category=ddl]`; both come back as (`run DDL job`, `Some("ddl")`).
     pub fn message_and_category(&self) -> (Cow<'_, str>, Option<Cow<'_, str>>) {
         let msg = self.message.get();
-        if let Some(rest) = msg.strip_prefix('[') {
-            if let Some(end) = rest.find("] ") {
-                let cat = &rest[..end];
-                if !cat.is_empty()
-                    && cat
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                {
-                    let (cat, bare) = match &msg {
-                        Cow::Borrowed(m) => {
-                            (Cow::Borrowed(&m[1..1 + end]), Cow::Borrowed(&m[end + 3..]))
-                        }
-                        Cow::Owned(m) => (
-                            Cow::Owned(m[1..1 + end].to_string()),
-                            Cow::Owned(m[end + 3..].to_string()),
-                        ),
-                    };
-                    return (bare, Some(cat));
-                }
-            }
+        if let Some((cat, bare)) = split_category(&msg) {
+            let (cat, bare) = (cat.len(), bare.len());
+            // Both parts are suffixes/prefixes of `msg`: slice the Cow without copying when borrowed.
+            return match msg {
+                Cow::Borrowed(m) => (
+                    Cow::Borrowed(&m[m.len() - bare..]),
+                    Some(Cow::Borrowed(&m[1..1 + cat])),
+                ),
+                Cow::Owned(m) => (
+                    Cow::Owned(m[m.len() - bare..].to_string()),
+                    Some(Cow::Owned(m[1..1 + cat].to_string())),
+                ),
+            };
         }
         let cat = self.field("category").map(|c| c.get());
         (msg, cat)
     }
+}
+
+/// Splits an old-style category prefix off a message: `[ddl] run DDL job` → (`ddl`, `run DDL job`).
+///
+/// The category is letters, digits, `-` and `_`, so an error text such as
+/// `[ddl:8214]Cancelled DDL job` is not mistaken for one.
+pub fn split_category(msg: &str) -> Option<(&str, &str)> {
+    let rest = msg.strip_prefix('[')?;
+    let end = rest.find("] ")?;
+    let cat = &rest[..end];
+    let is_category = !cat.is_empty()
+        && cat
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    is_category.then(|| (cat, &rest[end + 2..]))
 }
 
 /// Parses one physical line (without its line terminator) in any accepted shape.

@@ -456,18 +456,14 @@ pub fn render(report: &Report, picture: Option<&Picture>) -> String {
     if !cluster.is_empty() {
         h.push_str("<h2 style=\"font-size:15px\">Fault windows</h2><ul style=\"font-size:12px\">");
         for w in cluster {
-            let kinds: Vec<String> = w
-                .kinds
-                .iter()
-                .map(|k| format!("{} {}", k.kind.as_str(), k.count))
-                .collect();
+            let kinds = w.kinds_summary();
             let _ = write!(
                 h,
                 "<li>{} – {} on {}: {}</li>",
                 esc(&w.start),
                 esc(&w.end),
                 esc(&w.instances.join(", ")),
-                esc(&kinds.join(", "))
+                esc(&kinds)
             );
         }
         h.push_str("</ul>");

@@ -236,17 +236,13 @@ fn fault_windows(doc: &mut Doc, report: &Report) {
     doc.push(&format!("\n### Fault windows ({})\n\n", cluster.len()));
     doc.push("| Start | End | Instances | Signals |\n|---|---|---|---|\n");
     for w in cluster {
-        let kinds: Vec<String> = w
-            .kinds
-            .iter()
-            .map(|k| format!("{} {}", k.kind.as_str(), k.count))
-            .collect();
+        let kinds = w.kinds_summary();
         doc.push(&format!(
             "| {} | {} | {} | {} |\n",
             cell(&w.start),
             cell(&w.end),
             cell(&w.instances.join(", ")),
-            cell(&kinds.join(", "))
+            cell(&kinds)
         ));
     }
 }

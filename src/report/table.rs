@@ -497,18 +497,14 @@ fn fault_windows(out: &mut String, report: &Report, st: &Style) {
         st.bold(&format!("Fault windows ({})", cluster.len()))
     );
     for w in cluster {
-        let kinds: Vec<String> = w
-            .kinds
-            .iter()
-            .map(|k| format!("{} {}", k.kind.as_str(), k.count))
-            .collect();
+        let kinds = w.kinds_summary();
         let line = format!(
             "{} – {} ({}) on {}: {}",
             st.ts(Some(&w.start)),
             st.ts(Some(&w.end)),
             crate::fault::human_duration(w.duration_secs.round() as i64),
             w.instances.join(", "),
-            kinds.join(", ")
+            kinds
         );
         out.push_str(&st.wrap(&line, "  ", "    "));
     }
