@@ -370,17 +370,19 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
     Ok(code)
 }
 
+/// The report without rule findings: what `jobs` and `timeline` show.
+fn jobs_report(analysis: &Analysis) -> report::Report {
+    let version = analysis
+        .timelines
+        .cluster
+        .tidb_version()
+        .map(str::to_string);
+    report::model_build::build(analysis, Vec::new(), version)
+}
+
 fn jobs_cmd(c: CommonArgs) -> Result<u8, String> {
     let analysis = read_inputs(&c)?;
-    let report = report::model_build::build(
-        &analysis,
-        Vec::new(),
-        analysis
-            .timelines
-            .cluster
-            .tidb_version()
-            .map(str::to_string),
-    );
+    let report = jobs_report(&analysis);
     let opts = render_options(&c);
     let text = match c.format.unwrap_or(Format::Table) {
         Format::Json => {
@@ -394,15 +396,7 @@ fn jobs_cmd(c: CommonArgs) -> Result<u8, String> {
 
 fn timeline_cmd(job: i64, c: CommonArgs) -> Result<u8, String> {
     let analysis = read_inputs(&c)?;
-    let report = report::model_build::build(
-        &analysis,
-        Vec::new(),
-        analysis
-            .timelines
-            .cluster
-            .tidb_version()
-            .map(str::to_string),
-    );
+    let report = jobs_report(&analysis);
     let jobs: Vec<&report::JobReport> = report.jobs.iter().filter(|j| j.job_id == job).collect();
     if jobs.is_empty() {
         let code = read_exit_code(&analysis);
