@@ -83,6 +83,9 @@ struct CommonArgs {
     /// No notes on stderr.
     #[arg(short, long)]
     quiet: bool,
+    /// Tables: every evidence line in full, and (analyze) one row per file read.
+    #[arg(short, long)]
+    verbose: bool,
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -279,6 +282,7 @@ fn render_options(c: &CommonArgs) -> report::RenderOptions {
     report::RenderOptions {
         table: report::table::TableOptions {
             color: color_enabled(c.color, c.output.is_some()),
+            verbose: c.verbose,
             ..Default::default()
         },
         rules: rules::all()
@@ -363,10 +367,12 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
         }
         _ => {}
     }
-    write_out(
-        a.common.output.as_ref(),
-        &report::render(&report, format, &opts),
-    )?;
+    let mut text = report::render(&report, format, &opts);
+    if a.common.verbose && format == Format::Table {
+        text.push('\n');
+        text.push_str(&report::table::render_inventory(&report, &opts.table));
+    }
+    write_out(a.common.output.as_ref(), &text)?;
     Ok(code)
 }
 
