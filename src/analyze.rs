@@ -89,7 +89,19 @@ enum Chunk {
 
 struct Member {
     meta: FileMeta,
-    chunks: Receiver<Chunk>,
+    body: Body,
+}
+
+/// Where a worker gets a member's bytes.
+enum Body {
+    /// From the walker, chunk by chunk (archive members, stdin). Emptied buffers go back
+    /// through `recycle` so the walker reuses them.
+    Chunks {
+        rx: Receiver<Chunk>,
+        recycle: mpsc::Sender<Vec<u8>>,
+    },
+    /// From the file on disk, opened by the worker: files of a directory are read in parallel.
+    Disk(std::path::PathBuf),
 }
 
 /// `Read` over the chunks of one member.
@@ -97,6 +109,7 @@ struct ChannelReader {
     rx: Receiver<Chunk>,
     cur: Vec<u8>,
     pos: usize,
+    recycle: mpsc::Sender<Vec<u8>>,
 }
 
 impl Read for ChannelReader {
@@ -104,7 +117,10 @@ impl Read for ChannelReader {
         while self.pos == self.cur.len() {
             match self.rx.recv() {
                 Ok(Chunk::Data(d)) => {
-                    self.cur = d;
+                    let done = std::mem::replace(&mut self.cur, d);
+                    if done.capacity() >= CHUNK {
+                        let _ = self.recycle.send(done);
+                    }
                     self.pos = 0;
                 }
                 Ok(Chunk::Failed(msg)) => return Err(io::Error::other(msg)),
@@ -118,21 +134,81 @@ impl Read for ChannelReader {
     }
 }
 
+/// A reader that fails once with the error that kept a file from opening.
+struct FailedRead(Option<io::Error>);
+
+impl Read for FailedRead {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(self
+            .0
+            .take()
+            .unwrap_or_else(|| io::Error::other("unreadable")))
+    }
+}
+
 /// The walker's sink: queues each file and pumps its bytes to whichever worker takes it.
 struct Pump {
     work: Option<SyncSender<Member>>,
     progress: Option<Arc<std::sync::atomic::AtomicU64>>,
+    /// Emptied buffers coming back from workers. Reusing them avoids a fresh 256 KiB
+    /// allocation (an mmap, page faults and zeroing) per chunk: ~10% of a scan, measured.
+    spare: Receiver<Vec<u8>>,
+    recycle: mpsc::Sender<Vec<u8>>,
+}
+
+impl Pump {
+    fn new(work: SyncSender<Member>, progress: Option<Arc<std::sync::atomic::AtomicU64>>) -> Self {
+        let (recycle, spare) = mpsc::channel();
+        Pump {
+            work: Some(work),
+            progress,
+            spare,
+            recycle,
+        }
+    }
+
+    /// A buffer of `CHUNK` initialised bytes, reused when one came back.
+    fn buffer(&self) -> Vec<u8> {
+        match self.spare.try_recv() {
+            Ok(mut b) => {
+                // Recycled buffers were full chunks: this zeroes nothing in the common case.
+                b.resize(CHUNK, 0);
+                b
+            }
+            Err(_) => vec![0u8; CHUNK],
+        }
+    }
 }
 
 impl FileSink for Pump {
     fn file(&mut self, meta: FileMeta, body: &mut dyn Read) -> io::Result<()> {
-        let (tx, rx) = mpsc::sync_channel(QUEUE);
         let work = self.work.as_ref().expect("pump used after close");
-        if work.send(Member { meta, chunks: rx }).is_err() {
+        if let Some(path) = meta.disk_path.clone() {
+            // The worker opens the file itself; the body is left unread.
+            if let (Some(p), Some(n)) = (&self.progress, meta.stored_bytes) {
+                p.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            }
+            let member = Member {
+                meta,
+                body: Body::Disk(path),
+            };
+            return work
+                .send(member)
+                .map_err(|_| io::Error::other("workers stopped"));
+        }
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let member = Member {
+            meta,
+            body: Body::Chunks {
+                rx,
+                recycle: self.recycle.clone(),
+            },
+        };
+        if work.send(member).is_err() {
             return Err(io::Error::other("workers stopped"));
         }
         loop {
-            let mut buf = vec![0u8; CHUNK];
+            let mut buf = self.buffer();
             let mut filled = 0;
             // Fill whole chunks: fewer, larger messages.
             while filled < CHUNK {
@@ -242,11 +318,18 @@ fn process(
     FaultCounter,
     Vec<crate::event::Event>,
 ) {
-    let Member { meta, chunks } = member;
-    let raw = ChannelReader {
-        rx: chunks,
-        cur: Vec::new(),
-        pos: 0,
+    let Member { meta, body } = member;
+    let raw: Box<dyn Read> = match body {
+        Body::Chunks { rx, recycle } => Box::new(ChannelReader {
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+            recycle,
+        }),
+        Body::Disk(path) => match std::fs::File::open(&path) {
+            Ok(f) => Box::new(f),
+            Err(e) => Box::new(FailedRead(Some(e))),
+        },
     };
     let mut reader: Box<dyn Read> = match meta.encoding {
         Encoding::Plain => Box::new(raw),
@@ -335,10 +418,7 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
                 let work_tx = work_tx.clone();
                 let next_input = &next_input;
                 s.spawn(move || {
-                    let mut pump = Pump {
-                        work: Some(work_tx),
-                        progress: opts.progress.clone(),
-                    };
+                    let mut pump = Pump::new(work_tx, opts.progress.clone());
                     let mut outcomes = Vec::new();
                     loop {
                         let i = next_input.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

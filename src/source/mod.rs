@@ -102,6 +102,11 @@ pub struct FileMeta {
     pub rotation: Option<String>,
     /// Size in bytes as stored (compressed size for `.gz`), when known.
     pub stored_bytes: Option<u64>,
+    /// The file itself on disk, when it is a regular file delivered whole (a plain or `.gz`
+    /// file given directly or found in a directory; not an archive member, no byte cap). A
+    /// consumer may open it itself and leave `body` unread — that is how several files of a
+    /// directory are read on several cores instead of one after the other.
+    pub disk_path: Option<PathBuf>,
 }
 
 /// Options of the source layer.

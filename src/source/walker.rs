@@ -102,6 +102,8 @@ pub(crate) struct Walker<'a> {
     pub budget: Rc<Budget>,
     levels: Vec<Level>,
     pub out: InputOutcome,
+    /// The regular file `open_file` is dispatching (for `FileMeta::disk_path`).
+    disk_file: Option<PathBuf>,
 }
 
 impl<'a> Walker<'a> {
@@ -118,6 +120,7 @@ impl<'a> Walker<'a> {
             index,
             input_path,
             input_is_dir: false,
+            disk_file: None,
             budget: Budget::new(opts.max_decompressed_bytes),
             levels: Vec::new(),
             out: InputOutcome {
@@ -214,7 +217,9 @@ impl<'a> Walker<'a> {
             }
             return self.zip_file(loc, &file, 1);
         }
+        self.disk_file = regular.then(|| path.to_path_buf());
         let res = self.dispatch_peeked(loc, peek, &mut r, 0, len);
+        self.disk_file = None;
         self.pop();
         res
     }
@@ -270,9 +275,10 @@ impl<'a> Walker<'a> {
                 if self.budget.cap().is_some() {
                     // With a cap the source layer inflates, so every byte is counted.
                     let mut dec = Capped::new(MultiGzDecoder::new(body), self.budget.clone());
-                    self.deliver(loc, kind, rotation, Encoding::Plain, stored, &mut dec)
+                    self.deliver(loc, kind, rotation, Encoding::Plain, stored, &mut dec, None)
                 } else {
-                    self.deliver(loc, kind, rotation, Encoding::Gzip, stored, &mut body)
+                    let disk = self.disk_at(depth);
+                    self.deliver(loc, kind, rotation, Encoding::Gzip, stored, &mut body, disk)
                 }
             }
             f if f.is_archive() => {
@@ -286,7 +292,16 @@ impl<'a> Walker<'a> {
             _ => {
                 let (kind, rotation) = classify(&loc.file_name, &head);
                 let mut body = Cursor::new(head).chain(r);
-                self.deliver(loc, kind, rotation, Encoding::Plain, stored, &mut body)
+                let disk = self.disk_at(depth);
+                self.deliver(
+                    loc,
+                    kind,
+                    rotation,
+                    Encoding::Plain,
+                    stored,
+                    &mut body,
+                    disk,
+                )
             }
         }
     }
@@ -308,7 +323,16 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The disk file being dispatched, if `depth` says we are at the file itself (not inside
+    /// an archive) and no byte cap asks for every byte to pass through the walker.
+    fn disk_at(&self, depth: u32) -> Option<PathBuf> {
+        (depth == 0 && self.budget.cap().is_none())
+            .then(|| self.disk_file.clone())
+            .flatten()
+    }
+
     /// Hands one file to the sink and attributes whatever went wrong.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn deliver(
         &mut self,
         loc: &Loc,
@@ -317,8 +341,10 @@ impl<'a> Walker<'a> {
         encoding: Encoding,
         stored_bytes: Option<u64>,
         body: &mut dyn Read,
+        disk_path: Option<PathBuf>,
     ) -> Walked {
         let meta = FileMeta {
+            disk_path,
             input_index: self.index,
             name: loc.name.clone(),
             instance: self.instance(loc),
