@@ -48,10 +48,12 @@ enum Command {
     Explain { rule: String },
     /// Print the JSON Schema of the report.
     Schema,
-    /// Compare two runs of the same test: `ddldiag diff GOOD... -- BAD...`. Jobs are matched by
-    /// type, table and query (ids differ between runs); lists outcome changes, findings and error
-    /// kinds new in BAD. Exit 0: BAD is not worse; 1: a new finding at or above `--fail-on` or a
-    /// job regression; 2: usage error or a side unreadable; 3: a side damaged.
+    /// Compare two runs of the same test (`GOOD... -- BAD...`): what got worse in BAD.
+    ///
+    /// Jobs are matched by type, table and query, not by id (ids differ between runs); lists
+    /// outcome changes, and findings and error kinds new in BAD. Exit 0: BAD is not worse; 1: a
+    /// new finding at or above `--fail-on`, or a job regression; 2: usage error or a side
+    /// unreadable; 3: a side damaged.
     Diff(DiffArgs),
 }
 
