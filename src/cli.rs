@@ -48,6 +48,13 @@ enum Command {
     Explain { rule: String },
     /// Print the JSON Schema of the report.
     Schema,
+    /// Compare two runs of the same test (`GOOD... -- BAD...`): what got worse in BAD.
+    ///
+    /// Jobs are matched by type, table and query, not by id (ids differ between runs); lists
+    /// outcome changes, and findings and error kinds new in BAD. Exit 0: BAD is not worse; 1: a
+    /// new finding at or above `--fail-on`, or a job regression; 2: usage error or a side
+    /// unreadable; 3: a side damaged.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,6 +114,34 @@ struct AnalyzeArgs {
     /// Report only this job.
     #[arg(long)]
     job: Option<i64>,
+    /// TiDB's tidb_ddl_error_count_limit.
+    #[arg(long, default_value_t = 512)]
+    error_count_limit: u64,
+    /// A running job without progress for this many minutes is stalled (DDL004).
+    #[arg(long, default_value_t = 10)]
+    stall_minutes: i64,
+    /// TiDB version, when the logs hold no `Welcome to TiDB` line (e.g. v7.6.0).
+    #[arg(long)]
+    tidb_version: Option<String>,
+}
+
+/// `ddldiag diff`. GOOD inputs are [`CommonArgs::inputs`], so every reading option (and any
+/// added later) applies to both sides alike; BAD inputs come after `--`.
+#[derive(Debug, Args)]
+#[command(mut_arg("inputs", |a| a
+    .index(1)
+    .value_name("GOOD")
+    .help("The run that passed: log bundles, files, directories or - (as for analyze)")))]
+struct DiffArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The run that failed, after `--`.
+    #[arg(index = 2, last = true, required = true, value_name = "BAD")]
+    bad: Vec<String>,
+    /// Exit 1 when a finding new in BAD is at or above this severity (a job regression also
+    /// exits 1 unless `never`).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
     /// TiDB's tidb_ddl_error_count_limit.
     #[arg(long, default_value_t = 512)]
     error_count_limit: u64,
@@ -185,6 +220,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             write_out(None, &report::schema::json_schema())?;
             Ok(0)
         }
+        Command::Diff(d) => diff_cmd(d),
     }
 }
 
@@ -420,6 +456,63 @@ fn timeline_cmd(job: i64, c: CommonArgs) -> Result<u8, String> {
     };
     write_out(c.output.as_ref(), &text)?;
     Ok(read_exit_code(&analysis))
+}
+
+/// `ddldiag diff`: each side is analysed like `analyze` (same rules and context), then the two
+/// reports are compared ([`report::diff`]). Exit codes: [`report::diff::exit_code`].
+fn diff_cmd(mut d: DiffArgs) -> Result<u8, String> {
+    let format = d.common.format.unwrap_or(Format::Table);
+    if !matches!(format, Format::Table | Format::Json) {
+        return Err(format!(
+            "`diff` writes --format table or json, not {format:?}"
+        ));
+    }
+    let stdin_uses = d
+        .common
+        .inputs
+        .iter()
+        .chain(&d.bad)
+        .filter(|s| *s == "-")
+        .count();
+    if stdin_uses > 1 {
+        return Err("stdin (-) can be given only once, on one side".to_string());
+    }
+    let good = diff_side(&d.common, &d)?;
+    // Same options for BAD: only the inputs change.
+    d.common.inputs = std::mem::take(&mut d.bad);
+    let bad = diff_side(&d.common, &d)?;
+    let diff = report::diff::compare(&good, &bad, d.fail_on);
+    let text = match format {
+        Format::Json => report::diff::render_json(&diff),
+        _ => report::diff::render_table(
+            &diff,
+            color_enabled(d.common.color, d.common.output.is_some()),
+        ),
+    };
+    write_out(d.common.output.as_ref(), &text)?;
+    Ok(diff.summary.exit_code)
+}
+
+/// One side of a diff, analysed as `analyze` would (without `--job`).
+fn diff_side(c: &CommonArgs, d: &DiffArgs) -> Result<report::Report, String> {
+    let analysis = read_inputs(c)?;
+    let tidb_version = analysis
+        .timelines
+        .cluster
+        .tidb_version()
+        .map(str::to_string)
+        .or(d.tidb_version.clone());
+    let ctx = Context {
+        error_count_limit: d.error_count_limit.max(1),
+        stall_after: chrono::Duration::minutes(d.stall_minutes.max(0)),
+        tidb_version: tidb_version.clone(),
+    };
+    let findings = rules::run_all(&analysis.timelines, &ctx);
+    Ok(report::model_build::build(
+        &analysis,
+        findings,
+        tidb_version,
+    ))
 }
 
 fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), String> {

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
 
+pub mod diff;
 pub mod events;
 pub mod html;
 pub mod json;

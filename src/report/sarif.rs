@@ -19,7 +19,7 @@
 
 use serde_json::{json, Value};
 
-use super::{is_incomplete, Finding, JobReport, Report, RuleDoc, Severity};
+use super::{is_incomplete, Finding, JobError, JobReport, Report, RuleDoc, Severity};
 
 /// The SARIF schema URI GitHub documents.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -59,7 +59,7 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 
 /// The stable identity of a finding across runs: 16 lowercase hex digits of [`fnv1a64`] over
 /// `rule \x1f job type \x1f table \x1f error class \x1f error template`, each lowercased and
-/// trimmed (table also without backquotes).
+/// trimmed (table also without backquotes): the fields of [`FindingIdentity`].
 ///
 /// Line numbers, times and job ids are left out on purpose (peers §5.5): job ids differ between
 /// CI runs and log lines move, but "DDL001 on an add index of sbtest1 after a transient
@@ -67,22 +67,54 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 /// template is the `class:code` when the text carries one, else the text with digit runs
 /// replaced by `#` (so region and task ids do not split one problem into many).
 pub fn fingerprint(report: &Report, finding: &Finding) -> String {
+    finding_identity(report, finding).fingerprint()
+}
+
+/// What makes two findings "the same problem" in different runs. SARIF hashes it into
+/// [`fingerprint`]; `ddldiag diff` compares it field by field, so both agree on what is new.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FindingIdentity {
+    /// Rule code, lowercased (`ddl001`).
+    pub rule: String,
+    /// The job's type, lowercased; empty for a finding without a job.
+    pub job_type: String,
+    /// The job's table, lowercased, without backquotes.
+    pub table: String,
+    /// Class of the job's most frequent error (`transient`).
+    pub class: String,
+    /// Template of that error ([`error_kind`]).
+    pub template: String,
+}
+
+impl FindingIdentity {
+    /// The SARIF `partialFingerprints` value (see [`fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        let key = [
+            self.rule.as_str(),
+            &self.job_type,
+            &self.table,
+            &self.class,
+            &self.template,
+        ]
+        .join("\u{1f}");
+        format!("{:016x}", fnv1a64(key.as_bytes()))
+    }
+}
+
+/// The [`FindingIdentity`] of a finding, looking its job up in the report.
+pub fn finding_identity(report: &Report, finding: &Finding) -> FindingIdentity {
     let job = finding
         .job_id
         .and_then(|id| report.jobs.iter().find(|j| j.job_id == id));
     let norm = |s: Option<&str>| s.unwrap_or("").trim().to_lowercase();
-    let job_type = norm(job.and_then(|j| j.job_type.as_deref()));
-    let table = norm(job.and_then(|j| j.table.as_deref())).replace('`', "");
     let (class, template) = job.map(primary_error).unwrap_or_default();
-    let key = [
-        finding.rule.trim().to_lowercase(),
-        job_type,
-        table,
+    FindingIdentity {
+        rule: finding.rule.trim().to_lowercase(),
+        job_type: norm(job.and_then(|j| j.job_type.as_deref())),
+        table: norm(job.and_then(|j| j.table.as_deref())).replace('`', ""),
         class,
         template,
-    ]
-    .join("\u{1f}");
-    format!("{:016x}", fnv1a64(key.as_bytes()))
+    }
 }
 
 /// `(class, template)` of the job's most frequent error (ties: first listed).
@@ -94,15 +126,20 @@ fn primary_error(job: &JobReport) -> (String, String) {
     else {
         return Default::default();
     };
-    let template = match &e.code {
+    (e.class.trim().to_lowercase(), error_kind(e))
+}
+
+/// The kind of an error, stable across runs: its `class:code` (`tikv:9005`) when the text
+/// carries one, else [`error_template`] of the text.
+pub fn error_kind(e: &JobError) -> String {
+    match &e.code {
         Some(code) => code.trim().to_lowercase(),
         None => error_template(&e.text),
-    };
-    (e.class.trim().to_lowercase(), template)
+    }
 }
 
 /// Lowercase, digit runs as `#`, whitespace collapsed, at most 120 characters.
-fn error_template(text: &str) -> String {
+pub fn error_template(text: &str) -> String {
     let mut out = String::new();
     let mut prev_digit = false;
     let mut prev_space = false;
