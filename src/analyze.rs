@@ -62,9 +62,10 @@ impl Analysis {
         self.outcomes.iter().all(|o| o.complete) && self.files.iter().all(|f| f.error.is_none())
     }
 
-    /// True when no input yielded anything at all.
+    /// True when not a single byte of any file was read, damaged or not: there is nothing to
+    /// judge (same rule as [`crate::report::nothing_read`]).
     pub fn nothing_readable(&self) -> bool {
-        self.files.is_empty() && self.outcomes.iter().all(|o| o.unreadable || !o.complete)
+        self.files.iter().all(|f| f.stats.bytes == 0)
     }
 }
 

@@ -170,16 +170,19 @@ impl<'a> Walker<'a> {
     }
 
     /// Whether an archive found at `loc`, `depth` archive levels down, may be opened.
+    ///
+    /// One that may not is an error, not a skip: its logs were not read, so the report is
+    /// partial, and a bundle whose logs all sit too deep must not pass as clean.
     pub(crate) fn may_open(&mut self, loc: &Loc, depth: u32) -> bool {
         if depth < self.opts.max_depth {
             return true;
         }
         let why = format!(
-            "archive nested {} deep, deeper than max_depth {}: not opened",
+            "archive nested {} deep, deeper than max_depth {}: not opened, its logs were not read",
             depth + 1,
             self.opts.max_depth
         );
-        self.skip(&loc.name, why);
+        self.error(&loc.name, why);
         false
     }
 
@@ -242,6 +245,18 @@ impl<'a> Walker<'a> {
         stored: Option<u64>,
     ) -> Walked {
         let Peek { head, whole, err } = peek;
+        if head.is_empty() && whole && err.is_none() {
+            if let Some(format) = promised_format(&loc.file_name) {
+                self.error(
+                    &loc.name,
+                    format_args!(
+                        "empty (0 bytes), but the name says {format}, which is never empty: \
+                         cut to nothing?"
+                    ),
+                );
+                return Err(Stopped);
+            }
+        }
         // If the stream broke during the peek, what was read is still walked, then the error.
         let mut failed = Failed(err);
         let r: &mut dyn Read = if failed.0.is_some() { &mut failed } else { r };
@@ -406,5 +421,20 @@ impl<'a> Walker<'a> {
                 let _ = self.open_file(p, &loc, "the input");
             }
         }
+    }
+}
+
+/// The compressed format a file name promises, for names whose format can never be 0 bytes
+/// long (an empty gzip is 20 bytes, an empty zip 22). Formats are otherwise sniffed, never
+/// taken from names; but a zero-byte file has no magic bytes to sniff, and a zero-byte
+/// `tidb.tar.gz` is a bundle cut to nothing (a full disk), not an empty log.
+fn promised_format(file_name: &str) -> Option<&'static str> {
+    let lower = file_name.to_ascii_lowercase();
+    if lower.ends_with(".gz") || lower.ends_with(".tgz") {
+        Some("gzip")
+    } else if lower.ends_with(".zip") {
+        Some("zip")
+    } else {
+        None
     }
 }
