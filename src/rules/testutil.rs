@@ -63,10 +63,10 @@ impl JobBuilder {
 
     fn touch(&mut self, t: Option<Timestamp>) {
         if let Some(t) = t {
-            if self.job.first_seen.map_or(true, |f| t < f) {
+            if self.job.first_seen.is_none_or(|f| t < f) {
                 self.job.first_seen = Some(t);
             }
-            if self.job.last_seen.map_or(true, |l| t > l) {
+            if self.job.last_seen.is_none_or(|l| t > l) {
                 self.job.last_seen = Some(t);
             }
         }
