@@ -280,6 +280,21 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
             }
         }
     }
+    for (i, o) in outcomes.iter_mut().enumerate() {
+        let mine = files.iter().filter(|f| f.meta.input_index == i);
+        let (n, bytes) = mine.fold((0, 0), |(n, b), f| (n + 1, b + f.stats.bytes));
+        if bytes == 0 && o.errors.is_empty() {
+            // Intact but empty (an empty archive, directory or file). Said so, and marked
+            // unread: the exit code must not call a bundle with no logs in it clean.
+            o.errors.push(format!(
+                "{}: nothing to read: {n} files, 0 bytes of content (an empty archive, \
+                 directory or file; was the collection cut short?)",
+                o.path
+            ));
+            o.complete = false;
+            o.unreadable = true;
+        }
+    }
     Analysis {
         outcomes,
         files,

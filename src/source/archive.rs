@@ -187,9 +187,12 @@ impl Walker<'_> {
         let mut za = match zip::ZipArchive::new(file) {
             Ok(z) => z,
             Err(e) => {
+                // The central directory is found by searching back from the end, so "where"
+                // is the end of the input.
+                let len = file.metadata().map(|m| m.len()).unwrap_or(0);
                 self.error(
                     &loc.name,
-                    format_args!("bad zip central directory: {e}; reading the members from their local headers instead"),
+                    format_args!("bad zip central directory: {e} (searching back from byte {len}, the end of the input); reading the members from their local headers instead"),
                 );
                 let mut f = file;
                 if let Err(e) = f.seek(SeekFrom::Start(0)) {
