@@ -134,7 +134,11 @@ pub struct Scanner<'p> {
 
 struct Pending {
     line_no: u64,
+    /// The record joined from its physical lines (what is parsed).
     text: Vec<u8>,
+    /// Length of the first physical line in `text`: evidence quotes only that line, so that
+    /// `text` in a report can be grepped for in the original file (DESIGN.md §4).
+    first_len: usize,
 }
 
 impl<'p> Scanner<'p> {
@@ -260,9 +264,10 @@ impl<'p> Scanner<'p> {
                 self.pending = Some(Pending {
                     line_no,
                     text: line.to_vec(),
+                    first_len: line.len(),
                 });
             } else if self.opts.full_parse || self.prefilter.is_candidate(line) {
-                self.parse(line, line_no, sink);
+                self.parse(line, line.len(), line_no, sink);
             }
         } else if self.seen_record {
             self.stats.continuations += 1;
@@ -279,22 +284,24 @@ impl<'p> Scanner<'p> {
     fn flush_pending(&mut self, sink: &mut dyn EventSink) {
         if let Some(p) = self.pending.take() {
             if self.opts.full_parse || self.prefilter.is_candidate(&p.text) {
-                self.parse(&p.text, p.line_no, sink);
+                self.parse(&p.text, p.first_len, p.line_no, sink);
             }
         }
     }
 
-    /// Full parse of one record (possibly joined from a hard wrap) → events.
-    fn parse(&mut self, line: &[u8], line_no: u64, sink: &mut dyn EventSink) {
+    /// Full parse of one record (possibly joined from a hard wrap) → events. The first
+    /// `first_len` bytes of `line` are the physical line `line_no`, quoted as evidence.
+    fn parse(&mut self, line: &[u8], first_len: usize, line_no: u64, sink: &mut dyn EventSink) {
         let text = String::from_utf8_lossy(line);
         let Some(rec) = record::parse_line(&text) else {
             return;
         };
+        let raw = String::from_utf8_lossy(&line[..first_len.min(line.len())]);
         let evidence = Evidence {
             file: self.file.clone(),
             line: line_no,
             ts: Some(rec.ts),
-            text: truncate_str(&text, MAX_EVIDENCE_TEXT).to_string(),
+            text: truncate_str(&raw, MAX_EVIDENCE_TEXT).to_string(),
         };
         for ev in crate::event::to_event(&rec, &self.instance, evidence) {
             sink.event(ev);

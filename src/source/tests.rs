@@ -854,8 +854,21 @@ fn empty_file_and_empty_archives() {
         let p = write(d.path(), name, b"");
         let (out, rec) = walk_one(&p);
         assert!(out.unreadable && rec.got.is_empty(), "{name}: {out:?}");
-        assert!(out.errors[0].contains("empty (0 bytes)"), "{out:?}");
+        assert!(out.errors[0].contains("only 0 bytes"), "{out:?}");
     }
+    // Cut inside the magic number: the same.
+    for (name, bytes) in [
+        ("t.tar.gz", &b"\x1f"[..]),
+        ("b.zip", b"PK"),
+        ("b.zip", b"PK\x03"),
+    ] {
+        let p = write(d.path(), name, bytes);
+        let (out, _) = walk_one(&p);
+        assert!(out.unreadable, "{name} {bytes:?}: {out:?}");
+    }
+    // Not a prefix of the magic: plain text under a misleading name, read as such.
+    let p = write(d.path(), "t.gz", b"P");
+    assert!(walk_one(&p).0.complete);
     let t = tar(&[
         Entry::File("tidb-0/tidb-2024-01-13T19-21-09.480.log.gz", b""),
         Entry::File("tidb-0/tidb.log", L1.as_bytes()),

@@ -245,16 +245,19 @@ impl<'a> Walker<'a> {
         stored: Option<u64>,
     ) -> Walked {
         let Peek { head, whole, err } = peek;
-        if head.is_empty() && whole && err.is_none() {
-            if let Some(format) = promised_format(&loc.file_name) {
-                self.error(
-                    &loc.name,
-                    format_args!(
-                        "empty (0 bytes), but the name says {format}, which is never empty: \
-                         cut to nothing?"
-                    ),
-                );
-                return Err(Stopped);
+        if whole && err.is_none() {
+            if let Some((format, magic)) = promised_format(&loc.file_name) {
+                if head.len() < magic.len() && magic.starts_with(&head) {
+                    self.error(
+                        &loc.name,
+                        format_args!(
+                            "only {} bytes, but the name says {format}, which is never this \
+                             short: cut inside its magic number?",
+                            head.len()
+                        ),
+                    );
+                    return Err(Stopped);
+                }
             }
         }
         // If the stream broke during the peek, what was read is still walked, then the error.
@@ -424,16 +427,18 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// The compressed format a file name promises, for names whose format can never be 0 bytes
-/// long (an empty gzip is 20 bytes, an empty zip 22). Formats are otherwise sniffed, never
-/// taken from names; but a zero-byte file has no magic bytes to sniff, and a zero-byte
-/// `tidb.tar.gz` is a bundle cut to nothing (a full disk), not an empty log.
-fn promised_format(file_name: &str) -> Option<&'static str> {
+/// The compressed format a file name promises, and the start of its magic number.
+///
+/// Formats are otherwise sniffed, never taken from names. But a file too short to hold a
+/// magic number has nothing to sniff: a zero-byte `tidb.tar.gz`, or one holding just `1f`, is
+/// a bundle cut inside its first bytes (a full disk), not a tiny log. Such a file (nothing, or
+/// a proper prefix of the promised magic) is reported as damage.
+fn promised_format(file_name: &str) -> Option<(&'static str, &'static [u8])> {
     let lower = file_name.to_ascii_lowercase();
     if lower.ends_with(".gz") || lower.ends_with(".tgz") {
-        Some("gzip")
+        Some(("gzip", b"\x1f\x8b"))
     } else if lower.ends_with(".zip") {
-        Some("zip")
+        Some(("zip", b"PK\x03\x04"))
     } else {
         None
     }
