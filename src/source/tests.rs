@@ -994,7 +994,7 @@ fn gzip_bomb_stopped_by_the_cap() {
     let (out, rec) = walk_paths(&[&p], &o);
     assert_eq!(rec.got.len(), 1);
     assert!(
-        out[0].errors[0].contains("max_decompressed_bytes"),
+        out[0].errors[0].contains("--max-decompressed-bytes"),
         "{:?}",
         out[0].errors
     );
