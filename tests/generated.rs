@@ -7,7 +7,8 @@
 //!   zip, sometimes cut short. Properties: no panic; exit code in {0,1,2,3}; a cut compressed
 //!   bundle never exits 0 or 1; `records + continuations + unparsed == lines` per file, and
 //!   `lines` is the physical line count of what was packed; every finding has an evidence line
-//!   whose text is the physical line at `line` of the named file.
+//!   whose text is the physical line at `line` of the named file; for plain inputs, the
+//!   report with `full_parse` is identical (prefilter safety, issue #5 item 4).
 //! * Nothing lost: over every corpus file and fixture, the report's per-file line count equals
 //!   the physical line count computed here, and the three kinds add up to it.
 //!
@@ -202,16 +203,18 @@ fn pack(texts: &[Vec<u8>], how: Pack) -> (Vec<u8>, &'static str, Vec<String>) {
     }
 }
 
-fn options() -> analyze::Options {
-    analyze::Options {
+fn options(full_parse: bool) -> analyze::Options {
+    let mut o = analyze::Options {
         threads: 2,
         ..Default::default()
-    }
+    };
+    o.scan.full_parse = full_parse;
+    o
 }
 
 /// The pipeline as `ddldiag analyze` runs it, minus rendering.
-fn diagnose(inputs: &[Input]) -> (Analysis, report::Report, u8) {
-    let analysis = analyze::run(inputs, &options());
+fn diagnose(inputs: &[Input], full_parse: bool) -> (Analysis, report::Report, u8) {
+    let analysis = analyze::run(inputs, &options(full_parse));
     let ctx = Context {
         tidb_version: analysis
             .timelines
@@ -244,8 +247,13 @@ fn check_case(dir: &Path, c: &Case) -> Result<(), TestCaseError> {
     let data = &bytes[..cut];
     let path = dir.join(name);
     std::fs::write(&path, data).unwrap();
-    let (_, rep, code) = diagnose(&[Input::Path(path.clone())]);
+    let (_, rep, code) = diagnose(&[Input::Path(path.clone())], false);
     prop_assert!(code <= 3, "exit {code}");
+    if matches!(c.pack, Pack::Plain) {
+        // Prefilter safety on generated data too (a quarter of the cases, for time).
+        let (_, full, _) = diagnose(&[Input::Path(path.clone())], true);
+        prop_assert!(full == rep, "--full-parse changes the report");
+    }
     if damaged {
         prop_assert!(
             code == 2 || code == 3,
@@ -403,7 +411,7 @@ fn nothing_lost_over_corpus_and_fixtures() {
     let mut checked = 0;
     for p in &plain {
         let data = std::fs::read(p).unwrap();
-        let (_, rep, _) = diagnose(&[Input::Path(p.clone())]);
+        let (_, rep, _) = diagnose(&[Input::Path(p.clone())], false);
         let f = &rep.inputs[0].files[0];
         assert_eq!(f.lines, physical_lines(&data), "{}", p.display());
         assert_eq!(
@@ -423,7 +431,7 @@ fn nothing_lost_over_corpus_and_fixtures() {
         ("inputs/bundle.zip", vec![9, 16, 2]),
         ("inputs/nested.zip", vec![25]),
     ] {
-        let (_, rep, _) = diagnose(&[Input::Path(fixture(rel))]);
+        let (_, rep, _) = diagnose(&[Input::Path(fixture(rel))], false);
         let got: Vec<u64> = rep.inputs[0].files.iter().map(|f| f.lines).collect();
         assert_eq!(got, want, "{rel}");
         for f in &rep.inputs[0].files {
