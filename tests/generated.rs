@@ -108,7 +108,8 @@ fn piece() -> impl Strategy<Value = Piece> {
     prop_oneof![
         6 => (0..n).prop_map(Piece::Real),
         1 => (0..n, 0..400usize).prop_map(|(i, at)| Piece::Wrapped(i, at)),
-        1 => proptest::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n' && *b != b'\r'), 0..80).prop_map(Piece::Junk),
+        1 => proptest::collection::vec(any::<u8>(), 0..80)
+            .prop_map(|v| Piece::Junk(v.into_iter().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }).collect())),
         1 => (0u8..4).prop_map(Piece::Stack),
     ]
 }
