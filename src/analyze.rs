@@ -75,9 +75,10 @@ impl Analysis {
         self.outcomes.iter().all(|o| o.complete) && self.files.iter().all(|f| f.error.is_none())
     }
 
-    /// True when no input yielded anything at all.
+    /// True when not a single byte of any file was read, damaged or not: there is nothing to
+    /// judge (same rule as [`crate::report::nothing_read`]).
     pub fn nothing_readable(&self) -> bool {
-        self.files.is_empty() && self.outcomes.iter().all(|o| o.unreadable || !o.complete)
+        self.files.iter().all(|f| f.stats.bytes == 0)
     }
 }
 
@@ -467,6 +468,40 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
                     o.errors.push(err.clone());
                 }
             }
+        }
+    }
+    for (i, o) in outcomes.iter_mut().enumerate() {
+        let mine = files.iter().filter(|f| f.meta.input_index == i);
+        let (n, bytes, lines, records) = mine.fold((0, 0, 0, 0), |(n, b, l, r), f| {
+            (
+                n + 1,
+                b + f.stats.bytes,
+                l + f.stats.lines,
+                r + f.stats.records,
+            )
+        });
+        if bytes > 0 && records == 0 && o.errors.is_empty() {
+            // Bytes but not one log record: an HTML error page saved as `tidb-0.tar.gz`, a
+            // bundle of only stderr/slow logs, binary junk. Whatever it is, it cannot support
+            // a verdict, so it must not pass as a clean run.
+            o.errors.push(format!(
+                "{}: no TiDB/TiKV/PD log record in {n} file(s) ({lines} lines, read to byte \
+                 {bytes}): not a log bundle, or its content is damaged",
+                o.path
+            ));
+            o.complete = false;
+            o.unreadable = true;
+        }
+        if bytes == 0 && o.errors.is_empty() {
+            // Intact but empty (an empty archive, directory or file). Said so, and marked
+            // unread: the exit code must not call a bundle with no logs in it clean.
+            o.errors.push(format!(
+                "{}: nothing to read: {n} files, 0 bytes of content (an empty archive, \
+                 directory or file; was the collection cut short?)",
+                o.path
+            ));
+            o.complete = false;
+            o.unreadable = true;
         }
     }
     let timelines = builder.finish();

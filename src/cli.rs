@@ -102,6 +102,10 @@ struct CommonArgs {
     /// Parse every line in full instead of prefiltering (slower; same report).
     #[arg(long, hide = true)]
     full_parse: bool,
+    /// Stop reading an input once N bytes came out of its decompressors (gzip, zip), against
+    /// compression bombs; the input is then reported as damaged (exit 3).
+    #[arg(long, value_name = "N")]
+    max_decompressed_bytes: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -249,6 +253,7 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
         progress: Some(progress.clone()),
         source: SourceOptions {
             instance_override: c.instance.clone(),
+            max_decompressed_bytes: c.max_decompressed_bytes,
             ..SourceOptions::default()
         },
         scan: ScanOptions {

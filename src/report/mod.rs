@@ -328,13 +328,18 @@ pub fn is_incomplete(report: &Report) -> bool {
         .any(|i| !i.complete || i.files.iter().any(|f| !f.complete))
 }
 
-/// True when nothing at all could be read: no inputs, or every input failed before yielding a
-/// single byte. A readable but empty input (an empty directory) is *read*, not unreadable.
+/// True when not a single byte of any file was read: no inputs, every input failed before
+/// yielding a byte, or the inputs hold no file with content (an empty archive, an empty
+/// directory, an empty log).
+///
+/// Empty-but-intact inputs count as nothing read (exit 2), not as clean (exit 0): the gate runs
+/// unattended on whatever a test left behind, and an empty bundle means the collection failed.
+/// "No finding" about logs that do not exist is not a verdict (issue #6).
 pub fn nothing_read(report: &Report) -> bool {
     report
         .inputs
         .iter()
-        .all(|i| !i.complete && i.files.iter().all(|f| f.bytes == 0))
+        .all(|i| i.files.iter().all(|f| f.bytes == 0))
 }
 
 /// The process exit code for a report (DESIGN.md §3).
@@ -483,10 +488,15 @@ mod tests {
         bad.files.clear();
         two.inputs.push(bad);
         assert_eq!(exit_code(&two, FailOn::Error), 3);
-        // A readable empty input is read: no findings, exit 0.
+        // A readable but empty input holds no logs: nothing to judge, exit 2, never 0.
         let mut empty = with(&[]);
         empty.inputs[0].files.clear();
-        assert_eq!(exit_code(&empty, FailOn::Error), 0);
+        assert_eq!(exit_code(&empty, FailOn::Error), 2);
+        let mut zero = with(&[]);
+        for f in &mut zero.inputs[0].files {
+            f.bytes = 0;
+        }
+        assert_eq!(exit_code(&zero, FailOn::Never), 2);
     }
 
     #[test]

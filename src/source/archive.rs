@@ -10,7 +10,7 @@
 //!   descriptor (sizes after the data, as `zip` writes to a pipe): those stop the input.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 use tar::EntryType;
@@ -90,6 +90,19 @@ impl Walker<'_> {
                 return Err(Stopped);
             }
         }
+        // The tar reader stops at the end-of-archive blocks and never reads what follows. In a
+        // `.tar.gz` that is the end of the deflate stream and the gzip trailer (CRC, length):
+        // a bundle cut in its last few bytes would pass as complete. Reading on to the end of
+        // the stream makes the decompressor check them.
+        let rest = ar.into_inner();
+        if let Err(e) = io::copy(rest, &mut io::sink()) {
+            let what = match &last {
+                Some(m) => format!("damaged after the last tar member {m}: {e}"),
+                None => format!("damaged after the end of the tar archive: {e}"),
+            };
+            self.error(&cloc.name, what);
+            return Err(Stopped);
+        }
         Ok(())
     }
 
@@ -103,7 +116,7 @@ impl Walker<'_> {
         let mut last: Option<String> = None;
         loop {
             let mut f = match zip::read::read_zipfile_from_stream(&mut s) {
-                Ok(None) => return Ok(()),
+                Ok(None) => break,
                 Ok(Some(f)) => f,
                 Err(e) => {
                     let hint = match e {
@@ -133,6 +146,39 @@ impl Walker<'_> {
                 return Err(Stopped);
             }
         }
+        self.zip_stream_tail(cloc, s, last.as_deref())
+    }
+
+    /// The rest of a streamed zip, once the first central directory header was seen.
+    ///
+    /// Streaming stops at the central directory, so a zip cut anywhere after its last member's
+    /// data would otherwise pass as complete. A whole zip ends with an end-of-central-directory
+    /// record (signature `PK\x05\x06`, at least 22 bytes): read to the end and require one.
+    fn zip_stream_tail(&mut self, cloc: &Loc, s: &mut dyn Read, last: Option<&str>) -> Walked {
+        let after = match last {
+            Some(m) => format!(" after member {m}"),
+            None => String::new(),
+        };
+        match bytes_after_last_eocd(s) {
+            Ok(Some(n)) if n >= 22 => Ok(()),
+            Ok(_) => {
+                self.error(
+                    &cloc.name,
+                    format_args!(
+                        "zip central directory cut short{after}: no complete \
+                         end-of-central-directory record (truncated)"
+                    ),
+                );
+                Err(Stopped)
+            }
+            Err(e) => {
+                self.error(
+                    &cloc.name,
+                    format_args!("bad zip central directory{after}: {e}"),
+                );
+                Err(Stopped)
+            }
+        }
     }
 
     /// A zip on disk. `depth` counts this zip.
@@ -141,9 +187,12 @@ impl Walker<'_> {
         let mut za = match zip::ZipArchive::new(file) {
             Ok(z) => z,
             Err(e) => {
+                // The central directory is found by searching back from the end, so "where"
+                // is the end of the input.
+                let len = file.metadata().map(|m| m.len()).unwrap_or(0);
                 self.error(
                     &loc.name,
-                    format_args!("bad zip central directory: {e}; reading the members from their local headers instead"),
+                    format_args!("bad zip central directory: {e} (searching back from byte {len}, the end of the input); reading the members from their local headers instead"),
                 );
                 let mut f = file;
                 if let Err(e) = f.seek(SeekFrom::Start(0)) {
@@ -225,5 +274,61 @@ impl Walker<'_> {
         let res = self.dispatch(mloc, &mut body, depth, Some(size));
         self.pop();
         res
+    }
+}
+
+/// Reads `r` to its end; returns how many bytes follow the start of the last
+/// end-of-central-directory signature, `None` if there is none. Constant memory: only the
+/// last three bytes of a chunk are carried over, for a signature split across reads.
+fn bytes_after_last_eocd(r: &mut dyn Read) -> io::Result<Option<u64>> {
+    const SIG: &[u8] = b"PK\x05\x06";
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut carry = 0usize;
+    let mut after: Option<u64> = None;
+    loop {
+        let n = match r.read(&mut buf[carry..]) {
+            Ok(0) => return Ok(after),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let end = carry + n;
+        if let Some(a) = after.as_mut() {
+            *a += n as u64;
+        }
+        if let Some(i) = memchr::memmem::rfind(&buf[..end], SIG) {
+            after = Some((end - i) as u64);
+        }
+        carry = end.min(SIG.len() - 1);
+        buf.copy_within(end - carry..end, 0);
+    }
+}
+
+#[cfg(test)]
+mod eocd_tests {
+    use super::bytes_after_last_eocd;
+
+    #[test]
+    fn finds_the_last_signature_even_across_reads() {
+        let mut data = vec![7u8; 100_000];
+        data.extend_from_slice(b"PK\x05\x06");
+        data.extend_from_slice(&[0u8; 18]);
+        // One byte per read: the signature is always split.
+        struct Slow<'a>(&'a [u8]);
+        impl std::io::Read for Slow<'_> {
+            fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(b.len()).min(1);
+                b[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        assert_eq!(bytes_after_last_eocd(&mut Slow(&data)).unwrap(), Some(22));
+        assert_eq!(bytes_after_last_eocd(&mut &data[..]).unwrap(), Some(22));
+        assert_eq!(
+            bytes_after_last_eocd(&mut &data[..data.len() - 5]).unwrap(),
+            Some(17)
+        );
+        assert_eq!(bytes_after_last_eocd(&mut &data[..1000]).unwrap(), None);
     }
 }

@@ -483,9 +483,10 @@ fn nested_archives_and_depth() {
         ..opts()
     };
     let (out, rec) = walk_paths(&[&p], &o);
-    assert!(out[0].complete);
+    // Not opened means not read: the input is incomplete (issue #6), the rest still walked.
+    assert!(!out[0].complete && !out[0].unreadable);
     assert_eq!(rec.got.len(), 1, "only top.log");
-    assert!(out[0].skipped[0]
+    assert!(out[0].errors[0]
         .contains("nested/tidb-5.tar.gz: archive nested 2 deep, deeper than max_depth 1"));
 
     // A zip inside a tar, inside a zip (depth 3): streamed from inside the tar.
@@ -511,9 +512,9 @@ fn nested_archives_and_depth() {
     let (out, rec) = walk_paths(&[&p3], &o);
     assert!(rec.got.is_empty());
     assert!(
-        out[0].skipped[0].contains("in.tar!x/deep.zip"),
+        out[0].errors[0].contains("in.tar!x/deep.zip") && out[0].unreadable,
         "{:?}",
-        out[0].skipped
+        out[0].errors
     );
 
     let o = SourceOptions {
@@ -521,7 +522,7 @@ fn nested_archives_and_depth() {
         ..opts()
     };
     let (out, rec) = walk_paths(&[&p3], &o);
-    assert!(rec.got.is_empty() && out[0].complete && out[0].skipped.len() == 1);
+    assert!(rec.got.is_empty() && out[0].unreadable && out[0].errors.len() == 1);
 }
 
 #[test]
@@ -842,6 +843,38 @@ fn empty_file_and_empty_archives() {
             "{name} on stdin: {out:?}"
         );
     }
+    // A zero-byte file named like gzip or zip is damage (those formats are never 0 bytes),
+    // on disk and as a tar member.
+    for name in [
+        "tidb-0.tar.gz",
+        "tidb-2024-01-13T19-21-09.480.log.gz",
+        "b.ZIP",
+        "x.tgz",
+    ] {
+        let p = write(d.path(), name, b"");
+        let (out, rec) = walk_one(&p);
+        assert!(out.unreadable && rec.got.is_empty(), "{name}: {out:?}");
+        assert!(out.errors[0].contains("only 0 bytes"), "{out:?}");
+    }
+    // Cut inside the magic number: the same.
+    for (name, bytes) in [
+        ("t.tar.gz", &b"\x1f"[..]),
+        ("b.zip", b"PK"),
+        ("b.zip", b"PK\x03"),
+    ] {
+        let p = write(d.path(), name, bytes);
+        let (out, _) = walk_one(&p);
+        assert!(out.unreadable, "{name} {bytes:?}: {out:?}");
+    }
+    // Not a prefix of the magic: plain text under a misleading name, read as such.
+    let p = write(d.path(), "t.gz", b"P");
+    assert!(walk_one(&p).0.complete);
+    let t = tar(&[
+        Entry::File("tidb-0/tidb-2024-01-13T19-21-09.480.log.gz", b""),
+        Entry::File("tidb-0/tidb.log", L1.as_bytes()),
+    ]);
+    let (out, rec) = walk_bytes(&t, &opts());
+    assert!(!out.complete && rec.got.len() == 1, "{out:?}");
     // An empty gzip is an empty file.
     let (out, rec) = walk_bytes(&gz(b""), &opts());
     assert!(out.complete && rec.got.len() == 1 && rec.got[0].data.is_empty());
@@ -961,7 +994,7 @@ fn gzip_bomb_stopped_by_the_cap() {
     let (out, rec) = walk_paths(&[&p], &o);
     assert_eq!(rec.got.len(), 1);
     assert!(
-        out[0].errors[0].contains("max_decompressed_bytes"),
+        out[0].errors[0].contains("--max-decompressed-bytes"),
         "{:?}",
         out[0].errors
     );
@@ -1173,4 +1206,37 @@ fn fixture_truncated_tar_gz() {
         "{e}"
     );
     assert!(e.contains("byte 540 of the input"), "{e}");
+}
+
+/// Regression (issue #6): the tar reader stops at the end-of-archive blocks, so a `.tar.gz`
+/// cut inside its last deflate block or gzip trailer used to pass as complete.
+#[test]
+fn tar_gz_cut_in_its_last_bytes_is_damage() {
+    let bytes = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed-50417/tidb-0.tar.gz"),
+    )
+    .unwrap();
+    for cut in 1..=24 {
+        let (out, rec) = walk_bytes(&bytes[..bytes.len() - cut], &opts());
+        assert!(!out.complete, "cut {cut} bytes from the end: {out:?}");
+        assert_eq!(rec.got.len(), 1, "the member itself is still read");
+    }
+    let (out, _) = walk_bytes(&bytes, &opts());
+    assert!(out.complete, "{out:?}");
+}
+
+/// Regression (issue #6): streaming a zip stops at the central directory, so a zip on stdin
+/// (or nested) cut inside its central directory used to pass as complete.
+#[test]
+fn streamed_zip_cut_in_its_central_directory_is_damage() {
+    let z = zip(&[("tidb-2/tidb.log", L1.as_bytes())]);
+    let (out, _) = walk_bytes(&z, &opts());
+    assert!(out.complete, "{out:?}");
+    let cd = z.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    for end in (cd + 30)..z.len() {
+        let (out, rec) = walk_bytes(&z[..end], &opts());
+        assert!(!out.complete, "cut at {end} of {}: {out:?}", z.len());
+        assert_eq!(rec.got.len(), 1);
+        assert!(out.errors[0].contains("central directory"), "{out:?}");
+    }
 }

@@ -117,7 +117,7 @@ impl fmt::Display for CapExceeded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "more than {} bytes decompressed from this input (max_decompressed_bytes); \
+            "more than {} bytes decompressed from this input (--max-decompressed-bytes); \
              stopped reading it (a compression bomb?)",
             self.0
         )

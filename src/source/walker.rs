@@ -173,16 +173,19 @@ impl<'a> Walker<'a> {
     }
 
     /// Whether an archive found at `loc`, `depth` archive levels down, may be opened.
+    ///
+    /// One that may not is an error, not a skip: its logs were not read, so the report is
+    /// partial, and a bundle whose logs all sit too deep must not pass as clean.
     pub(crate) fn may_open(&mut self, loc: &Loc, depth: u32) -> bool {
         if depth < self.opts.max_depth {
             return true;
         }
         let why = format!(
-            "archive nested {} deep, deeper than max_depth {}: not opened",
+            "archive nested {} deep, deeper than max_depth {}: not opened, its logs were not read",
             depth + 1,
             self.opts.max_depth
         );
-        self.skip(&loc.name, why);
+        self.error(&loc.name, why);
         false
     }
 
@@ -247,6 +250,21 @@ impl<'a> Walker<'a> {
         stored: Option<u64>,
     ) -> Walked {
         let Peek { head, whole, err } = peek;
+        if whole && err.is_none() {
+            if let Some((format, magic)) = promised_format(&loc.file_name) {
+                if head.len() < magic.len() && magic.starts_with(&head) {
+                    self.error(
+                        &loc.name,
+                        format_args!(
+                            "only {} bytes, but the name says {format}, which is never this \
+                             short: cut inside its magic number?",
+                            head.len()
+                        ),
+                    );
+                    return Err(Stopped);
+                }
+            }
+        }
         // If the stream broke during the peek, what was read is still walked, then the error.
         let mut failed = Failed(err);
         let r: &mut dyn Read = if failed.0.is_some() { &mut failed } else { r };
@@ -432,5 +450,22 @@ impl<'a> Walker<'a> {
                 let _ = self.open_file(p, &loc, "the input");
             }
         }
+    }
+}
+
+/// The compressed format a file name promises, and the start of its magic number.
+///
+/// Formats are otherwise sniffed, never taken from names. But a file too short to hold a
+/// magic number has nothing to sniff: a zero-byte `tidb.tar.gz`, or one holding just `1f`, is
+/// a bundle cut inside its first bytes (a full disk), not a tiny log. Such a file (nothing, or
+/// a proper prefix of the promised magic) is reported as damage.
+fn promised_format(file_name: &str) -> Option<(&'static str, &'static [u8])> {
+    let lower = file_name.to_ascii_lowercase();
+    if lower.ends_with(".gz") || lower.ends_with(".tgz") {
+        Some(("gzip", b"\x1f\x8b"))
+    } else if lower.ends_with(".zip") {
+        Some(("zip", b"PK\x03\x04"))
+    } else {
+        None
     }
 }
