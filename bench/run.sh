@@ -34,9 +34,12 @@ fi
 time_cmd() {
   local name=$1; shift
   local rows=()
+  local out; out=$(mktemp)
   for _ in $(seq "$RUNS"); do
-    rows+=("$( { /usr/bin/time -f '%e %M' "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -1)")
+    /usr/bin/time -f '%e %M' -o "$out" "$@" > /dev/null 2>&1 || true
+    rows+=("$(tail -1 "$out")")
   done
+  rm -f "$out"
   printf '%s\n' "${rows[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
 }
 

@@ -295,7 +295,7 @@ impl crate::scan::EventSink for Window<'_> {
         ts: Timestamp,
         file: &Arc<str>,
         line: u64,
-        text: &str,
+        raw: &[u8],
     ) {
         if self.outside(ts) {
             return;
@@ -304,7 +304,8 @@ impl crate::scan::EventSink for Window<'_> {
             file: file.clone(),
             line,
             ts: Some(ts),
-            text: crate::scan::truncate_str(text, MAX_EVIDENCE_TEXT).to_string(),
+            text: crate::scan::truncate_str(&String::from_utf8_lossy(raw), MAX_EVIDENCE_TEXT)
+                .to_string(),
         });
     }
 }
@@ -345,18 +346,20 @@ fn process(
     let mut collected = Vec::new();
     let scanner = Scanner::new(file, instance, opts.scan.clone(), prefilter);
     let how = interpreted(meta.kind);
-    let (stats, result) = if how == Interpret::Nothing {
-        scanner.scan(&mut reader, &mut Discard)
-    } else {
-        let mut sink = Window {
-            corr: (how == Interpret::Full).then_some(&mut corr),
-            collected: opts.collect_events.then_some(&mut collected),
-            faults: &mut faults,
-            since: opts.since,
-            until: opts.until,
-        };
-        scanner.scan(&mut reader, &mut sink)
+    let mut discard = Discard;
+    let mut window = Window {
+        corr: (how == Interpret::Full).then_some(&mut corr),
+        collected: opts.collect_events.then_some(&mut collected),
+        faults: &mut faults,
+        since: opts.since,
+        until: opts.until,
     };
+    let sink: &mut dyn crate::scan::EventSink = if how == Interpret::Nothing {
+        &mut discard
+    } else {
+        &mut window
+    };
+    let (stats, result) = scanner.scan(&mut reader, sink);
     // Drain what the walker still sends so it never blocks on a member nobody reads.
     drop(reader);
     let error = result.err().map(|e| {

@@ -24,7 +24,41 @@ pub fn parse_unified(s: &str) -> Option<Timestamp> {
 /// [`parse_unified`] on bytes, so that the record-start check can run on lines that are not
 /// valid UTF-8 (the header is ASCII even when a value is not).
 pub fn parse_unified_bytes(b: &[u8]) -> Option<Timestamp> {
-    if b.len() < UNIFIED_LEN || b[23] != b' ' || b[27] != b':' {
+    if b.len() < UNIFIED_LEN || b[19] != b'.' {
+        return None;
+    }
+    let ms = n2(b, 20)? * 10 + {
+        let c = b[22];
+        c.is_ascii_digit().then(|| u32::from(c - b'0'))?
+    };
+    // Busy logs write thousands of lines per second, all with the same text up to the
+    // milliseconds: remember the last second parsed (and its zone) per thread, and only add
+    // the milliseconds. This runs on every line (the record-start check), and the full
+    // calendar validation was ~10% of a scan.
+    let mut key = [0u8; 26];
+    key[..19].copy_from_slice(&b[..19]);
+    key[19..].copy_from_slice(&b[23..UNIFIED_LEN]);
+    thread_local! {
+        static LAST_SECOND: std::cell::Cell<([u8; 26], Option<Timestamp>)> =
+            const { std::cell::Cell::new(([0; 26], None)) };
+    }
+    let base = LAST_SECOND.with(|last| {
+        let (k, t) = last.get();
+        if t.is_some() && k == key {
+            return t;
+        }
+        let t = parse_second(b);
+        if t.is_some() {
+            last.set((key, t));
+        }
+        t
+    })?;
+    Some(base + chrono::Duration::milliseconds(i64::from(ms)))
+}
+
+/// The unified header time without its milliseconds (they are checked by the caller).
+fn parse_second(b: &[u8]) -> Option<Timestamp> {
+    if b[23] != b' ' || b[27] != b':' {
         return None;
     }
     let sign = match b[24] {
@@ -34,7 +68,10 @@ pub fn parse_unified_bytes(b: &[u8]) -> Option<Timestamp> {
     };
     let off = sign * (n2(b, 25)? as i32 * 3600 + n2(b, 28)? as i32 * 60);
     let offset = chrono::FixedOffset::east_opt(off)?;
-    date_time(b)?.and_local_timezone(offset).single()
+    let mut whole = [0u8; UNIFIED_LEN];
+    whole.copy_from_slice(&b[..UNIFIED_LEN]);
+    whole[20..23].copy_from_slice(b"000");
+    date_time(&whole)?.and_local_timezone(offset).single()
 }
 
 /// Parses the zone-less time of the pre-2019 text form, `yyyy/MM/dd HH:mm:ss.SSS`.
@@ -109,6 +146,21 @@ mod tests {
         assert_eq!(rfc3339(&t), "2024-11-26T01:52:48.312-05:00");
         let t = parse_unified("2021/08/29 20:12:05.404 +05:30").unwrap();
         assert_eq!(rfc3339(&t), "2021-08-29T20:12:05.404+05:30");
+    }
+
+    /// The per-second cache must not change any answer: same second with other milliseconds,
+    /// other zones, and an invalid line after a valid one.
+    #[test]
+    fn cached_seconds_give_the_same_times() {
+        let a = parse_unified("2024/01/13 19:21:11.461 +08:00").unwrap();
+        let b = parse_unified("2024/01/13 19:21:11.999 +08:00").unwrap();
+        let c = parse_unified("2024/01/13 19:21:11.000 +08:01").unwrap();
+        assert_eq!(rfc3339(&a), "2024-01-13T19:21:11.461+08:00");
+        assert_eq!(rfc3339(&b), "2024-01-13T19:21:11.999+08:00");
+        assert_eq!(rfc3339(&c), "2024-01-13T19:21:11.000+08:01");
+        assert!(parse_unified("2024/01/13 19:21:11.4x1 +08:00").is_none());
+        assert!(parse_unified("2024/01/13 19:21:11.461 +08:0x").is_none());
+        assert!(parse_unified("2024/01/13 19:21:11.461 +08:00").is_some());
     }
 
     #[test]
