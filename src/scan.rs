@@ -92,8 +92,9 @@ pub struct Prefilter {
     n_ddl: usize,
     /// The exact signal literals, consulted only on lines a signal anchor picked.
     signals: SignalMatcher,
-    /// For each signal anchor, the signals whose literal contains it.
-    by_anchor: Vec<Vec<&'static Signal>>,
+    /// For each signal anchor, the signals whose literal contains it, with a searcher for
+    /// the literal built once (building one per line was 4% of a scan).
+    by_anchor: Vec<Vec<(&'static Signal, memchr::memmem::Finder<'static>)>>,
 }
 
 /// What the prefilter says about a record line.
@@ -181,6 +182,7 @@ impl Prefilter {
                     crate::fault::SIGNALS
                         .iter()
                         .filter(|s| s.literal.contains(a))
+                        .map(|s| (s, memchr::memmem::Finder::new(s.literal.as_bytes())))
                         .collect()
                 })
                 .collect(),
@@ -208,9 +210,9 @@ impl Prefilter {
         // Confirm the exact signal literal among the few that contain this anchor.
         match self.by_anchor[i - self.n_ddl]
             .iter()
-            .find(|sig| memchr::memmem::find(line, sig.literal.as_bytes()).is_some())
+            .find(|(_, f)| f.find(line).is_some())
         {
-            Some(sig) => Candidate::Signal(sig),
+            Some((sig, _)) => Candidate::Signal(sig),
             None => Candidate::No,
         }
     }
