@@ -265,7 +265,7 @@ pub enum FailOn {
     Error,
     Warning,
     Info,
-    /// Findings never fail the run (damage still does: see [`exit_code`]).
+    /// Findings never fail the run (damaged input still exits 3).
     Never,
 }
 
