@@ -135,6 +135,15 @@ impl Read for ChannelReader {
     }
 }
 
+/// What one worker has read so far, merged file by file.
+#[derive(Default)]
+struct Partial {
+    builder: TimelineBuilder,
+    faults: FaultCounts,
+    events: Vec<crate::event::Event>,
+    files: Vec<FileResult>,
+}
+
 /// A reader that fails once with the error that kept a file from opening.
 struct FailedRead(Option<io::Error>);
 
@@ -400,19 +409,27 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
     let (work_tx, work_rx) = mpsc::sync_channel::<Member>(threads);
     let work_rx = Mutex::new(work_rx);
     let next_input = std::sync::atomic::AtomicUsize::new(0);
-    let (outcomes, mut results) = std::thread::scope(|s| {
+    let (outcomes, results) = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let mut out = Vec::new();
+                    // Each file's timelines and fault counts are merged as soon as it is
+                    // scanned, so memory follows the number of jobs and workers, not files.
+                    let mut part = Partial::default();
                     loop {
                         let next = work_rx.lock().map(|rx| rx.recv());
                         match next {
-                            Ok(Ok(member)) => out.push(process(member, opts, &prefilter)),
+                            Ok(Ok(member)) => {
+                                let (f, b, c, e) = process(member, opts, &prefilter);
+                                part.builder.merge(b);
+                                part.faults.add_counter(&f.meta.instance, c);
+                                part.events.extend(e);
+                                part.files.push(f);
+                            }
                             _ => break,
                         }
                     }
-                    out
+                    part
                 })
             })
             .collect();
@@ -440,28 +457,23 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
             .collect();
         outcomes.sort_by_key(|(i, _)| *i);
         let outcomes: Vec<InputOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
-        let results: Vec<(
-            FileResult,
-            TimelineBuilder,
-            FaultCounter,
-            Vec<crate::event::Event>,
-        )> = workers
+        let parts: Vec<Partial> = workers
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
+            .map(|w| w.join().unwrap_or_default())
             .collect();
-        (outcomes, results)
+        (outcomes, parts)
     });
-    results.sort_by_key(|(f, _, _, _)| file_order(&f.meta));
     let mut builder = TimelineBuilder::new();
     let mut faults = FaultCounts::default();
-    let mut files = Vec::with_capacity(results.len());
+    let mut files = Vec::new();
     let mut events = Vec::new();
-    for (f, b, c, e) in results {
-        events.extend(e);
-        builder.merge(b);
-        faults.add_counter(&f.meta.instance, c);
-        files.push(f);
+    for p in results {
+        builder.merge(p.builder);
+        faults.merge(p.faults);
+        events.extend(p.events);
+        files.extend(p.files);
     }
+    files.sort_by_key(|f| file_order(&f.meta));
     let mut outcomes = outcomes;
     for f in &files {
         if let Some(err) = &f.error {
