@@ -9,6 +9,8 @@
 #   analyze  : ddldiag analyze --format json on the same .tar.gz
 #   dir-wc   : decode_bound dir — memchr newline count over the plain files
 #   dir      : ddldiag analyze --format json on the plain directory
+#   4×       : one bundle holding the logs four times over (4 × MB), against its decode bound
+#   4 inputs : four bundles at once (tidb-0..3.tar.gz) against four sequential decodes
 # and prints the ratios and peak RSS (from /usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,18 @@ if [ ! -f "$DATA/tidb-0.tar.gz" ]; then
     mkdir -p "$DATA/x4" && ln -sf "../tidb-0.tar.gz" "$DATA/x4/tidb-$i.tar.gz"
   done
   ln -sf "../tidb-0.tar.gz" "$DATA/x4/tidb-0.tar.gz"
+fi
+if [ ! -f "$DATA/tidb-0-x4.tar.gz" ]; then
+  echo "packing a 4 × $MB MiB bundle ..." >&2
+  rm -rf "$DATA/big4" && mkdir -p "$DATA/big4/tidb-0"
+  j=0
+  for i in 0 1 2 3; do
+    for f in "$DATA"/plain/tidb-0/*.log; do
+      j=$((j + 1))
+      ln "$f" "$DATA/big4/tidb-0/tidb-2024-01-1${i}T19-$(printf %02d $j)-00.000.log"
+    done
+  done
+  tar --hard-dereference -C "$DATA/big4" -cf - tidb-0 | gzip -6 > "$DATA/tidb-0-x4.tar.gz"
 fi
 
 # time_cmd NAME CMD... → prints "seconds maxrss_kib" (median of $RUNS by seconds)
@@ -57,6 +71,9 @@ report "tar.gz  (vs decode bound)" decode "$d" "$a"
 w=$(time_cmd dirwc "$BIN/decode_bound" dir "$DATA/plain")
 p=$(time_cmd dir "$BIN/ddldiag" analyze --format json --fail-on never "$DATA/plain")
 report "dir     (vs newline count)" dirwc "$w" "$p"
+b4=$(time_cmd decodebig "$BIN/decode_bound" tar.gz "$DATA/tidb-0-x4.tar.gz")
+a4b=$(time_cmd analyzebig "$BIN/ddldiag" analyze --format json --fail-on never "$DATA/tidb-0-x4.tar.gz")
+report "tar.gz ×4 ($((MB * 4)) MiB, 1 bundle)" decodebig "$b4" "$a4b"
 d4=$(time_cmd decode4 bash -c "for f in $DATA/x4/*.tar.gz; do $BIN/decode_bound tar.gz \$f; done")
 a4=$(time_cmd analyze4 "$BIN/ddldiag" analyze --format json --fail-on never "$DATA"/x4/tidb-{0,1,2,3}.tar.gz)
-report "4 × tar.gz (4 × $MB MiB)" decode4 "$d4" "$a4"
+report "4 bundles at once" decode4 "$d4" "$a4"
