@@ -118,6 +118,13 @@ struct AnalyzeArgs {
     /// Report only this job.
     #[arg(long)]
     job: Option<i64>,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+/// What the rules need to know that the logs may not say.
+#[derive(Debug, Args)]
+struct RuleArgs {
     /// TiDB's tidb_ddl_error_count_limit.
     #[arg(long, default_value_t = 512)]
     error_count_limit: u64,
@@ -127,6 +134,30 @@ struct AnalyzeArgs {
     /// TiDB version, when the logs hold no `Welcome to TiDB` line (e.g. v7.6.0).
     #[arg(long)]
     tidb_version: Option<String>,
+}
+
+impl RuleArgs {
+    /// Runs every rule on `analysis` (only on job `job`, when given) and builds the report.
+    fn diagnose(&self, analysis: Analysis, job: Option<i64>) -> (Analysis, report::Report) {
+        let tidb_version = analysis
+            .timelines
+            .cluster
+            .tidb_version()
+            .map(str::to_string)
+            .or(self.tidb_version.clone());
+        let ctx = Context {
+            error_count_limit: self.error_count_limit.max(1),
+            stall_after: chrono::Duration::minutes(self.stall_minutes.max(0)),
+            tidb_version: tidb_version.clone(),
+        };
+        let mut analysis = analysis;
+        if let Some(id) = job {
+            analysis.timelines.jobs.retain(|j| j.job_id == id);
+        }
+        let findings = rules::run_all(&analysis.timelines, &ctx);
+        let report = report::model_build::build(&analysis, findings, tidb_version);
+        (analysis, report)
+    }
 }
 
 /// `ddldiag diff`. GOOD inputs are [`CommonArgs::inputs`], so every reading option (and any
@@ -146,15 +177,8 @@ struct DiffArgs {
     /// exits 1 unless `never`).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
-    /// TiDB's tidb_ddl_error_count_limit.
-    #[arg(long, default_value_t = 512)]
-    error_count_limit: u64,
-    /// A running job without progress for this many minutes is stalled (DDL004).
-    #[arg(long, default_value_t = 10)]
-    stall_minutes: i64,
-    /// TiDB version, when the logs hold no `Welcome to TiDB` line (e.g. v7.6.0).
-    #[arg(long)]
-    tidb_version: Option<String>,
+    #[command(flatten)]
+    rules: RuleArgs,
 }
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {
@@ -370,27 +394,7 @@ fn read_exit_code(a: &Analysis) -> u8 {
 
 fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
     let analysis = read_inputs_collecting(&a.common, a.common.format == Some(Format::Jsonl))?;
-    let tidb_version = analysis
-        .timelines
-        .cluster
-        .tidb_version()
-        .map(str::to_string)
-        .or(a.tidb_version.clone());
-    let ctx = Context {
-        error_count_limit: a.error_count_limit.max(1),
-        stall_after: chrono::Duration::minutes(a.stall_minutes.max(0)),
-        tidb_version: tidb_version.clone(),
-    };
-    let mut timelines = analysis.timelines.clone();
-    if let Some(id) = a.job {
-        timelines.jobs.retain(|j| j.job_id == id);
-    }
-    let findings = rules::run_all(&timelines, &ctx);
-    let analysis = Analysis {
-        timelines,
-        ..analysis
-    };
-    let mut report = report::model_build::build(&analysis, findings, tidb_version);
+    let (analysis, mut report) = a.rules.diagnose(analysis, a.job);
     let code = report::exit_code(&report, a.fail_on);
     report.summary.exit_code = code;
     let mut opts = render_options(&a.common);
@@ -500,24 +504,7 @@ fn diff_cmd(mut d: DiffArgs) -> Result<u8, String> {
 
 /// One side of a diff, analysed as `analyze` would (without `--job`).
 fn diff_side(c: &CommonArgs, d: &DiffArgs) -> Result<report::Report, String> {
-    let analysis = read_inputs(c)?;
-    let tidb_version = analysis
-        .timelines
-        .cluster
-        .tidb_version()
-        .map(str::to_string)
-        .or(d.tidb_version.clone());
-    let ctx = Context {
-        error_count_limit: d.error_count_limit.max(1),
-        stall_after: chrono::Duration::minutes(d.stall_minutes.max(0)),
-        tidb_version: tidb_version.clone(),
-    };
-    let findings = rules::run_all(&analysis.timelines, &ctx);
-    Ok(report::model_build::build(
-        &analysis,
-        findings,
-        tidb_version,
-    ))
+    Ok(d.rules.diagnose(read_inputs(c)?, None).1)
 }
 
 fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), String> {
