@@ -347,6 +347,10 @@ fn render_options(c: &CommonArgs) -> report::RenderOptions {
     report::RenderOptions {
         table: report::table::TableOptions {
             color: color_enabled(c.color, c.output.is_some()),
+            // On a terminal, fit evidence lines to its width (the whole line stays in -v).
+            width: (c.output.is_none() && std::io::stdout().is_terminal())
+                .then(|| comfy_table::Table::new().width())
+                .flatten(),
             verbose: c.verbose,
             ..Default::default()
         },

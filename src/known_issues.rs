@@ -177,15 +177,15 @@ pub struct KnownIssue {
 pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#50417",
-        title: "DXF add index ends `rollback done` after a transient TiKV error: the executor failed the subtask, the task was reverted and DDL retried the reverted task until the error-count limit",
+        title: "DXF add index rolled back after a transient TiKV error: the reverted task was retried until the error-count limit",
         rules: &["DDL001", "DDL002", "DDL003"],
         errors: &[],
         needs: Needs::DistTaskReverted,
         affected_since: Some("v7.5.0"),
         fixed_in: &["v7.6.0"],
         ambiguous: &["v7.6.0"],
-        fix: "fixed by #50429 (cherry-pick #50476) in v7.6.0 GA; never backported to v7.5.x; the DDL-side retry loop over a reverted task is unchanged after the fix",
-        affects: "v7.5.x and v7.6.0 pre-GA builds (e.g. 2df8bd1, 2024-01-12)",
+        fix: "fixed in v7.6.0 GA by #50429, never in v7.5.x",
+        affects: "v7.5.x, v7.6.0 pre-GA builds",
     },
     KnownIssue {
         id: "pingcap/tidb#49556",
