@@ -352,7 +352,6 @@ fn render_options(c: &CommonArgs) -> report::RenderOptions {
                 .then(|| comfy_table::Table::new().width())
                 .flatten(),
             verbose: c.verbose,
-            ..Default::default()
         },
         rules: rules::all()
             .iter()
