@@ -373,7 +373,9 @@ impl<'p> Scanner<'p> {
                 match self.prefilter.classify(line) {
                     Candidate::No => {}
                     Candidate::Ddl => self.parse(line, line.len(), line_no, sink),
-                    Candidate::Signal(sig) => self.signal_only(sig, line, line_no, sink),
+                    Candidate::Signal(sig) => {
+                        self.signal_only(sig, line, line.len(), line_no, sink)
+                    }
                 }
             }
         } else if self.seen_record {
@@ -396,7 +398,9 @@ impl<'p> Scanner<'p> {
                 match self.prefilter.classify(&p.text) {
                     Candidate::No => {}
                     Candidate::Ddl => self.parse(&p.text, p.first_len, p.line_no, sink),
-                    Candidate::Signal(sig) => self.signal_only(sig, &p.text, p.line_no, sink),
+                    Candidate::Signal(sig) => {
+                        self.signal_only(sig, &p.text, p.first_len, p.line_no, sink)
+                    }
                 }
             }
         }
@@ -408,6 +412,7 @@ impl<'p> Scanner<'p> {
         &mut self,
         sig: &'static Signal,
         line: &[u8],
+        first_len: usize,
         line_no: u64,
         sink: &mut dyn EventSink,
     ) {
@@ -424,7 +429,14 @@ impl<'p> Scanner<'p> {
                 None => return,
             },
         };
-        sink.signal(sig, ts, &self.file, line_no, line);
+        // Evidence quotes the physical line (`first_len` bytes), as the full-parse path does.
+        sink.signal(
+            sig,
+            ts,
+            &self.file,
+            line_no,
+            &line[..first_len.min(line.len())],
+        );
     }
 
     /// Full parse of one record (possibly joined from a hard wrap) → events. The first
@@ -566,5 +578,45 @@ mod tests {
         let input = b"[2024/01/13 19:21:09.480 +08:00] [INFO] [a.go:1] [x]\r[2024/01/13 19:21:09.481 +08:00] [INFO] [a.go:1] [y]\r";
         let (st, _) = scan_bytes(input, DEFAULT_MAX_LINE);
         assert_eq!((st.lines, st.records), (2, 2));
+    }
+
+    /// Records what reaches the fault counter.
+    #[derive(Default)]
+    struct Signals(Vec<(u64, Vec<u8>)>);
+
+    impl EventSink for Signals {
+        fn event(&mut self, _ev: Event) {}
+        fn signal(
+            &mut self,
+            _s: &'static Signal,
+            _t: Timestamp,
+            _f: &Arc<str>,
+            line: u64,
+            raw: &[u8],
+        ) {
+            self.0.push((line, raw.to_vec()));
+        }
+    }
+
+    /// A hard-wrapped signal line is evidence by its first physical line in both modes (found
+    /// by the long generated run: the fast path quoted the joined text).
+    #[test]
+    fn wrapped_signal_line_quotes_its_physical_line() {
+        let first = b"[2024/01/12 17:20:56.877 +08:00] [WARN] [session.go:2251] ";
+        let mut input = first.to_vec();
+        input.extend_from_slice(
+            b"\n[\"run statement failed\"] [error=\"[tikv:9001]PD server timeout: \"]\n",
+        );
+        for full_parse in [false, true] {
+            let p = Prefilter::default();
+            let opts = ScanOptions {
+                max_line: DEFAULT_MAX_LINE,
+                full_parse,
+            };
+            let s = Scanner::new(Arc::from("f"), Arc::from("i"), opts, &p);
+            let mut sink = Signals::default();
+            s.scan(&mut &input[..], &mut sink).1.unwrap();
+            assert_eq!(sink.0, vec![(1, first.to_vec())], "full_parse={full_parse}");
+        }
     }
 }
