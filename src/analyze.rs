@@ -1,7 +1,7 @@
 //! The pipeline: inputs → files → events → timelines, on every core.
 //!
 //! The source walker runs on the calling thread and only moves bytes: for every file it finds it
-//! queues a [`Member`] and pumps the file's (possibly still gzip-compressed) bytes into that
+//! queues a `Member` and pumps the file's (possibly still gzip-compressed) bytes into that
 //! member's bounded channel. Worker threads take members from the queue, inflate them if needed
 //! and scan them. So the outer `.tar.gz` is inflated on one core while its members are scanned
 //! on the other, and several `.log.gz` members are inflated in parallel. Bounded channels keep

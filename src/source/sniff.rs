@@ -2,7 +2,7 @@
 //!
 //! Names lie (`tidb.log.gz` that is plain text, a `.tar` that is gzipped), so the format of
 //! every input and every archive member is decided from its first bytes only. The caller peeks
-//! [`PEEK`] bytes, sniffs them, and chains them back in front of the rest of the stream.
+//! `PEEK` bytes, sniffs them, and chains them back in front of the rest of the stream.
 
 use std::io::{self, Read};
 
