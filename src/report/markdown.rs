@@ -126,13 +126,7 @@ fn head(doc: &mut Doc, report: &Report) {
     if let Some(v) = &report.summary.tidb_version {
         meta.push(format!("TiDB **{}**", inline(v, 100)));
     }
-    let files: usize = report.inputs.iter().map(|i| i.files.len()).sum();
-    let lines: u64 = report
-        .inputs
-        .iter()
-        .flat_map(|i| &i.files)
-        .map(|f| f.lines)
-        .sum();
+    let (files, lines, _) = super::read_totals(report);
     meta.push(format!(
         "{} input{}, {} file{}, {} lines read",
         report.inputs.len(),

@@ -404,6 +404,13 @@ pub(crate) fn input_damage_lines(i: &InputReport) -> Vec<String> {
     out
 }
 
+/// Totals over every file read: (files, lines, bytes). The headers of the table and Markdown
+/// renderers both show them.
+pub fn read_totals(report: &Report) -> (usize, u64, u64) {
+    let files = report.inputs.iter().flat_map(|i| &i.files);
+    files.fold((0, 0, 0), |(n, l, b), f| (n + 1, l + f.lines, b + f.bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::testdata::{damaged_report, sample_report};

@@ -310,19 +310,7 @@ fn fold(events: &[EventReport]) -> Vec<(&EventReport, u64)> {
 }
 
 fn header(out: &mut String, report: &Report, st: &Style) {
-    let files: usize = report.inputs.iter().map(|i| i.files.len()).sum();
-    let lines: u64 = report
-        .inputs
-        .iter()
-        .flat_map(|i| &i.files)
-        .map(|f| f.lines)
-        .sum();
-    let bytes: u64 = report
-        .inputs
-        .iter()
-        .flat_map(|i| &i.files)
-        .map(|f| f.bytes)
-        .sum();
+    let (files, lines, bytes) = super::read_totals(report);
     let mut head = format!("{} {}", report.tool.name, report.tool.version);
     if let Some(v) = &report.summary.tidb_version {
         let _ = write!(head, " · TiDB {v}");
