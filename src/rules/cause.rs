@@ -234,7 +234,7 @@ pub fn cause_class(c: Option<&Cause>) -> ErrorClass {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testutil::{seed_job, JobBuilder};
+    use crate::rules::testutil::{cancelled_after_9005, seed_job, JobBuilder};
 
     #[test]
     fn seed_cause_is_region_unavailable() {
@@ -245,17 +245,7 @@ mod tests {
 
     #[test]
     fn cancel_after_system_rollback_looks_behind_it() {
-        let job = JobBuilder::new(7)
-            .error("10:00:01.000", "[tikv:9005]Region is unavailable", 1)
-            .error("10:00:02.000", "[tikv:9005]Region is unavailable", 2)
-            .rollback(
-                "10:00:03.000",
-                "run add index job failed, convert job to rollback",
-                Some("[ddl:8214]Cancelled DDL job"),
-                2,
-            )
-            .finish("10:00:05.000", "rollback done")
-            .build();
+        let job = cancelled_after_9005(7, 2);
         let c = find_cause(&job, 512).unwrap();
         assert_eq!(c.text, "[tikv:9005]Region is unavailable");
         assert!(c.behind_cancel);

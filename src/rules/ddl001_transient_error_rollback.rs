@@ -174,7 +174,9 @@ fn suggestion(job: &JobTimeline, cause: &Cause, ctx: &Context, issues: &[String]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testutil::{seed_job, server_start, timelines, JobBuilder};
+    use crate::rules::testutil::{
+        cancelled_after_9005, seed_job, server_start, timelines, JobBuilder,
+    };
     use crate::rules::Rule;
 
     fn run(t: &Timelines, version: Option<&str>) -> Vec<Finding> {
@@ -267,16 +269,7 @@ mod tests {
 
     #[test]
     fn cancel_after_rollback_with_earlier_9005_fires() {
-        let job = JobBuilder::new(7)
-            .error("10:00:01.000", "[tikv:9005]Region is unavailable", 1)
-            .rollback(
-                "10:00:03.000",
-                "run add index job failed, convert job to rollback",
-                Some("[ddl:8214]Cancelled DDL job"),
-                1,
-            )
-            .finish("10:00:05.000", "rollback done")
-            .build();
+        let job = cancelled_after_9005(7, 1);
         let f = run(&timelines(vec![job]), None);
         assert_eq!(f.len(), 1);
         assert!(

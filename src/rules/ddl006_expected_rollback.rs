@@ -155,7 +155,7 @@ fn build(job: &JobTimeline, cause: &Cause) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testutil::{seed_job, timelines, JobBuilder};
+    use crate::rules::testutil::{cancelled_after_9005, seed_job, timelines, JobBuilder};
     use crate::rules::Rule;
 
     fn run(t: &Timelines) -> Vec<Finding> {
@@ -201,16 +201,7 @@ mod tests {
     #[test]
     fn transient_rollbacks_do_not_fire() {
         assert!(run(&timelines(vec![seed_job()])).is_empty());
-        let job = JobBuilder::new(23)
-            .error("10:00:01.000", "[tikv:9005]Region is unavailable", 1)
-            .rollback(
-                "10:00:03.000",
-                "run add index job failed, convert job to rollback",
-                Some("[ddl:8214]Cancelled DDL job"),
-                1,
-            )
-            .finish("10:00:05.000", "rollback done")
-            .build();
+        let job = cancelled_after_9005(23, 1);
         assert!(run(&timelines(vec![job])).is_empty());
     }
 

@@ -312,6 +312,27 @@ impl JobBuilder {
 }
 
 /// Timelines of some jobs with an empty cluster (logs end at the last job line).
+/// The `[ddl:8214]` trap: job `id` failed `errors` times (1 or 2) with 9005, then TiDB itself
+/// converted it to rollback, reporting the cancel error, and it ended `rollback done`.
+pub fn cancelled_after_9005(id: i64, errors: u64) -> JobTimeline {
+    let mut b = JobBuilder::new(id);
+    for n in 1..=errors {
+        b = b.error(
+            &format!("10:00:0{n}.000"),
+            "[tikv:9005]Region is unavailable",
+            n,
+        );
+    }
+    b.rollback(
+        "10:00:03.000",
+        "run add index job failed, convert job to rollback",
+        Some("[ddl:8214]Cancelled DDL job"),
+        errors,
+    )
+    .finish("10:00:05.000", "rollback done")
+    .build()
+}
+
 pub fn timelines(jobs: Vec<JobTimeline>) -> Timelines {
     let end = jobs.iter().filter_map(|j| j.last_seen).max();
     Timelines {
