@@ -2,17 +2,14 @@
 //! ddldiag must find each job with that state. A new case folder is covered without new code.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ddldiag::analyze::{self, Options};
 use ddldiag::source::Input;
 use ddldiag::timeline::JobTimeline;
 use serde_json::Value;
 
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    p.is_dir().then_some(p)
-}
+mod common;
 
 /// Store UUIDs in the order a file opens them (`"new domain"` lines): the case files' `store_epoch`.
 fn store_epochs(file: &Path) -> Vec<String> {
@@ -43,16 +40,7 @@ fn issue_expectation(observed: &str) -> Option<&'static str> {
 
 #[test]
 fn corpus_jobs_have_their_recorded_final_state() {
-    let Some(root) = corpus() else {
-        eprintln!("../shared/corpus not found: skipped");
-        return;
-    };
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("case.json").is_file())
-        .collect();
-    cases.sort();
+    let cases = common::corpus_cases();
     let (mut checked, mut right) = (0usize, 0usize);
     let mut failures: Vec<String> = Vec::new();
     for case in &cases {

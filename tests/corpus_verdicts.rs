@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+mod common;
+
 /// Cases labelled transient→rollback whose excerpt holds no line that shows it.
 const KNOWN_MISSES: &[(&str, &str)] = &[(
     "issue-49537",
@@ -49,17 +51,7 @@ fn rules_fired(case: &PathBuf) -> Vec<String> {
 
 #[test]
 fn corpus_cases_get_their_verdicts() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !root.is_dir() {
-        eprintln!("../shared/corpus not found: skipped");
-        return;
-    }
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("case.json").is_file())
-        .collect();
-    cases.sort();
+    let cases = common::corpus_cases();
     let mut wrong: Vec<String> = Vec::new();
     let (mut labelled, mut right) = (0, 0);
     for case in &cases {

@@ -19,6 +19,21 @@ pub fn corpus_dir() -> Option<PathBuf> {
     d.is_dir().then_some(d)
 }
 
+/// The corpus case folders (those with a `case.json`), sorted; empty without the corpus.
+pub fn corpus_cases() -> Vec<PathBuf> {
+    let Some(root) = corpus_dir() else {
+        eprintln!("../shared/corpus not found: skipped");
+        return Vec::new();
+    };
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.json").is_file())
+        .collect();
+    cases.sort();
+    cases
+}
+
 /// Every regular file under `dir`, sorted, symlinks not followed.
 pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
