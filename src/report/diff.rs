@@ -482,7 +482,7 @@ fn error_kinds(r: &Report) -> BTreeMap<String, ErrorKindDiff> {
 /// windows merged, so counting only them counts each signal line once.
 fn fault_kinds(r: &Report) -> BTreeMap<FaultKind, u64> {
     let mut out = BTreeMap::new();
-    for w in r.fault_windows.iter().filter(|w| w.scope == "cluster") {
+    for w in r.cluster_windows() {
         for k in &w.kinds {
             *out.entry(k.kind).or_insert(0) += k.count;
         }
@@ -696,13 +696,7 @@ fn dash(s: &str) -> &str {
     }
 }
 
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
+use super::plural;
 
 #[cfg(test)]
 mod tests {

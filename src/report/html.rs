@@ -448,11 +448,7 @@ pub fn render(report: &Report, picture: Option<&Picture>) -> String {
         None => h.push_str("<p>No timeline data.</p>"),
     }
     h.push_str("</div>\n<div class=\"findings\">");
-    let cluster: Vec<_> = report
-        .fault_windows
-        .iter()
-        .filter(|w| w.scope == "cluster")
-        .collect();
+    let cluster = report.cluster_windows();
     if !cluster.is_empty() {
         h.push_str("<h2 style=\"font-size:15px\">Fault windows</h2><ul style=\"font-size:12px\">");
         for w in cluster {

@@ -219,11 +219,7 @@ fn finding_head(f: &Finding) -> String {
 
 /// The cluster fault windows as a small table; nothing when there are none.
 fn fault_windows(doc: &mut Doc, report: &Report) {
-    let cluster: Vec<_> = report
-        .fault_windows
-        .iter()
-        .filter(|w| w.scope == "cluster")
-        .collect();
+    let cluster = report.cluster_windows();
     if cluster.is_empty() {
         return;
     }
@@ -362,11 +358,7 @@ fn code(t: &str) -> String {
 }
 
 fn s(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+    super::plural(n as u64)
 }
 
 #[cfg(test)]

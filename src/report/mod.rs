@@ -411,6 +411,25 @@ pub fn read_totals(report: &Report) -> (usize, u64, u64) {
     files.fold((0, 0, 0), |(n, l, b), f| (n + 1, l + f.lines, b + f.bytes))
 }
 
+impl Report {
+    /// The cluster-wide fault windows (instance windows merged), which every renderer shows.
+    pub fn cluster_windows(&self) -> Vec<&crate::fault::FaultWindowReport> {
+        self.fault_windows
+            .iter()
+            .filter(|w| w.scope == "cluster")
+            .collect()
+    }
+}
+
+/// `"s"` unless `n` is 1, for counts in prose.
+pub(crate) fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::testdata::{damaged_report, sample_report};

@@ -471,11 +471,7 @@ fn finding(out: &mut String, f: &Finding, st: &Style) {
 
 /// Cluster fault windows, one line each; nothing at all when there are none.
 fn fault_windows(out: &mut String, report: &Report, st: &Style) {
-    let cluster: Vec<_> = report
-        .fault_windows
-        .iter()
-        .filter(|w| w.scope == "cluster")
-        .collect();
+    let cluster = report.cluster_windows();
     if cluster.is_empty() {
         return;
     }
@@ -766,11 +762,7 @@ fn kind_word<T: serde::Serialize>(kind: &T) -> String {
 }
 
 fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+    super::plural(n as u64)
 }
 
 fn human_bytes(b: u64) -> String {
