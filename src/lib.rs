@@ -23,6 +23,7 @@ pub mod errclass;
 pub mod event;
 pub mod fault;
 pub mod known_issues;
+pub mod model;
 pub mod record;
 pub mod report;
 pub mod rules;

@@ -3,8 +3,7 @@
 //! TiDB writes `2024/01/13 19:21:09.480 +08:00`; times keep the offset the log was written with
 //! so that reports show the operator's local time, while ordering compares instants.
 
-/// A point in time with the offset the log line was written in.
-pub type Timestamp = chrono::DateTime<chrono::FixedOffset>;
+pub use crate::model::time::{rfc3339, Timestamp};
 
 /// Length of the unified header time `yyyy/MM/dd HH:mm:ss.SSS ±hh:mm`.
 pub const UNIFIED_LEN: usize = 30;
@@ -127,11 +126,6 @@ fn date_time(b: &[u8]) -> Option<chrono::NaiveDateTime> {
     // `from_hms_milli_opt` would read a leap second into ms >= 1000; we never pass one.
     let time = chrono::NaiveTime::from_hms_milli_opt(hh, mm, ss, ms)?;
     Some(date.and_time(time))
-}
-
-/// RFC 3339 with milliseconds and the log's own offset, as used in every report.
-pub fn rfc3339(ts: &Timestamp) -> String {
-    ts.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
 #[cfg(test)]

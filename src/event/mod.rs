@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::timestamp::Timestamp;
+pub use crate::model::Evidence;
+use crate::model::Timestamp;
 
 pub mod extract;
 pub mod jobstr;
@@ -102,28 +103,6 @@ pub enum EventKind {
     OwnerElected,
     /// `retire owner`, `resign ddl owner success`, `is not the owner`.
     OwnerRetired,
-}
-
-/// The raw line that proves an event: where it is and what it says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct Evidence {
-    /// Display name of the file: `tidb-0.tar.gz!tidb-0/tidb.log`.
-    pub file: Arc<str>,
-    /// 1-based physical line number in that file.
-    pub line: u64,
-    /// The record's time, RFC 3339 with the log's offset.
-    #[serde(serialize_with = "ser_ts")]
-    #[schemars(with = "Option<String>")]
-    pub ts: Option<Timestamp>,
-    /// The raw line, so that a reader can grep for it (capped at a few KiB).
-    pub text: String,
-}
-
-fn ser_ts<S: serde::Serializer>(ts: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
-    match ts {
-        Some(t) => s.serialize_some(&crate::timestamp::rfc3339(t)),
-        None => s.serialize_none(),
-    }
 }
 
 /// One typed event, with the fields rules care about already extracted.

@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::event::Evidence;
+pub use crate::model::{FaultContext, WindowRef};
 use crate::timeline::JobTimeline;
 use crate::timestamp::{rfc3339, Timestamp};
 
@@ -313,30 +314,6 @@ pub struct KindCount {
     pub count: u64,
 }
 
-/// A finding's relation to the fault windows (`findings[].fault_overlap`).
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct FaultContext {
-    /// Cluster windows overlapping the job's error span (from its first error, less
-    /// [`MERGE_GAP_SECS`], to the moment it gave up).
-    pub windows: Vec<WindowRef>,
-    /// When the job gave up: the rollback conversion, else the finish line, else its last line.
-    pub job_gave_up: Option<String>,
-    /// Seconds from the end of the last overlapping window to `job_gave_up` (negative: the job
-    /// gave up while the fault was still going on).
-    pub gave_up_after_window_secs: Option<i64>,
-    /// One sentence for humans.
-    pub note: String,
-}
-
-/// A reference to a window.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct WindowRef {
-    pub instances: Vec<String>,
-    pub start: String,
-    pub end: String,
-    pub kinds: Vec<FaultKind>,
-}
-
 pub fn report_window(w: &Window, scope: &str) -> FaultWindowReport {
     FaultWindowReport {
         scope: scope.to_string(),
@@ -441,12 +418,12 @@ pub fn context_for(job: &JobTimeline, fw: &FaultWindows) -> Option<FaultContext>
             .iter()
             .map(|w| WindowRef {
                 instances: w.instances.clone(),
-                start: rfc3339(&w.start),
-                end: rfc3339(&w.end),
+                start: w.start,
+                end: w.end,
                 kinds: w.kinds.keys().copied().collect(),
             })
             .collect(),
-        job_gave_up: gave.as_ref().map(rfc3339),
+        job_gave_up: gave,
         gave_up_after_window_secs: after,
         note,
     })

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
+pub use crate::model::{FailOn, Finding, Severity};
 
 pub mod diff;
 pub mod events;
@@ -24,52 +25,6 @@ pub use table::TableOptions;
 
 /// Bumped only on breaking changes to the JSON report.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// How bad a finding is. Ordered: `Info < Warning < Error`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-/// One verdict of one rule, with the lines that prove it.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Finding {
-    /// Stable rule code, `DDL001`.
-    pub rule: String,
-    /// Kebab-case rule name, `transient-error-rollback`.
-    pub name: String,
-    pub severity: Severity,
-    pub job_id: Option<i64>,
-    /// One line: what happened to this job.
-    pub title: String,
-    /// In terms of this job: counts, times, the error.
-    pub explanation: String,
-    /// What to do next.
-    pub suggestion: String,
-    /// Upstream issues this matches for the detected TiDB version (`pingcap/tidb#50417`).
-    pub known_issues: Vec<String>,
-    /// The raw lines, in time order.
-    pub evidence: Vec<Evidence>,
-    /// The cluster fault windows that overlap the job's error span, and how long after the last
-    /// one ended the job gave up. Absent when the finding has no job or no window overlaps.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fault_overlap: Option<crate::fault::FaultContext>,
-}
 
 /// `tool` section.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -256,34 +211,6 @@ pub enum Format {
     Trace,
     /// Every DDL event, one JSON object per line (`ddldiag events`).
     Jsonl,
-}
-
-/// `--fail-on`: the lowest severity that makes the exit code 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum FailOn {
-    #[default]
-    Error,
-    Warning,
-    Info,
-    /// Findings never fail the run (damaged input still exits 3).
-    Never,
-}
-
-impl FailOn {
-    /// The lowest failing severity; `None` for [`FailOn::Never`].
-    pub fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::Never => None,
-        }
-    }
-
-    /// Whether a finding of this severity is at or above the threshold.
-    pub fn fails(self, severity: Severity) -> bool {
-        self.threshold().is_some_and(|t| severity >= t)
-    }
 }
 
 /// Everything a renderer may need besides the report.

@@ -1,0 +1,24 @@
+//! The typed vocabulary every stage speaks: times, TiDB versions, job states, severities, rule
+//! codes, evidence, findings and exit codes.
+//!
+//! This module imports nothing else from the crate, so every stage may use it without creating a
+//! cycle (the layering test in `tests/layering.rs` holds it to that). Types live here when more
+//! than one stage needs them; a type only one stage needs stays in that stage.
+
+pub mod evidence;
+pub mod fault;
+pub mod exit;
+pub mod finding;
+pub mod severity;
+pub mod state;
+pub mod time;
+pub mod version;
+
+pub use evidence::Evidence;
+pub use fault::FaultKind;
+pub use exit::ExitCode;
+pub use finding::{FaultContext, Finding, WindowRef};
+pub use severity::{FailOn, Severity};
+pub use state::JobState;
+pub use time::{rfc3339, Timestamp};
+pub use version::Version;
