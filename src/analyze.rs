@@ -18,7 +18,7 @@ use crate::source::{
     self, Encoding, FileKind, FileMeta, FileSink, Input, InputOutcome, SourceOptions,
 };
 use crate::timeline::{FileCorrelator, TimelineBuilder, Timelines};
-use crate::timestamp::Timestamp;
+use crate::model::Timestamp;
 
 /// Bytes per chunk handed from the walker to a worker.
 const CHUNK: usize = 256 * 1024;

@@ -13,10 +13,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analyze::{self, Analysis};
 use crate::report::{self, FailOn, Format};
-use crate::rules::{self, Context};
+use crate::diagnosis::{self, Settings};
+use crate::rules;
 use crate::scan::ScanOptions;
 use crate::source::{Input, SourceOptions};
-use crate::timestamp::Timestamp;
+use crate::model::Timestamp;
 
 #[derive(Debug, Parser)]
 #[command(name = "ddldiag", version, about = "Explains why a TiDB DDL job failed or hung, from the TiDB logs", long_about = None)]
@@ -145,7 +146,7 @@ impl RuleArgs {
             .tidb_version()
             .map(str::to_string)
             .or(self.tidb_version.clone());
-        let ctx = Context {
+        let settings = Settings {
             error_count_limit: self.error_count_limit.max(1),
             stall_after: chrono::Duration::minutes(self.stall_minutes.max(0)),
             tidb_version: tidb_version.clone(),
@@ -154,6 +155,7 @@ impl RuleArgs {
         if let Some(id) = job {
             analysis.timelines.jobs.retain(|j| j.job_id == id);
         }
+        let ctx = diagnosis::diagnose(&analysis.timelines, &analysis.fault_windows, settings);
         let findings = rules::run_all(&analysis.timelines, &ctx);
         let report = report::model_build::build(&analysis, findings, tidb_version);
         (analysis, report)
@@ -184,7 +186,7 @@ struct DiffArgs {
 fn parse_time(s: &str) -> Result<Timestamp, String> {
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()
-        .or_else(|| crate::timestamp::parse_unified(s))
+        .or_else(|| crate::record::time::parse_unified(s))
         .ok_or_else(|| format!("not a time: {s:?} (use RFC 3339, e.g. 2024-01-13T19:00:00+08:00)"))
 }
 

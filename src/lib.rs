@@ -19,10 +19,9 @@
 
 pub mod analyze;
 pub mod cli;
-pub mod errclass;
 pub mod event;
 pub mod fault;
-pub mod known_issues;
+pub mod diagnosis;
 pub mod model;
 pub mod record;
 pub mod report;
@@ -30,4 +29,4 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod timeline;
-pub mod timestamp;
+

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use aho_corasick::AhoCorasick;
 
 use crate::event::{Event, Evidence};
-use crate::fault::{Signal, SignalMatcher};
+use crate::event::signal::{Signal, SignalMatcher};
 use crate::record;
-use crate::timestamp::Timestamp;
+use crate::model::Timestamp;
 
 /// Lines longer than this are cut to it (and counted): a 100 MB line must not take 100 MB.
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;
@@ -421,7 +421,7 @@ impl<'p> Scanner<'p> {
         let quick = line
             .strip_prefix(b"[")
             .and_then(|rest| memchr::memchr(b']', rest).map(|e| &rest[..e]))
-            .and_then(crate::timestamp::parse_unified_bytes);
+            .and_then(crate::record::time::parse_unified_bytes);
         let ts = match quick {
             Some(ts) => ts,
             None => match record::parse_line(&String::from_utf8_lossy(line)) {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use ddldiag::analyze::{self, Options};
 use ddldiag::event::EventKind;
 use ddldiag::source::Input;
-use ddldiag::timestamp::rfc3339;
+use ddldiag::model::rfc3339;
 
 fn seed() -> analyze::Analysis {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed-50417/tidb-0.tar.gz");

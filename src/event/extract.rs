@@ -10,7 +10,7 @@ use smallvec::SmallVec;
 
 use super::jobstr::{self, JobInfo};
 use super::vocab::{self, Spelling};
-use super::{Event, EventKind, Evidence};
+use super::{Detail, Event, EventKind, Evidence};
 use crate::record::Record;
 
 /// Field-name spellings, in priority order (the first key present wins).
@@ -129,6 +129,7 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
         rows: rec
             .field_any(keys::ROWS)
             .and_then(|t| t.get().trim().parse().ok()),
+        message: message.as_ref().into(),
         detail: detail(spelling, rec, query),
         evidence,
     };
@@ -152,37 +153,45 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
 }
 
 /// The kind-specific `detail` of an event.
-fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Option<String> {
+fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detail {
     let field = |keys: &[&str]| rec.field_any(keys).map(|t| t.get().into_owned());
+    let some = |v: Option<String>, f: fn(String) -> Detail| v.map_or(Detail::None, f);
     match spelling.kind {
-        EventKind::OwnerElected | EventKind::OwnerRetired => field(keys::OWNER_ID).or_else(|| {
-            // v7.5–v8.5 lines without ownerID: the instance's own id ends the context value.
-            field(keys::OWNER_INFO).and_then(|info| info.rsplit(' ').next().map(str::to_string))
-        }),
-        EventKind::ServerStart => field(keys::RELEASE_VERSION),
-        EventKind::NewDomain => field(keys::STORE),
-        EventKind::JobSubmitted => query,
+        EventKind::OwnerElected | EventKind::OwnerRetired => some(
+            field(keys::OWNER_ID).or_else(|| {
+                // v7.5–v8.5 lines without ownerID: the instance's own id ends the context value.
+                field(keys::OWNER_INFO)
+                    .and_then(|info| info.rsplit(' ').next().map(str::to_string))
+            }),
+            Detail::Owner,
+        ),
+        EventKind::ServerStart => some(field(keys::RELEASE_VERSION), Detail::Release),
+        EventKind::NewDomain => some(field(keys::STORE), Detail::Store),
+        EventKind::JobSubmitted => some(query, Detail::Query),
         EventKind::BackfillStarted if spelling.message == "index backfill state running" => {
-            let mut parts = Vec::new();
-            for (name, keys) in [
-                ("table", keys::TABLE),
-                ("index", keys::INDEX),
-                ("ingest", keys::INGEST_MODE),
-            ] {
-                if let Some(v) = field(keys) {
-                    parts.push(format!("{name}={v}"));
+            let (table, index, ingest) = (
+                field(keys::TABLE),
+                field(keys::INDEX),
+                field(keys::INGEST_MODE),
+            );
+            if table.is_none() && index.is_none() && ingest.is_none() {
+                Detail::None
+            } else {
+                Detail::Backfill {
+                    table,
+                    index,
+                    ingest,
                 }
             }
-            (!parts.is_empty()).then(|| parts.join(" "))
         }
         EventKind::TaskStateChange => match (field(keys::FROM), field(keys::TO)) {
-            (Some(from), Some(to)) => Some(format!("{from}->{to}")),
+            (Some(from), Some(to)) => Detail::TaskTransition { from, to },
             _ => match (field(keys::CURRENT_STEP), field(keys::NEXT_STEP)) {
-                (Some(cur), Some(next)) => Some(format!("step {cur}->{next}")),
-                _ => field(keys::STATE).map(|s| format!("state={s}")),
+                (Some(from), Some(to)) => Detail::TaskStep { from, to },
+                _ => some(field(keys::STATE), Detail::TaskState),
             },
         },
-        _ => None,
+        _ => Detail::None,
     }
 }
 
@@ -240,7 +249,7 @@ mod tests {
             parts.push((&line[start..j.min(line.len())], false));
             i = j + 1;
         }
-        let ts = crate::timestamp::parse_unified(parts[0].0).unwrap();
+        let ts = crate::record::time::parse_unified(parts[0].0).unwrap();
         let level = match parts[1].0.to_ascii_uppercase().as_str() {
             "INFO" => Level::Info,
             "WARN" => Level::Warn,
@@ -377,7 +386,7 @@ mod tests {
         assert_eq!(j.err.as_deref(), Some("[tikv:9005]Region is unavailable"));
         assert_eq!(j.state, "running");
         assert_eq!(
-            e.ts.map(|t| crate::timestamp::rfc3339(&t)).as_deref(),
+            e.ts.map(|t| crate::model::rfc3339(&t)).as_deref(),
             Some("2024-01-13T19:21:10.807+08:00")
         );
     }
@@ -415,7 +424,7 @@ mod tests {
         let e = seed("index backfill state running", 0);
         assert_eq!((e.kind, e.job_id), (EventKind::BackfillStarted, Some(491)));
         assert_eq!(
-            e.detail.as_deref(),
+            e.detail.summary().as_deref(),
             Some("table=sbtest1 index=index_test_1705143780092 ingest=true")
         );
 
@@ -452,7 +461,7 @@ mod tests {
         );
         assert_eq!((e.kind, e.job_id), (EventKind::JobSubmitted, Some(2)));
         assert_eq!(
-            e.detail.as_deref(),
+            e.detail.summary().as_deref(),
             Some("CREATE DATABASE IF NOT EXISTS test")
         );
         assert_eq!(
@@ -489,42 +498,42 @@ mod tests {
             r#"[2024/01/13 18:46:17.819 +08:00] [INFO] [manager.go:364] ["get owner"] ["owner info"="[ddl] /tidb/ddl/fg/owner ownerManager aaa-self"] ["owner key"=/tidb/ddl/fg/owner/1] [ownerID=bbb-owner] [op=none]"#,
         );
         assert_eq!(
-            (e.kind, e.detail.as_deref()),
+            (e.kind, e.detail.summary().as_deref()),
             (EventKind::OwnerElected, Some("bbb-owner"))
         );
         let e = one(
             r#"[2019/11/23 14:28:29.001 +00:00] [WARN] [manager.go:281] ["is not the owner"] ["owner info"="[ddl] /tidb/ddl/fg/owner ownerManager 1f2b2e8c-2e3a"]"#,
         );
         assert_eq!(
-            (e.kind, e.detail.as_deref()),
+            (e.kind, e.detail.summary().as_deref()),
             (EventKind::OwnerRetired, Some("1f2b2e8c-2e3a"))
         );
         let e = one(
             r#"[2020/08/12 16:12:07.282 +08:00] [INFO] [printer.go:42] ["Welcome to TiDB."] ["Release Version"=v7.6.0] [Edition=Community]"#,
         );
         assert_eq!(
-            (e.kind, e.detail.as_deref()),
+            (e.kind, e.detail.summary().as_deref()),
             (EventKind::ServerStart, Some("v7.6.0"))
         );
         let e = one(
             r#"[2020/08/12 16:12:07.310 +08:00] [INFO] [tidb.go:71] ["new domain"] [store=8d19232e] ["ddl lease"=45s]"#,
         );
         assert_eq!(
-            (e.kind, e.detail.as_deref()),
+            (e.kind, e.detail.summary().as_deref()),
             (EventKind::NewDomain, Some("8d19232e"))
         );
         let e = one(
             r#"[2024/01/13 19:10:00.000 +08:00] [INFO] [scheduler.go:300] ["task state transform"] [from=running] [to=reverting]"#,
         );
         assert_eq!(
-            (e.kind, e.detail.as_deref()),
+            (e.kind, e.detail.summary().as_deref()),
             (EventKind::TaskStateChange, Some("running->reverting"))
         );
         let e = one(
             r#"[2025/05/01 00:00:00.000 +00:00] [INFO] [scheduler.go:409] ["switch to next step"] [task-id=7] [task-type=backfill] [current-step=init] [next-step=read-index]"#,
         );
         assert_eq!(
-            (e.task_id, e.detail.as_deref()),
+            (e.task_id, e.detail.summary().as_deref()),
             (Some(7), Some("step init->read-index"))
         );
         let e = one(

@@ -12,6 +12,7 @@ use crate::model::Timestamp;
 
 pub mod extract;
 pub mod jobstr;
+pub mod signal;
 pub mod vocab;
 
 pub use extract::to_event;
@@ -105,6 +106,79 @@ pub enum EventKind {
     OwnerRetired,
 }
 
+/// What an event says that only its kind has, typed so that no later stage parses it back out
+/// of a string.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Detail {
+    #[default]
+    None,
+    /// Owner lines: the owner's id (`ownerID`, or the end of `owner info`).
+    Owner(String),
+    /// `Welcome to TiDB`: the `Release Version` field, verbatim (`v7.6.0`, `None`).
+    Release(String),
+    /// `new domain`: the store id (unit-test logs open many).
+    Store(String),
+    /// `start DDL job` / `DDL job submitted`: the SQL.
+    Query(String),
+    /// `index backfill state running`: what the backfill works on, when the line names it.
+    Backfill {
+        table: Option<String>,
+        index: Option<String>,
+        /// The `ingest mode` field (`true`/`false`).
+        ingest: Option<String>,
+    },
+    /// `task state transform`: the DXF task's state change.
+    TaskTransition { from: String, to: String },
+    /// `switch to next step` and kin: the DXF task's step change.
+    TaskStep { from: String, to: String },
+    /// `schedule task` / `execute one task`: the task's state.
+    TaskState(String),
+}
+
+impl Detail {
+    /// The task state an event moves a DXF task to, when it says.
+    pub fn task_state_to(&self) -> Option<&str> {
+        match self {
+            Detail::TaskTransition { to, .. } => Some(to),
+            Detail::TaskState(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The owner id of an owner line.
+    pub fn owner(&self) -> Option<&str> {
+        match self {
+            Detail::Owner(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The detail as one short phrase for summaries and the event export (`running->reverting`,
+    /// `step init->read-index`, `table=t index=i ingest=true`); `None` when there is none.
+    pub fn summary(&self) -> Option<String> {
+        match self {
+            Detail::None => None,
+            Detail::Owner(s) | Detail::Release(s) | Detail::Store(s) | Detail::Query(s) => {
+                Some(s.clone())
+            }
+            Detail::Backfill {
+                table,
+                index,
+                ingest,
+            } => {
+                let parts: Vec<String> = [("table", table), ("index", index), ("ingest", ingest)]
+                    .iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(" "))
+            }
+            Detail::TaskTransition { from, to } => Some(format!("{from}->{to}")),
+            Detail::TaskStep { from, to } => Some(format!("step {from}->{to}")),
+            Detail::TaskState(s) => Some(format!("state={s}")),
+        }
+    }
+}
+
 /// One typed event, with the fields rules care about already extracted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -122,7 +196,10 @@ pub struct Event {
     pub error: Option<String>,
     /// Row count reported by progress lines.
     pub rows: Option<u64>,
-    /// Kind-specific detail: the owner id, a task state transition `running->reverting`, a query...
-    pub detail: Option<String>,
+    /// The record's message as the log wrote it (category prefix split off): what the
+    /// vocabulary matched, kept so that later stages never parse the raw line again.
+    pub message: Box<str>,
+    /// What this kind of event says besides the common fields.
+    pub detail: Detail,
     pub evidence: Evidence,
 }

@@ -7,7 +7,7 @@
 //! How windows are built:
 //!
 //! 1. The scanner matches every record line that is not a DDL vocabulary event against the
-//!    confirmed literals of [`signals::SIGNALS`] and hands hits to a per-file [`FaultCounter`]:
+//!    confirmed literals of [`SIGNALS`] and hands hits to a per-file [`FaultCounter`]:
 //!    counts per [`BUCKET_SECS`]-second bucket per kind (plus the first few lines of each kind as
 //!    evidence), so memory grows with the time span, not with the number of lines, and is capped
 //!    at [`MAX_BUCKETS`].
@@ -27,11 +27,11 @@ use serde::Serialize;
 
 use crate::event::Evidence;
 pub use crate::model::{FaultContext, WindowRef};
-use crate::timeline::JobTimeline;
-use crate::timestamp::{rfc3339, Timestamp};
+use crate::model::{rfc3339, Timestamp};
 
-pub mod signals;
-pub use signals::{FaultKind, Signal, SignalMatcher, SIGNALS};
+
+pub use crate::event::signal::{Signal, SignalMatcher, SIGNALS};
+pub use crate::model::FaultKind;
 
 /// Width of a counting bucket.
 pub const BUCKET_SECS: i64 = 10;
@@ -354,88 +354,13 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
-/// The span during which a job met errors, and when it gave up.
-fn error_span(job: &JobTimeline) -> Option<(Timestamp, Timestamp)> {
-    let gave_up = gave_up(job)?;
-    let first_err = job
-        .errors
-        .iter()
-        .filter_map(|e| e.first.ts)
-        .chain(job.err_counts.iter().filter_map(|p| p.evidence.ts))
-        .chain(job.rollback.as_ref().and_then(|r| r.evidence.ts))
-        .min()
-        .or(job.first_seen)?;
-    Some((first_err.min(gave_up), gave_up))
-}
-
-fn gave_up(job: &JobTimeline) -> Option<Timestamp> {
-    job.rollback
-        .as_ref()
-        .and_then(|r| r.evidence.ts)
-        .or(job.finished.as_ref().and_then(|f| f.ts))
-        .or(job.last_seen)
-}
-
-/// Relates one job to the cluster windows; `None` when no window overlaps its error span.
-pub fn context_for(job: &JobTimeline, fw: &FaultWindows) -> Option<FaultContext> {
-    let (start, end) = error_span(job)?;
-    let from = start - chrono::Duration::seconds(MERGE_GAP_SECS);
-    let hits: Vec<&Window> = fw
-        .cluster
-        .iter()
-        .filter(|w| w.end >= from && w.start <= end)
-        .collect();
-    let last = hits.iter().max_by_key(|w| w.end)?;
-    let gave = gave_up(job);
-    let after = gave.map(|g| (g - last.end).num_seconds());
-    let what = if job.rollback.is_some() {
-        "kept retrying until"
-    } else {
-        "ran until"
-    };
-    let inst = last.instances.join(", ");
-    let note = match (gave, after) {
-        (Some(g), Some(a)) if a >= 0 => format!(
-            "the fault window on {inst} ended at {}; the job {what} {} ({} after)",
-            last.end.format("%H:%M:%S"),
-            g.format("%H:%M:%S"),
-            human_duration(a)
-        ),
-        (Some(g), _) => format!(
-            "the job gave up at {} while the fault window on {inst} ({} – {}) was still open",
-            g.format("%H:%M:%S"),
-            last.start.format("%H:%M:%S"),
-            last.end.format("%H:%M:%S"),
-        ),
-        _ => format!(
-            "the job's errors overlap the fault window on {inst} ({} – {})",
-            last.start.format("%H:%M:%S"),
-            last.end.format("%H:%M:%S"),
-        ),
-    };
-    Some(FaultContext {
-        windows: hits
-            .iter()
-            .map(|w| WindowRef {
-                instances: w.instances.clone(),
-                start: w.start,
-                end: w.end,
-                kinds: w.kinds.keys().copied().collect(),
-            })
-            .collect(),
-        job_gave_up: gave,
-        gave_up_after_window_secs: after,
-        note,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
 
     fn t(s: &str) -> Timestamp {
-        crate::timestamp::parse_unified(&format!("2024/01/13 {s}.000 +08:00")).unwrap()
+        crate::record::time::parse_unified(&format!("2024/01/13 {s}.000 +08:00")).unwrap()
     }
 
     fn ev(ts: Timestamp, line: u64) -> Evidence {

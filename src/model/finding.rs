@@ -32,8 +32,8 @@ pub struct Finding {
     pub fault_overlap: Option<FaultContext>,
 }
 
-/// A finding's relation to the fault windows (`findings[].fault_overlap`): a fact about the job,
-/// computed once by the diagnosis stage and carried by each of its findings.
+// A fact about the job, computed once by the diagnosis stage and carried by each of its findings.
+/// A finding's relation to the fault windows (`findings[].fault_overlap`).
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FaultContext {
     /// Cluster windows overlapping the job's error span (from its first error, less
@@ -50,7 +50,7 @@ pub struct FaultContext {
     pub note: String,
 }
 
-/// A reference to a fault window.
+/// A reference to a window.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WindowRef {
     pub instances: Vec<String>,

@@ -18,7 +18,8 @@ use serde_json::Value;
 use smallvec::SmallVec;
 
 use super::{Field, Format, Level, Record, Text};
-use crate::timestamp::{parse_json_time, Timestamp};
+use crate::record::time::parse_json_time;
+use crate::model::Timestamp;
 
 /// A JSON value as read from the line: a string borrowed when it had no escapes, or anything
 /// else decoded.
@@ -169,7 +170,7 @@ pub fn parse(line: &str) -> Option<Record<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timestamp::rfc3339;
+    use crate::model::rfc3339;
 
     #[test]
     fn one_line_json_record() {

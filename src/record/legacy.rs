@@ -3,7 +3,7 @@
 //! * TiDB / PD (ngaut/log): `2018/01/24 07:00:41.857 domain.go:596: [error] [stats] update stats info fail: ...`
 //! * old TiKV: `2019/07/18 11:04:29.314 INFO mod.rs:28: Welcome to TiKV.`
 //!
-//! Neither has a zone (the time is read as UTC, see [`crate::timestamp::parse_legacy`]) nor
+//! Neither has a zone (the time is read as UTC, see [`crate::record::time::parse_legacy`]) nor
 //! structured fields: the message is the rest of the line, kept as written (it often carries a
 //! `[ddl] ` category prefix, which [`super::Record::message_and_category`] splits off).
 
@@ -12,7 +12,8 @@ use std::ops::Range;
 use smallvec::SmallVec;
 
 use super::{Format, Level, Record, Text};
-use crate::timestamp::{parse_legacy, Timestamp, LEGACY_LEN};
+use crate::record::time::{parse_legacy, LEGACY_LEN};
+use crate::model::Timestamp;
 
 /// The validated header of a legacy line; ranges index the line (ASCII-delimited).
 #[derive(Debug, Clone)]
@@ -110,7 +111,7 @@ pub fn parse(line: &str) -> Option<Record<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timestamp::rfc3339;
+    use crate::model::rfc3339;
 
     #[test]
     fn tidb_1x_line() {

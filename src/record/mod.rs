@@ -13,11 +13,12 @@ use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
-use crate::timestamp::Timestamp;
+use crate::model::Timestamp;
 
 pub mod json;
 pub mod legacy;
 pub mod quote;
+pub mod time;
 pub mod unified;
 pub mod wrapper;
 
@@ -290,7 +291,7 @@ mod tests {
             .starts_with("[ddl] /tidb/ddl/fg/owner"));
         let r = parse_line(PLATFORM).unwrap();
         assert_eq!(
-            crate::timestamp::rfc3339(&r.ts),
+            crate::model::rfc3339(&r.ts),
             "2026-05-22T07:37:29.468+00:00"
         );
         assert!(r.message.is("onError"));

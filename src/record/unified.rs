@@ -26,7 +26,8 @@ use nom::IResult;
 use smallvec::SmallVec;
 
 use super::{Field, Format, Level, Record, Text};
-use crate::timestamp::{parse_unified_bytes, Timestamp, UNIFIED_LEN};
+use crate::record::time::{parse_unified_bytes, UNIFIED_LEN};
+use crate::model::Timestamp;
 
 /// The validated header of a unified line. Ranges index the line; they are ASCII-delimited,
 /// so they are char boundaries of any `str` the bytes came from.
@@ -236,7 +237,7 @@ fn raw_end(b: &[u8], i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timestamp::rfc3339;
+    use crate::model::rfc3339;
 
     fn p(l: &str) -> Record<'_> {
         parse(l).unwrap_or_else(|| panic!("not a record: {l}"))

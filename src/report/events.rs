@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::event::{Event, EventKind};
-use crate::timestamp::rfc3339;
+use crate::model::rfc3339;
 
 /// One line of the export.
 #[derive(Debug, Serialize)]
@@ -17,7 +17,7 @@ pub struct EventLine<'a> {
     pub task_id: Option<i64>,
     pub task_key: Option<&'a str>,
     pub error: Option<&'a str>,
-    pub detail: Option<&'a str>,
+    pub detail: Option<String>,
     pub file: &'a str,
     pub line: u64,
     /// The raw log line (capped like evidence).
@@ -36,7 +36,7 @@ pub fn jsonl(events: &[Event]) -> String {
             task_id: e.task_id,
             task_key: e.task_key.as_deref(),
             error: e.error.as_deref(),
-            detail: e.detail.as_deref(),
+            detail: e.detail.summary(),
             file: &e.evidence.file,
             line: e.evidence.line,
             text: &e.evidence.text,

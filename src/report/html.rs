@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use super::{Report, Severity};
 use crate::analyze::Analysis;
-use crate::timestamp::Timestamp;
+use crate::model::Timestamp;
 
 /// What the timeline lanes are drawn from.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -533,7 +533,7 @@ mod tests {
     use crate::report::testdata::sample_report;
 
     fn t(s: &str) -> Timestamp {
-        crate::timestamp::parse_unified(&format!("2024/01/13 {s} +08:00")).unwrap()
+        crate::record::time::parse_unified(&format!("2024/01/13 {s} +08:00")).unwrap()
     }
 
     fn pic() -> Picture {

@@ -5,29 +5,17 @@ use super::{
     Severity, SeverityCounts, Summary, Tool, SCHEMA_VERSION,
 };
 use crate::analyze::Analysis;
-use crate::errclass;
+use crate::diagnosis::errclass;
 use crate::event::{Event, EventKind};
 use crate::timeline::JobTimeline;
-use crate::timestamp::rfc3339;
+use crate::model::rfc3339;
 
 /// Assembles the report. `exit_code` is filled in by the caller (it depends on `--fail-on`).
 pub fn build(
     analysis: &Analysis,
-    mut findings: Vec<Finding>,
+    findings: Vec<Finding>,
     tidb_version: Option<String>,
 ) -> Report {
-    // Relate each job's findings to the cluster fault windows.
-    for f in &mut findings {
-        if f.fault_overlap.is_some() {
-            continue;
-        }
-        if let Some(job) = f
-            .job_id
-            .and_then(|id| analysis.timelines.jobs.iter().find(|j| j.job_id == id))
-        {
-            f.fault_overlap = crate::fault::context_for(job, &analysis.fault_windows);
-        }
-    }
     let fw = &analysis.fault_windows;
     let fault_windows: Vec<crate::fault::FaultWindowReport> = fw
         .instance
@@ -200,8 +188,8 @@ pub fn summarize(ev: &Event) -> String {
     if let Some(r) = ev.rows {
         parts.push(format!("{r} rows"));
     }
-    if let Some(d) = &ev.detail {
-        parts.push(d.clone());
+    if let Some(d) = ev.detail.summary() {
+        parts.push(d);
     }
     if let Some(e) = &ev.error {
         parts.push(format!("error: {e}"));

@@ -47,7 +47,7 @@ pub(crate) fn ev(n: u64) -> Evidence {
         .nth(n as usize - 1)
         .expect("seed line")
         .to_string();
-    let ts = crate::timestamp::parse_unified(&text[1..31]);
+    let ts = crate::record::time::parse_unified(&text[1..31]);
     Evidence {
         file: Arc::from(SEED_FILE),
         line: n,
@@ -57,7 +57,7 @@ pub(crate) fn ev(n: u64) -> Evidence {
 }
 
 fn ts(n: u64) -> Option<String> {
-    ev(n).ts.map(|t| crate::timestamp::rfc3339(&t))
+    ev(n).ts.map(|t| crate::model::rfc3339(&t))
 }
 
 fn event(n: u64, kind: EventKind, summary: &str) -> EventReport {

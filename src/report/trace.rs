@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::analyze::Analysis;
-use crate::timestamp::Timestamp;
+use crate::model::Timestamp;
 
 fn us(t: &Timestamp) -> i64 {
     t.timestamp_micros()

@@ -4,11 +4,12 @@
 use std::collections::HashSet;
 
 use crate::event::{Event, EventKind, Evidence};
-use crate::known_issues::{self, Facts, Version};
+use crate::diagnosis::known_issues::{self, Facts, Version};
+use crate::diagnosis::JobFacts;
 use crate::report::Finding;
-use crate::rules::{Context, RuleMeta};
-use crate::timeline::{Cluster, ErrorStat, JobTimeline, Timelines};
-use crate::timestamp::Timestamp;
+use crate::rules::RuleMeta;
+use crate::timeline::{ErrorStat, JobTimeline};
+use crate::model::Timestamp;
 
 /// At most this many evidence lines per finding: enough to prove the verdict, short enough to read.
 pub const MAX_EVIDENCE: usize = 12;
@@ -89,14 +90,6 @@ impl EvidenceSet {
     }
 }
 
-/// The TiDB version the rules reason about: `--tidb-version` wins over the logs.
-pub fn tidb_version(t: &Timelines, ctx: &Context) -> Option<Version> {
-    ctx.tidb_version
-        .as_deref()
-        .or_else(|| t.cluster.tidb_version())
-        .and_then(Version::parse)
-}
-
 /// The version as a phrase: `TiDB v7.6.0`, or `the TiDB version (unknown)`.
 pub fn version_phrase(v: Option<&Version>) -> String {
     v.map_or_else(
@@ -117,42 +110,7 @@ pub fn job_label(job: &JobTimeline) -> String {
     s
 }
 
-/// The owner elections/retirements and TiDB starts that happened while the job was running
-/// (strictly after its first line, up to its last line), in time order.
-///
-/// A "get owner" line that names the same owner as before is not a change; the first election
-/// seen inside the window counts only when an earlier one named a different owner, or when it
-/// is a retirement / a restart.
-pub fn owner_changes(job: &JobTimeline, cluster: &Cluster) -> Vec<Evidence> {
-    let (Some(start), Some(end)) = (job.first_seen, job.last_seen) else {
-        return Vec::new();
-    };
-    let inside = |ts: Option<Timestamp>| ts.is_some_and(|t| t > start && t <= end);
-    let mut out = Vec::new();
-    let mut last_owner: Option<&str> = None;
-    for e in &cluster.owner_events {
-        let owner = e.detail.as_deref();
-        match e.kind {
-            EventKind::OwnerRetired if inside(e.ts) => out.push(e.evidence.clone()),
-            EventKind::OwnerElected => {
-                if inside(e.ts) && last_owner.is_some() && owner.is_some() && owner != last_owner {
-                    out.push(e.evidence.clone());
-                }
-                if owner.is_some() {
-                    last_owner = owner;
-                }
-            }
-            _ => {}
-        }
-    }
-    for s in &cluster.starts {
-        if inside(s.evidence.ts) {
-            out.push(s.evidence.clone());
-        }
-    }
-    out.sort_by_key(|e| e.ts);
-    out
-}
+pub use crate::diagnosis::owner::owner_changes;
 
 /// The stat of one error text in a list (exact text first, else the first containing it).
 pub fn stat_for<'a>(stats: &'a [ErrorStat], text: &str) -> Option<&'a ErrorStat> {
@@ -169,14 +127,14 @@ pub fn issues_for(
     meta: &RuleMeta,
     job: &JobTimeline,
     error: Option<&str>,
-    cluster: &Cluster,
+    facts: &JobFacts,
     version: Option<&Version>,
 ) -> (Vec<String>, Vec<String>) {
     let facts = Facts {
         rule: meta.code,
         job,
         error,
-        owner_changed: !owner_changes(job, cluster).is_empty(),
+        owner_changed: !facts.owner_changes.is_empty(),
     };
     let ms = known_issues::matching(&facts, version);
     (

@@ -1,8 +1,8 @@
 //! DDL001 transient-error-rollback.
 
-use crate::errclass::ErrorClass;
+use crate::diagnosis::errclass::ErrorClass;
 use crate::report::Finding;
-use crate::rules::cause::{find_cause, Cause};
+use crate::diagnosis::cause::Cause;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -42,13 +42,13 @@ declare_rule! {
 }
 
 fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
-    let version = tidb_version(t, ctx);
+    let version = ctx.version.clone();
     t.jobs
         .iter()
         .filter_map(|job| {
-            let cause = find_cause(job, ctx.error_count_limit)?;
+            let cause = ctx.of(job).cause.clone()?;
             (cause.classified.class == ErrorClass::Transient)
-                .then(|| build(job, &cause, t, ctx, version.as_ref()))
+                .then(|| build(job, &cause, ctx, version.as_ref()))
         })
         .collect()
 }
@@ -58,13 +58,13 @@ pub(crate) fn retry_sentence(
     job: &JobTimeline,
     cause: &Cause,
     ctx: &Context,
-    version: Option<&crate::known_issues::Version>,
+    version: Option<&crate::diagnosis::known_issues::Version>,
 ) -> String {
     let Some(r) = cause.classified.retries else {
         return String::new();
     };
     let at_limit = ctx.error_count_limit > 0 && job.max_err_count + 1 >= ctx.error_count_limit;
-    let who = if r == crate::errclass::Retries::Always {
+    let who = if r == crate::diagnosis::errclass::Retries::Always {
         "TiDB".to_string()
     } else {
         capitalize(&version_phrase(version))
@@ -91,9 +91,8 @@ pub(crate) fn retry_sentence(
 fn build(
     job: &JobTimeline,
     cause: &Cause,
-    t: &Timelines,
     ctx: &Context,
-    version: Option<&crate::known_issues::Version>,
+    version: Option<&crate::diagnosis::known_issues::Version>,
 ) -> Finding {
     let mut f = finding(
         &META,
@@ -133,7 +132,7 @@ fn build(
         ));
     }
     parts.push(retry_sentence(job, cause, ctx, version));
-    let (ids, notes) = issues_for(&META, job, Some(&cause.text), &t.cluster, version);
+    let (ids, notes) = issues_for(&META, job, Some(&cause.text), ctx.of(job), version);
     parts.extend(notes);
     f.explanation = sentences(&parts);
     f.known_issues = ids;
@@ -159,7 +158,7 @@ fn suggestion(job: &JobTimeline, cause: &Cause, ctx: &Context, issues: &[String]
         ctx.error_count_limit
     ));
     for id in issues {
-        if let Some(i) = crate::known_issues::ISSUES.iter().find(|i| i.id == id) {
+        if let Some(i) = crate::diagnosis::known_issues::ISSUES.iter().find(|i| i.id == id) {
             if !i.fixed_in.is_empty() {
                 s.push_str(&format!(
                     " For {id}, upgrade to a GA release with the fix ({} or later).",

@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::errclass::{classify, ErrorClass};
+use crate::diagnosis::errclass::{classify, ErrorClass};
 use crate::event::{Event, EventKind, Evidence};
 use crate::report::Finding;
-use crate::rules::cause::find_cause;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -44,11 +43,11 @@ declare_rule! {
 }
 
 fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
-    let version = tidb_version(t, ctx);
+    let version = ctx.version.clone();
     let mut out: Vec<Finding> = t
         .jobs
         .iter()
-        .filter_map(|j| for_job(j, t, ctx, version.as_ref()))
+        .filter_map(|j| for_job(j, ctx, version.as_ref()))
         .collect();
     out.extend(unattributed(t));
     out
@@ -57,9 +56,11 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
 /// Task states that mean the framework gave up on the task.
 fn failed_state(e: &Event) -> bool {
     e.kind == EventKind::TaskStateChange
-        && e.detail.as_deref().is_some_and(|d| {
-            let to = d.rsplit("->").next().unwrap_or(d).trim();
-            matches!(to, "reverting" | "reverted" | "failed" | "revert_failed")
+        && e.detail.task_state_to().is_some_and(|to| {
+            matches!(
+                to.trim(),
+                "reverting" | "reverted" | "failed" | "revert_failed"
+            )
         })
 }
 
@@ -89,9 +90,8 @@ fn task_error(job: &JobTimeline) -> Option<(String, Option<Evidence>)> {
 
 fn for_job(
     job: &JobTimeline,
-    t: &Timelines,
     ctx: &Context,
-    version: Option<&crate::known_issues::Version>,
+    version: Option<&crate::diagnosis::known_issues::Version>,
 ) -> Option<Finding> {
     let d = job.dist_task.as_ref()?;
     let failed = job.events.iter().any(failed_state);
@@ -100,7 +100,7 @@ fn for_job(
     }
     // A legitimate rollback (duplicate entry, user cancel...) never gets this finding, even if a
     // transient error also passed through the task on the way.
-    if find_cause(job, ctx.error_count_limit)
+    if ctx.of(job).cause.clone()
         .is_some_and(|c| c.classified.class == ErrorClass::Permanent)
     {
         return None;
@@ -163,7 +163,7 @@ fn for_job(
             job.outcome
         ));
     }
-    let (ids, notes) = issues_for(&META, job, Some(&err), &t.cluster, version);
+    let (ids, notes) = issues_for(&META, job, Some(&err), ctx.of(job), version);
     parts.extend(notes);
     f.explanation = sentences(&parts);
     let mut sug = format!(
@@ -179,7 +179,7 @@ fn for_job(
         sug.push_str("Re-run the DDL once the fault is over.");
     }
     for id in &ids {
-        if let Some(i) = crate::known_issues::ISSUES
+        if let Some(i) = crate::diagnosis::known_issues::ISSUES
             .iter()
             .find(|i| i.id == id)
             .filter(|i| !i.fixed_in.is_empty())

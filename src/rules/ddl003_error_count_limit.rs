@@ -1,9 +1,8 @@
 //! DDL003 error-count-limit-exhausted.
 
-use crate::errclass::{classify, ErrorClass};
+use crate::diagnosis::errclass::{classify, ErrorClass};
 use crate::event::EventKind;
 use crate::report::Finding;
-use crate::rules::cause::find_cause;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -55,7 +54,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
         .map(|job| {
             let max = job.max_err_count.max(job.rollback.as_ref().and_then(|r| r.err_count).unwrap_or(0));
             let mut f = finding(&META, Some(job.job_id), format!("Job {} used up its retry budget: ErrCount {max} of limit {limit}", job.job_id));
-            let cause = find_cause(job, limit);
+            let cause = ctx.of(job).cause.clone();
             let err = cause.as_ref().map(|c| c.text.clone()).or_else(|| job.errors.first().map(|s| s.text.clone()));
             let class = err.as_deref().map(|e| classify(e).class).unwrap_or(ErrorClass::Unknown);
             let mut parts = vec![format!(

@@ -38,25 +38,25 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
     let Some(end) = t.cluster.end_of_logs else {
         return Vec::new();
     };
-    let version = tidb_version(t, ctx);
+    let version = ctx.version.clone();
     t.jobs
         .iter()
         .filter(|j| j.unfinished())
         .filter_map(|job| {
             let since = job.last_progress.or(job.first_seen)?;
             let idle = end - since;
-            (idle > ctx.stall_after).then(|| build(job, since, idle, end, t, version.as_ref()))
+            (idle > ctx.stall_after).then(|| build(job, since, idle, end, ctx, version.as_ref()))
         })
         .collect()
 }
 
 fn build(
     job: &JobTimeline,
-    since: crate::timestamp::Timestamp,
+    since: crate::model::Timestamp,
     idle: chrono::Duration,
-    end: crate::timestamp::Timestamp,
-    t: &Timelines,
-    version: Option<&crate::known_issues::Version>,
+    end: crate::model::Timestamp,
+    ctx: &Context,
+    version: Option<&crate::diagnosis::known_issues::Version>,
 ) -> Finding {
     let state = job
         .states
@@ -85,7 +85,7 @@ fn build(
     }
     let top = job.errors.first();
     if let Some(e) = top {
-        let c = crate::errclass::classify(&e.text);
+        let c = crate::diagnosis::errclass::classify(&e.text);
         parts.push(format!(
             "Its most frequent error is {} ({} lines, {} to {}; {}).",
             e.text,
@@ -102,7 +102,7 @@ fn build(
         &META,
         job,
         top.map(|e| e.text.as_str()),
-        &t.cluster,
+        ctx.of(job),
         version,
     );
     parts.extend(notes);

@@ -35,11 +35,11 @@ declare_rule! {
 }
 
 fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
-    let version = tidb_version(t, ctx);
+    let version = ctx.version.clone();
     t.jobs
         .iter()
         .filter_map(|job| {
-            let changes = owner_changes(job, &t.cluster);
+            let changes = ctx.of(job).owner_changes.clone();
             if changes.is_empty() {
                 return None;
             }
@@ -64,7 +64,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             } else {
                 "The job still finished normally.".to_string()
             });
-            let (ids, notes) = issues_for(&META, job, job.errors.first().map(|e| e.text.as_str()), &t.cluster, version.as_ref());
+            let (ids, notes) = issues_for(&META, job, job.errors.first().map(|e| e.text.as_str()), ctx.of(job), version.as_ref());
             parts.extend(notes);
             f.known_issues = ids;
             f.explanation = sentences(&parts);

@@ -1,9 +1,9 @@
 //! DDL006 expected-rollback.
 
-use crate::errclass::ErrorClass;
+use crate::diagnosis::errclass::ErrorClass;
 use crate::event::EventKind;
 use crate::report::Finding;
-use crate::rules::cause::{find_cause, Cause};
+use crate::diagnosis::cause::Cause;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -40,7 +40,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
         .jobs
         .iter()
         .filter_map(|job| {
-            let cause = find_cause(job, ctx.error_count_limit)?;
+            let cause = ctx.of(job).cause.clone()?;
             (cause.classified.class == ErrorClass::Permanent).then(|| build(job, &cause))
         })
         .collect();
@@ -64,14 +64,14 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
         let Some(err) = e.error.as_deref() else {
             continue;
         };
-        if crate::errclass::classify(err).class == ErrorClass::Permanent {
+        if crate::diagnosis::errclass::classify(err).class == ErrorClass::Permanent {
             groups.entry(err.to_string()).or_default().push(e);
         }
     }
     groups
         .into_iter()
         .map(|(err, evs)| {
-            let c = crate::errclass::classify(&err);
+            let c = crate::diagnosis::errclass::classify(&err);
             let mut f = finding(
                 &META,
                 None,
@@ -132,7 +132,7 @@ fn build(job: &JobTimeline, cause: &Cause) -> Finding {
             .errors
             .iter()
             .map(|s| s.text.as_str())
-            .filter(|t| !crate::errclass::is_cancelled(t))
+            .filter(|t| !crate::diagnosis::errclass::is_cancelled(t))
             .take(2)
             .collect();
         if earlier.is_empty() {

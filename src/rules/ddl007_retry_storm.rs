@@ -1,6 +1,6 @@
 //! DDL007 retry-storm.
 
-use crate::errclass::{classify, ErrorClass};
+use crate::diagnosis::errclass::{classify, ErrorClass};
 use crate::event::EventKind;
 use crate::report::Finding;
 use crate::rules::common::*;
@@ -87,7 +87,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
                 ));
             }
             if let Some(r) = c.retries {
-                let v = tidb_version(t, ctx);
+                let v = ctx.version.clone();
                 if r.retried_in(v.as_ref()) == Some(false) {
                     parts.push(format!("{} does not retry this error at the DDL layer ({}): these retries come from a lower layer.", version_phrase(v.as_ref()), r.describe()));
                 }

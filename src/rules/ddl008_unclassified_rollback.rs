@@ -1,8 +1,7 @@
 //! DDL008 unclassified-rollback.
 
-use crate::errclass::ErrorClass;
+use crate::diagnosis::errclass::ErrorClass;
 use crate::report::Finding;
-use crate::rules::cause::find_cause;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::Timelines;
@@ -34,12 +33,12 @@ declare_rule! {
 }
 
 fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
-    let version = tidb_version(t, ctx);
+    let version = ctx.version.clone();
     t.jobs
         .iter()
         .filter(|j| j.rolled_back())
         .filter_map(|job| {
-            let cause = find_cause(job, ctx.error_count_limit);
+            let cause = ctx.of(job).cause.clone();
             if cause.as_ref().is_some_and(|c| c.classified.class != ErrorClass::Unknown) {
                 return None;
             }
@@ -61,7 +60,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             if cause.as_ref().is_some_and(|c| c.classified.code.as_deref().is_some_and(|k| k == "ddl:-1" || k == "0")) {
                 parts.push("It is a plain Go error: TiDB's DDL layer retries those until the error-count limit, while the DXF executor before v8.5 fails the subtask at once.".into());
             }
-            let (ids, notes) = issues_for(&META, job, cause.as_ref().map(|c| c.text.as_str()), &t.cluster, version.as_ref());
+            let (ids, notes) = issues_for(&META, job, cause.as_ref().map(|c| c.text.as_str()), ctx.of(job), version.as_ref());
             parts.extend(notes);
             f.known_issues = ids;
             f.explanation = sentences(&parts);

@@ -6,7 +6,6 @@
 use crate::report::{Finding, Severity};
 use crate::timeline::Timelines;
 
-pub mod cause;
 pub mod common;
 #[cfg(test)]
 pub mod testutil;
@@ -20,7 +19,7 @@ pub mod ddl006_expected_rollback;
 pub mod ddl007_retry_storm;
 pub mod ddl008_unclassified_rollback;
 
-pub use cause::{root_cause, Cause};
+pub use crate::diagnosis::cause::{root_cause, Cause};
 
 /// Declares a rule: the doc comment is written once and becomes both the struct's rustdoc and
 /// `META.explain` (what `ddldiag explain` prints), so the two can never drift apart.
@@ -66,26 +65,8 @@ macro_rules! declare_rule {
 }
 pub(crate) use declare_rule;
 
-/// What every rule knows besides the timelines.
-#[derive(Debug, Clone)]
-pub struct Context {
-    /// TiDB's `tidb_ddl_error_count_limit` (`--error-count-limit`, default 512).
-    pub error_count_limit: u64,
-    /// A running job with no progress for longer than this is stalled (DDL004).
-    pub stall_after: chrono::Duration,
-    /// The TiDB version (from the logs, else `--tidb-version`).
-    pub tidb_version: Option<String>,
-}
-
-impl Default for Context {
-    fn default() -> Self {
-        Context {
-            error_count_limit: 512,
-            stall_after: chrono::Duration::minutes(10),
-            tidb_version: None,
-        }
-    }
-}
+/// What every rule knows besides the timelines: the settings and each job's facts.
+pub use crate::diagnosis::Diagnosis as Context;
 
 /// The static description of a rule.
 #[derive(Debug, Clone, Copy)]
@@ -142,7 +123,20 @@ pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
 
 /// Runs every rule and orders the findings stably: severity (worst first), time, job, rule.
 pub fn run_all(timelines: &Timelines, ctx: &Context) -> Vec<Finding> {
-    let mut out: Vec<Finding> = all().iter().flat_map(|r| r.check(timelines, ctx)).collect();
+    let mut out: Vec<Finding> = all()
+        .iter()
+        .flat_map(|r| r.check(timelines, ctx))
+        .map(|mut f| {
+            // Every finding of a job carries the job's fault overlap (a diagnosis fact).
+            if f.fault_overlap.is_none() {
+                f.fault_overlap = f
+                    .job_id
+                    .and_then(|id| ctx.by_id(id))
+                    .and_then(|facts| facts.fault_overlap.clone());
+            }
+            f
+        })
+        .collect();
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -153,7 +147,7 @@ pub fn run_all(timelines: &Timelines, ctx: &Context) -> Vec<Finding> {
     out
 }
 
-fn first_ts(f: &Finding) -> Option<crate::timestamp::Timestamp> {
+fn first_ts(f: &Finding) -> Option<crate::model::Timestamp> {
     f.evidence.iter().filter_map(|e| e.ts).min()
 }
 

@@ -9,7 +9,8 @@ use crate::timeline::{
     Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint, ServerStart,
     StatePoint, Timelines,
 };
-use crate::timestamp::{parse_unified, Timestamp};
+use crate::record::time::parse_unified;
+use crate::model::Timestamp;
 
 pub const FILE: &str = "tidb-0.tar.gz!tidb-0/tidb.log";
 

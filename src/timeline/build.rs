@@ -13,8 +13,8 @@ use super::{
     Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint, ServerStart,
     StatePoint, Timelines, KEEP_PER_KIND,
 };
-use crate::event::{Event, EventKind, Evidence};
-use crate::timestamp::Timestamp;
+use crate::event::{Detail, Event, EventKind, Evidence};
+use crate::model::Timestamp;
 
 /// Distinct error texts kept per job; the rest are folded into the last one's count.
 const MAX_DISTINCT_ERRORS: usize = 32;
@@ -225,14 +225,14 @@ impl JobAcc {
                 add_error(&mut self.errors, err, &ev.evidence);
             }
         }
-        if let Some(detail) = &ev.detail {
-            match ev.kind {
-                EventKind::BackfillStarted => self.note_backfill(detail),
-                EventKind::JobSubmitted if self.query.is_none() => {
-                    self.query = Some(detail.clone())
-                }
-                _ => {}
-            }
+        match &ev.detail {
+            Detail::Backfill {
+                table,
+                index,
+                ingest,
+            } => self.note_backfill(table, index, ingest),
+            Detail::Query(q) if self.query.is_none() => self.query = Some(q.clone()),
+            _ => {}
         }
         if ev.task_id.is_some() {
             self.task_id = self.task_id.or(ev.task_id);
@@ -258,21 +258,22 @@ impl JobAcc {
         trim_ends(&mut self.row_marks);
     }
 
-    /// `table=sbtest1 index=idx ingest=true` from `index backfill state running`.
-    fn note_backfill(&mut self, detail: &str) {
-        for part in detail.split_whitespace() {
-            if let Some((k, v)) = part.split_once('=') {
-                match k {
-                    "table" if self.table.is_none() && !v.is_empty() => {
-                        self.table = Some(v.to_string())
-                    }
-                    "index" if self.index.is_none() && !v.is_empty() => {
-                        self.index = Some(v.to_string())
-                    }
-                    "ingest" => self.ingest = Some(v == "true"),
-                    _ => {}
-                }
-            }
+    /// Table, index and ingest mode from `index backfill state running`.
+    fn note_backfill(
+        &mut self,
+        table: &Option<String>,
+        index: &Option<String>,
+        ingest: &Option<String>,
+    ) {
+        let named = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
+        if self.table.is_none() {
+            self.table = named(table);
+        }
+        if self.index.is_none() {
+            self.index = named(index);
+        }
+        if let Some(i) = ingest {
+            self.ingest = Some(i == "true");
         }
     }
 
@@ -365,7 +366,7 @@ impl JobAcc {
                                 .clone()
                                 .or_else(|| ev.job.as_ref().and_then(|j| j.err.clone())),
                             err_count: ev.job.as_ref().and_then(|j| j.err_count),
-                            message: message_of(ev),
+                            message: ev.message.to_string(),
                             evidence: ev.evidence.clone(),
                         });
                     }
@@ -524,13 +525,6 @@ fn to_stats(m: HashMap<String, Span>) -> Vec<ErrorStat> {
         .collect()
 }
 
-/// The message text of an event's line, for display.
-fn message_of(ev: &Event) -> String {
-    let s = String::from_utf8_lossy(ev.evidence.text.as_bytes()).to_string();
-    crate::record::parse_line(&s)
-        .map(|r| r.message_and_category().0.into_owned())
-        .unwrap_or_default()
-}
 
 /// The table a DDL statement works on: `alter table sbtest1 add index ...` → `sbtest1`,
 /// also `create table`, `drop table`, `truncate table`, `rename table`, `create index … on`.
@@ -571,7 +565,10 @@ impl TimelineBuilder {
             EventKind::ServerStart => {
                 self.starts.push(ServerStart {
                     instance: ev.instance.to_string(),
-                    version: ev.detail.clone(),
+                    version: match &ev.detail {
+                        Detail::Release(v) => Some(v.clone()),
+                        _ => None,
+                    },
                     evidence: ev.evidence.clone(),
                 });
                 return;
@@ -722,7 +719,8 @@ impl FileCorrelator {
 impl crate::scan::EventSink for FileCorrelator {
     fn event(&mut self, mut ev: Event) {
         if ev.kind == EventKind::NewDomain {
-            if let Some(store) = ev.detail.as_deref() {
+            if let Detail::Store(store) = &ev.detail {
+                let store = store.as_str();
                 if self.store.as_deref() != Some(store) {
                     self.store = Some(Arc::from(store));
                     self.stores_seen += 1;

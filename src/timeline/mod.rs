@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::event::{Event, EventKind, Evidence};
-use crate::timestamp::Timestamp;
+use crate::model::Timestamp;
 
 mod build;
 pub use build::{is_final, FileCorrelator, JobKey, TimelineBuilder};

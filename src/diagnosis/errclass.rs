@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::known_issues::Version;
+use crate::model::version::{includes_fix, Version};
 
 /// Whether retrying could have succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
@@ -71,7 +71,7 @@ impl Retries {
             Retries::Never => Some(false),
             Retries::Unreleased => version.map(|_| false),
             Retries::Unlisted => None,
-            Retries::Since(lines) => crate::known_issues::includes_fix(version?, lines),
+            Retries::Since(lines) => includes_fix(version?, lines),
         }
     }
 

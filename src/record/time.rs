@@ -1,4 +1,4 @@
-//! Log timestamps.
+//! The time layouts of log headers.
 //!
 //! TiDB writes `2024/01/13 19:21:09.480 +08:00`; times keep the offset the log was written with
 //! so that reports show the operator's local time, while ordering compares instants.

@@ -12,7 +12,7 @@
 //! the nuance ("possibly … (version unknown)") goes into the explanation. A version that has the
 //! fix never names the issue.
 
-use crate::errclass::matching_row;
+use crate::diagnosis::errclass::matching_row;
 pub use crate::model::version::{includes_fix, Version};
 use crate::timeline::JobTimeline;
 
@@ -51,7 +51,7 @@ pub struct KnownIssue {
     pub title: &'static str,
     /// Rules whose findings this issue can explain.
     pub rules: &'static [&'static str],
-    /// Error families ([`crate::errclass::ClassRow::family`]) or lowercase substrings of the
+    /// Error families ([`crate::diagnosis::errclass::ClassRow::family`]) or lowercase substrings of the
     /// causing error; empty = any error.
     pub errors: &'static [&'static str],
     pub needs: Needs,

@@ -50,7 +50,7 @@ macro_rules! sig {
 
 /// Every fault signal. `Welcome to TiDB` (restarts) is not here: it is already an event in the
 /// DDL vocabulary ([`crate::event::EventKind::ServerStart`]) and reaches the windows from
-/// [`crate::timeline::Cluster::starts`].
+/// the timeline's `Cluster::starts`.
 #[rustfmt::skip]
 pub static SIGNALS: &[Signal] = &[
     // --- TiDB error texts (pkg/errno/errname.go: `mysql.Message(...)` of the TiKV/PD class) ---

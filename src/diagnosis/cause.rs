@@ -10,7 +10,7 @@
 //!    rollback line still carries the underlying text (`[tikv:9005]…` at ErrCount 511), classifying
 //!    that text — never the fact that TiDB stopped retrying — gives the right class.
 
-use crate::errclass::{classify, is_cancelled, Classified, ErrorClass};
+use crate::diagnosis::errclass::{classify, is_cancelled, Classified, ErrorClass};
 use crate::event::{EventKind, Evidence};
 use crate::timeline::JobTimeline;
 

@@ -1,0 +1,134 @@
+//! Diagnosis facts: what is true of each job, computed once, before any rule reads it.
+//!
+//! Rules phrase findings; they do not re-derive facts. Each fact here is computed from the
+//! timelines and the fault windows exactly once per job ([`diagnose`]), so two rules that speak
+//! of the same job cannot disagree about its cause, its owner history or its fault overlap, and
+//! a finding's `fault_overlap` is set when the rule makes it, never patched in afterwards.
+//!
+//! * [`errclass`]: the error-class table (transient / permanent / unknown, with the retry lists).
+//! * [`cause`]: which error caused a rollback, behind the two traps.
+//! * [`known_issues`]: upstream issues by version.
+//! * [`owner`]: owner moves and restarts inside a job's life.
+//! * [`fault_overlap`]: the job's errors against the cluster's fault windows.
+
+use std::collections::HashMap;
+
+use crate::fault::FaultWindows;
+use crate::model::{Evidence, FaultContext, Version};
+use crate::timeline::{JobTimeline, Timelines};
+
+pub mod cause;
+pub mod errclass;
+pub mod fault_overlap;
+pub mod known_issues;
+pub mod owner;
+
+pub use cause::Cause;
+
+/// What the rules need to know that the logs may not say (the command line's settings).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// TiDB's `tidb_ddl_error_count_limit` (`--error-count-limit`, default 512).
+    pub error_count_limit: u64,
+    /// A running job with no progress for longer than this is stalled (DDL004).
+    pub stall_after: chrono::Duration,
+    /// The TiDB version (from the logs, else `--tidb-version`).
+    pub tidb_version: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            error_count_limit: 512,
+            stall_after: chrono::Duration::minutes(10),
+            tidb_version: None,
+        }
+    }
+}
+
+/// The facts about one job.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobFacts {
+    /// The error that caused its rollback ([`cause::find_cause`]); `None` when it did not roll
+    /// back or no error was logged.
+    pub cause: Option<Cause>,
+    /// Owner moves and TiDB starts while it ran, in time order ([`owner::owner_changes`]).
+    pub owner_changes: Vec<Evidence>,
+    /// Its errors against the cluster's fault windows ([`fault_overlap::context_for`]).
+    pub fault_overlap: Option<FaultContext>,
+}
+
+/// The settings and every job's facts: what each rule reads besides the timelines.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnosis {
+    pub error_count_limit: u64,
+    pub stall_after: chrono::Duration,
+    /// The version string as given (`--tidb-version`) or logged.
+    pub tidb_version: Option<String>,
+    /// [`Diagnosis::tidb_version`] parsed; `None` when absent or not a release (`None`, `master`).
+    pub version: Option<Version>,
+    /// One entry per job, in the order of [`Timelines::jobs`].
+    jobs: Vec<JobFacts>,
+    /// Job id → the first job with that id (ids repeat only across unit-test stores).
+    by_id: HashMap<i64, usize>,
+    /// (job id, store) → its entry.
+    positions: HashMap<(i64, Option<String>), usize>,
+}
+
+/// Computes every job's facts once.
+pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Diagnosis {
+    let limit = settings.error_count_limit;
+    let version = settings
+        .tidb_version
+        .as_deref()
+        .or_else(|| t.cluster.tidb_version())
+        .and_then(Version::parse);
+    let jobs = t
+        .jobs
+        .iter()
+        .map(|job| JobFacts {
+            cause: cause::find_cause(job, limit),
+            owner_changes: owner::owner_changes(job, &t.cluster),
+            fault_overlap: fault_overlap::context_for(job, windows),
+        })
+        .collect();
+    let mut by_id = HashMap::with_capacity(t.jobs.len());
+    let mut positions = HashMap::with_capacity(t.jobs.len());
+    for (i, j) in t.jobs.iter().enumerate() {
+        by_id.entry(j.job_id).or_insert(i);
+        positions.entry((j.job_id, j.store.clone())).or_insert(i);
+    }
+    Diagnosis {
+        error_count_limit: settings.error_count_limit,
+        stall_after: settings.stall_after,
+        tidb_version: settings.tidb_version,
+        version,
+        jobs,
+        by_id,
+        positions,
+    }
+}
+
+impl Diagnosis {
+    /// The facts of a job of the timelines this diagnosis was made from.
+    ///
+    /// Looked up by identity (store and id), so a rule holding a `&JobTimeline` gets its own
+    /// job's facts also when unit-test stores repeat ids; a job from elsewhere gets no facts.
+    pub fn of(&self, job: &JobTimeline) -> &JobFacts {
+        static NONE: std::sync::OnceLock<JobFacts> = std::sync::OnceLock::new();
+        self.index_of(job)
+            .and_then(|i| self.jobs.get(i))
+            .unwrap_or_else(|| NONE.get_or_init(JobFacts::default))
+    }
+
+    /// The facts of the first job with this id.
+    pub fn by_id(&self, job_id: i64) -> Option<&JobFacts> {
+        self.by_id.get(&job_id).and_then(|&i| self.jobs.get(i))
+    }
+
+    fn index_of(&self, job: &JobTimeline) -> Option<usize> {
+        self.positions
+            .get(&(job.job_id, job.store.clone()))
+            .copied()
+    }
+}
