@@ -142,6 +142,25 @@ struct Partial {
     faults: FaultCounts,
     events: Vec<crate::event::Event>,
     files: Vec<FileResult>,
+    /// What panicked while this worker scanned (a bug): the run must not produce a report.
+    panics: Vec<String>,
+}
+
+/// A worker or walker thread panicked: the analysis would be missing data, so there is none.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("internal error (a bug in ddldiag, please report it): {what} panicked: {message}")]
+pub struct Panicked {
+    /// `scanning tidb-0.tar.gz!tidb-0/tidb.log`, `reading input tidb-0.tar.gz`.
+    pub what: String,
+    pub message: String,
+}
+
+/// The text of a panic payload.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
 }
 
 /// A reader that fails once with the error that kept a file from opening.
@@ -330,6 +349,13 @@ fn process(
     Vec<crate::event::Event>,
 ) {
     let Member { meta, body } = member;
+    // Debug builds only: the tests make a worker panic on a chosen file to prove that a panic
+    // ends the run with an internal error rather than a report missing that file.
+    if cfg!(debug_assertions)
+        && std::env::var("DDLDIAG_DEBUG_PANIC_ON").is_ok_and(|v| !v.is_empty() && meta.name.contains(&v))
+    {
+        panic!("injected by DDLDIAG_DEBUG_PANIC_ON");
+    }
     let raw: Box<dyn Read> = match body {
         Body::Chunks { rx, recycle } => Box::new(ChannelReader {
             rx,
@@ -400,7 +426,11 @@ impl crate::scan::EventSink for Discard {
 }
 
 /// Reads every input and builds the job timelines.
-pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
+///
+/// # Errors
+/// [`Panicked`] when a worker or walker thread panicked (a bug): the data it held would be
+/// missing, so no analysis is returned at all.
+pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
@@ -409,7 +439,7 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
     let (work_tx, work_rx) = mpsc::sync_channel::<Member>(threads);
     let work_rx = Mutex::new(work_rx);
     let next_input = std::sync::atomic::AtomicUsize::new(0);
-    let (outcomes, results) = std::thread::scope(|s| {
+    let (outcomes, results, panics) = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
@@ -420,11 +450,24 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
                         let next = work_rx.lock().map(|rx| rx.recv());
                         match next {
                             Ok(Ok(member)) => {
-                                let (f, b, c, e) = process(member, opts, &prefilter);
-                                part.builder.merge(b);
-                                part.faults.add_counter(&f.meta.instance, c);
-                                part.events.extend(e);
-                                part.files.push(f);
+                                // A panic is caught so that this worker keeps draining the
+                                // queue (the walkers never block on a dead consumer) and the
+                                // run ends with an internal error instead of a partial report.
+                                let name = member.meta.name.clone();
+                                let run = std::panic::AssertUnwindSafe(|| {
+                                    process(member, opts, &prefilter)
+                                });
+                                match std::panic::catch_unwind(run) {
+                                    Ok((f, b, c, e)) => {
+                                        part.builder.merge(b);
+                                        part.faults.add_counter(&f.meta.instance, c);
+                                        part.events.extend(e);
+                                        part.files.push(f);
+                                    }
+                                    Err(p) => part
+                                        .panics
+                                        .push(format!("scanning {name}: {}", panic_message(&*p))),
+                                }
                             }
                             _ => break,
                         }
@@ -441,28 +484,59 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
                 s.spawn(move || {
                     let mut pump = Pump::new(work_tx, opts.progress.clone());
                     let mut outcomes = Vec::new();
+                    let mut panics = Vec::new();
                     loop {
                         let i = next_input.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(input) = inputs.get(i) else { break };
-                        outcomes.push((i, source::walk_one(i, input, &opts.source, &mut pump)));
+                        let walk = std::panic::AssertUnwindSafe(|| {
+                            source::walk_one(i, input, &opts.source, &mut pump)
+                        });
+                        match std::panic::catch_unwind(walk) {
+                            Ok(o) => outcomes.push((i, o)),
+                            Err(p) => panics.push(format!(
+                                "reading input {}: {}",
+                                input.display(),
+                                panic_message(&*p)
+                            )),
+                        }
                     }
-                    outcomes
+                    (outcomes, panics)
                 })
             })
             .collect();
         drop(work_tx); // workers stop when every walker's sender is gone and the queue drains
-        let mut outcomes: Vec<(usize, InputOutcome)> = walkers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect();
+        let mut panics = Vec::new();
+        let mut outcomes: Vec<(usize, InputOutcome)> = Vec::new();
+        for w in walkers {
+            match w.join() {
+                Ok((o, p)) => {
+                    outcomes.extend(o);
+                    panics.extend(p);
+                }
+                Err(p) => panics.push(format!("a walker: {}", panic_message(&*p))),
+            }
+        }
         outcomes.sort_by_key(|(i, _)| *i);
         let outcomes: Vec<InputOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
-        let parts: Vec<Partial> = workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_default())
-            .collect();
-        (outcomes, parts)
+        let mut parts: Vec<Partial> = Vec::new();
+        for w in workers {
+            match w.join() {
+                Ok(mut p) => {
+                    panics.append(&mut p.panics);
+                    parts.push(p);
+                }
+                Err(p) => panics.push(format!("a worker: {}", panic_message(&*p))),
+            }
+        }
+        (outcomes, parts, panics)
     });
+    if let Some(first) = panics.first() {
+        let (what, message) = first.split_once(": ").unwrap_or((first.as_str(), ""));
+        return Err(Panicked {
+            what: what.to_string(),
+            message: message.to_string(),
+        });
+    }
     let mut builder = TimelineBuilder::new();
     let mut faults = FaultCounts::default();
     let mut files = Vec::new();
@@ -533,14 +607,14 @@ pub fn run(inputs: &[Input], opts: &Options) -> Analysis {
     events.sort_by(|a, b| {
         (a.ts, &a.evidence.file, a.evidence.line).cmp(&(b.ts, &b.evidence.file, b.evidence.line))
     });
-    Analysis {
+    Ok(Analysis {
         outcomes,
         files,
         timelines,
         faults,
         fault_windows,
         events,
-    }
+    })
 }
 
 /// Rotated files by their stamp, the active file (no stamp) last.

@@ -5,14 +5,15 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::analyze::{self, Analysis};
-use crate::report::{self, FailOn, Format};
+use crate::analyze::{self, Analysis, Panicked};
+use crate::model::{ExitCode, FailOn};
+use crate::render::{self, Format, RenderOptions, TableOptions};
+use crate::report;
 use crate::diagnosis::{self, Settings};
 use crate::rules;
 use crate::scan::ScanOptions;
@@ -138,8 +139,9 @@ struct RuleArgs {
 }
 
 impl RuleArgs {
-    /// Runs every rule on `analysis` (only on job `job`, when given) and builds the report.
-    fn diagnose(&self, analysis: Analysis, job: Option<i64>) -> (Analysis, report::Report) {
+    /// Diagnoses `analysis` (only job `job`, when given), runs every rule and builds the report
+    /// once, its exit code decided by `fail_on`.
+    fn diagnose(&self, analysis: Analysis, job: Option<i64>, fail_on: FailOn) -> report::Report {
         let tidb_version = analysis
             .timelines
             .cluster
@@ -154,11 +156,11 @@ impl RuleArgs {
         let mut analysis = analysis;
         if let Some(id) = job {
             analysis.timelines.jobs.retain(|j| j.job_id == id);
+            analysis.events.retain(|e| e.job_id == Some(id));
         }
         let ctx = diagnosis::diagnose(&analysis.timelines, &analysis.fault_windows, settings);
         let findings = rules::run_all(&analysis.timelines, &ctx);
-        let report = report::model_build::build(&analysis, findings, tidb_version);
-        (analysis, report)
+        report::build(&analysis, findings, tidb_version, fail_on)
     }
 }
 
@@ -190,25 +192,62 @@ fn parse_time(s: &str) -> Result<Timestamp, String> {
         .ok_or_else(|| format!("not a time: {s:?} (use RFC 3339, e.g. 2024-01-13T19:00:00+08:00)"))
 }
 
-/// Runs the command line and returns the process exit code.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(msg) => {
-            eprintln!("ddldiag: {msg}");
-            ExitCode::from(2)
+/// Why a command could not do its job. Each kind has its exit code ([`CliError::exit_code`]).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The command line asks for something impossible (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The report could not be written (exit 2: nothing usable was produced).
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    /// A bug: a thread panicked (exit 101).
+    #[error(transparent)]
+    Internal(#[from] Panicked),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Usage(_) | CliError::Write { .. } => ExitCode::Usage,
+            CliError::Internal(_) => ExitCode::Internal,
         }
     }
 }
 
-fn run(cli: Cli) -> Result<u8, String> {
+impl From<String> for CliError {
+    fn from(msg: String) -> Self {
+        CliError::Usage(msg)
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            let code = if e.use_stderr() {
+                ExitCode::Usage
+            } else {
+                ExitCode::Clean
+            };
+            return code.into();
+        }
+    };
+    match run(cli) {
+        Ok(code) => code.into(),
+        Err(e) => {
+            eprintln!("ddldiag: {e}");
+            e.exit_code().into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Analyze(a) => analyze_cmd(a),
         Command::Jobs(c) => jobs_cmd(c),
@@ -227,7 +266,7 @@ fn run(cli: Cli) -> Result<u8, String> {
                 ));
             }
             write_out(None, &out)?;
-            Ok(0)
+            Ok(ExitCode::Clean)
         }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(r) => {
@@ -240,26 +279,26 @@ fn run(cli: Cli) -> Result<u8, String> {
                     m.explain.trim()
                 );
                 write_out(None, &text)?;
-                Ok(0)
+                Ok(ExitCode::Clean)
             }
-            None => Err(format!(
+            None => Err(CliError::Usage(format!(
                 "no rule named {rule:?}; `ddldiag rules` lists them"
-            )),
+            ))),
         },
         Command::Schema => {
-            write_out(None, &report::schema::json_schema())?;
-            Ok(0)
+            write_out(None, &render::schema::json_schema())?;
+            Ok(ExitCode::Clean)
         }
         Command::Diff(d) => diff_cmd(d),
     }
 }
 
-fn read_inputs(c: &CommonArgs) -> Result<Analysis, String> {
+fn read_inputs(c: &CommonArgs) -> Result<Analysis, CliError> {
     read_inputs_collecting(c, false)
 }
 
 /// [`read_inputs`], optionally keeping every DDL event for the exports.
-fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analysis, String> {
+fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analysis, CliError> {
     let inputs: Vec<Input> = c
         .inputs
         .iter()
@@ -272,7 +311,9 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
         })
         .collect();
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
-        return Err("stdin (-) can be given only once".to_string());
+        return Err(CliError::Usage(
+            "stdin (-) can be given only once".to_string(),
+        ));
     }
     let progress = Arc::new(AtomicU64::new(0));
     let opts = analyze::Options {
@@ -291,7 +332,7 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
         until: c.until,
         collect_events,
     };
-    let analysis = with_progress(!c.quiet, &progress, || analyze::run(&inputs, &opts));
+    let analysis = with_progress(!c.quiet, &progress, || analyze::run(&inputs, &opts))?;
     if !c.quiet {
         for o in &analysis.outcomes {
             for e in &o.errors {
@@ -345,9 +386,9 @@ fn color_enabled(choice: ColorChoice, to_file: bool) -> bool {
     }
 }
 
-fn render_options(c: &CommonArgs) -> report::RenderOptions {
-    report::RenderOptions {
-        table: report::table::TableOptions {
+fn render_options(c: &CommonArgs, fail_on: FailOn) -> RenderOptions {
+    RenderOptions {
+        table: TableOptions {
             color: color_enabled(c.color, c.output.is_some()),
             // On a terminal, fit evidence lines to its width (the whole line stays in -v).
             width: (c.output.is_none() && std::io::stdout().is_terminal())
@@ -355,116 +396,88 @@ fn render_options(c: &CommonArgs) -> report::RenderOptions {
                 .flatten(),
             verbose: c.verbose,
         },
-        rules: rules::all()
-            .iter()
-            .map(|r| report::RuleDoc::from(r.meta()))
-            .collect(),
-        fail_on: FailOn::Error,
-        picture: None,
-        trace: None,
-        jsonl: None,
+        fail_on,
     }
 }
 
 /// `ddldiag events`: the exports. Exit code as for `jobs` (damage 3, nothing readable 2).
-fn events_cmd(c: CommonArgs) -> Result<u8, String> {
+fn events_cmd(c: CommonArgs) -> Result<ExitCode, CliError> {
     let format = c.format.unwrap_or(Format::Jsonl);
     let analysis = match format {
         Format::Jsonl => read_inputs_collecting(&c, true)?,
         Format::Trace => read_inputs(&c)?,
         other => {
-            return Err(format!(
+            return Err(CliError::Usage(format!(
                 "`events` writes --format jsonl or trace, not {other:?} (use `analyze` for reports)"
-            ))
+            )))
         }
     };
-    let text = match format {
-        Format::Trace => report::trace::render(&analysis),
-        _ => report::events::jsonl(&analysis.events),
-    };
+    let report = jobs_report(&analysis);
+    let text = render::to_string(&report, format, &render_options(&c, FailOn::Error));
     write_out(c.output.as_ref(), &text)?;
     Ok(read_exit_code(&analysis))
 }
 
 /// Exit code for commands without findings: damage → 3, nothing readable → 2, else 0.
-fn read_exit_code(a: &Analysis) -> u8 {
+fn read_exit_code(a: &Analysis) -> ExitCode {
     if a.nothing_readable() {
-        2
+        ExitCode::Usage
     } else if !a.complete() {
-        3
+        ExitCode::Damaged
     } else {
-        0
+        ExitCode::Clean
     }
 }
 
-fn analyze_cmd(a: AnalyzeArgs) -> Result<u8, String> {
+fn analyze_cmd(a: AnalyzeArgs) -> Result<ExitCode, CliError> {
     let analysis = read_inputs_collecting(&a.common, a.common.format == Some(Format::Jsonl))?;
-    let (analysis, mut report) = a.rules.diagnose(analysis, a.job);
-    let code = report::exit_code(&report, a.fail_on);
-    report.summary.exit_code = code;
-    let mut opts = render_options(&a.common);
-    opts.fail_on = a.fail_on;
+    let report = a.rules.diagnose(analysis, a.job, a.fail_on);
+    let opts = render_options(&a.common, a.fail_on);
     let format = a.common.format.unwrap_or(Format::Table);
-    match format {
-        Format::Html => opts.picture = Some(report::html::picture(&analysis)),
-        Format::Trace => opts.trace = Some(report::trace::render(&analysis)),
-        Format::Jsonl => {
-            let mut evs = analysis.events.clone();
-            if let Some(id) = a.job {
-                evs.retain(|e| e.job_id == Some(id));
-            }
-            opts.jsonl = Some(report::events::jsonl(&evs));
-        }
-        _ => {}
-    }
-    let mut text = report::render(&report, format, &opts);
-    if a.common.verbose && format == Format::Table {
-        text.push('\n');
-        text.push_str(&report::table::render_inventory(&report, &opts.table));
-    }
+    let text = render::to_string(&report, format, &opts);
     write_out(a.common.output.as_ref(), &text)?;
-    Ok(code)
+    Ok(report::exit_code(&report, a.fail_on))
 }
 
-/// The report without rule findings: what `jobs` and `timeline` show.
+/// The report without rule findings: what `jobs`, `timeline` and `events` show.
 fn jobs_report(analysis: &Analysis) -> report::Report {
     let version = analysis
         .timelines
         .cluster
         .tidb_version()
         .map(str::to_string);
-    report::model_build::build(analysis, Vec::new(), version)
+    report::build(analysis, Vec::new(), version, FailOn::Error)
 }
 
-fn jobs_cmd(c: CommonArgs) -> Result<u8, String> {
+fn jobs_cmd(c: CommonArgs) -> Result<ExitCode, CliError> {
     let analysis = read_inputs(&c)?;
     let report = jobs_report(&analysis);
-    let opts = render_options(&c);
+    let opts = render_options(&c, FailOn::Error);
     let text = match c.format.unwrap_or(Format::Table) {
         Format::Json => {
             serde_json::to_string_pretty(&report.jobs).map_err(|e| e.to_string())? + "\n"
         }
-        _ => report::table::render_jobs(&report, &opts.table),
+        _ => render::table::render_jobs(&report, &opts.table),
     };
     write_out(c.output.as_ref(), &text)?;
     Ok(read_exit_code(&analysis))
 }
 
-fn timeline_cmd(job: i64, c: CommonArgs) -> Result<u8, String> {
+fn timeline_cmd(job: i64, c: CommonArgs) -> Result<ExitCode, CliError> {
     let analysis = read_inputs(&c)?;
     let report = jobs_report(&analysis);
     let jobs: Vec<&report::JobReport> = report.jobs.iter().filter(|j| j.job_id == job).collect();
     if jobs.is_empty() {
         let code = read_exit_code(&analysis);
         eprintln!("ddldiag: job {job} does not appear in the logs ({} jobs found; `ddldiag jobs` lists them)", report.jobs.len());
-        return Ok(if code == 0 { 1 } else { code });
+        return Ok(code.merge(ExitCode::Findings));
     }
-    let opts = render_options(&c);
+    let opts = render_options(&c, FailOn::Error);
     let text = match c.format.unwrap_or(Format::Table) {
         Format::Json => serde_json::to_string_pretty(&jobs).map_err(|e| e.to_string())? + "\n",
         _ => jobs
             .iter()
-            .map(|j| report::table::render_timeline(j, &opts.table))
+            .map(|j| render::table::render_timeline(j, &opts.table))
             .collect::<Vec<_>>()
             .join("\n"),
     };
@@ -473,13 +486,13 @@ fn timeline_cmd(job: i64, c: CommonArgs) -> Result<u8, String> {
 }
 
 /// `ddldiag diff`: each side is analysed like `analyze` (same rules and context), then the two
-/// reports are compared ([`report::diff`]). Exit codes: [`report::diff::exit_code`].
-fn diff_cmd(mut d: DiffArgs) -> Result<u8, String> {
+/// reports are compared ([`report::diff`]). Exit codes: [`crate::diff::exit_code`].
+fn diff_cmd(mut d: DiffArgs) -> Result<ExitCode, CliError> {
     let format = d.common.format.unwrap_or(Format::Table);
     if !matches!(format, Format::Table | Format::Json) {
-        return Err(format!(
+        return Err(CliError::Usage(format!(
             "`diff` writes --format table or json, not {format:?}"
-        ));
+        )));
     }
     let stdin_uses = d
         .common
@@ -489,41 +502,47 @@ fn diff_cmd(mut d: DiffArgs) -> Result<u8, String> {
         .filter(|s| *s == "-")
         .count();
     if stdin_uses > 1 {
-        return Err("stdin (-) can be given only once, on one side".to_string());
+        return Err(CliError::Usage(
+            "stdin (-) can be given only once, on one side".to_string(),
+        ));
     }
     let good = diff_side(&d.common, &d)?;
     // Same options for BAD: only the inputs change.
     d.common.inputs = std::mem::take(&mut d.bad);
     let bad = diff_side(&d.common, &d)?;
-    let diff = report::diff::compare(&good, &bad, d.fail_on);
+    let diff = crate::diff::compare(&good, &bad, d.fail_on);
     let text = match format {
-        Format::Json => report::diff::render_json(&diff),
-        _ => report::diff::render_table(
+        Format::Json => crate::diff::render_json(&diff),
+        _ => crate::diff::render_table(
             &diff,
             color_enabled(d.common.color, d.common.output.is_some()),
         ),
     };
     write_out(d.common.output.as_ref(), &text)?;
-    Ok(diff.summary.exit_code)
+    Ok(crate::diff::exit_code(&diff, d.fail_on))
 }
 
 /// One side of a diff, analysed as `analyze` would (without `--job`).
-fn diff_side(c: &CommonArgs, d: &DiffArgs) -> Result<report::Report, String> {
-    Ok(d.rules.diagnose(read_inputs(c)?, None).1)
+fn diff_side(c: &CommonArgs, d: &DiffArgs) -> Result<report::Report, CliError> {
+    Ok(d.rules.diagnose(read_inputs(c)?, None, d.fail_on))
 }
 
-fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), String> {
+fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), CliError> {
     match path {
-        Some(p) => {
-            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
-        }
+        Some(p) => std::fs::write(p, text).map_err(|source| CliError::Write {
+            path: p.display().to_string(),
+            source,
+        }),
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
             match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(format!("cannot write to stdout: {e}")),
+                Err(source) => Err(CliError::Write {
+                    path: "to stdout".to_string(),
+                    source,
+                }),
             }
         }
     }

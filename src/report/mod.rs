@@ -1,27 +1,23 @@
-//! The report model (DESIGN.md §4, `schema_version` 1) and its renderers.
+//! The report model (DESIGN.md §4, `schema_version` 1): built once from the analysis, the
+//! diagnosis and the findings ([`build`]), then only read.
 //!
-//! Renderers only read a [`Report`]; nothing else in ddldiag prints to stdout.
+//! Every renderer (`crate::render`) reads a [`Report`] and nothing else, so what the JSON says
+//! and what the terminal, the HTML page or the trace show cannot drift apart. The parts that
+//! only some formats show (the picture's lanes, the event stream, the rule docs) are in the
+//! report too, outside its JSON.
 
 use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
-pub use crate::model::{FailOn, Finding, Severity};
+pub use crate::model::{ExitCode, FailOn, Finding, Severity};
 
-pub mod diff;
-pub mod events;
-pub mod html;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-pub mod model_build;
-pub mod sarif;
-pub mod schema;
-pub mod table;
+pub mod build;
+pub mod lanes;
 #[cfg(test)]
 pub(crate) mod testdata;
-pub mod trace;
 
-pub use table::TableOptions;
+pub use build::build;
+pub use lanes::Picture;
 
 /// Bumped only on breaking changes to the JSON report.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -160,6 +156,15 @@ pub struct Report {
     /// merged across instances). Empty when no fault signal was seen.
     pub fault_windows: Vec<crate::fault::FaultWindowReport>,
     pub summary: Summary,
+    /// The lanes of the HTML picture and the trace (not part of the JSON).
+    #[serde(skip)]
+    pub picture: Picture,
+    /// Every DDL event, when the run collected them (`--format jsonl`, `ddldiag events`).
+    #[serde(skip)]
+    pub events: Vec<crate::event::Event>,
+    /// The rule catalogue as the renderers show it (SARIF `rules[]`).
+    #[serde(skip)]
+    pub rules: Vec<RuleDoc>,
 }
 
 /// What a rule is, as the renderers need it (SARIF `rules[]`, `explain` text in Markdown).
@@ -189,61 +194,6 @@ impl From<&crate::rules::RuleMeta> for RuleDoc {
             summary: m.summary.to_string(),
             explain: m.explain.to_string(),
         }
-    }
-}
-
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Human report for a terminal (comfy-table).
-    Table,
-    /// The schema_version 1 report (DESIGN.md §4).
-    Json,
-    /// Ready to paste into a GitHub issue (under 60,000 characters).
-    Markdown,
-    /// SARIF 2.1.0 for code-scanning UIs.
-    Sarif,
-    /// JUnit XML for CI test reports.
-    Junit,
-    /// One self-contained HTML page with an SVG timeline (no script, no network).
-    Html,
-    /// Chrome Trace Event JSON (opens in Perfetto / chrome://tracing).
-    Trace,
-    /// Every DDL event, one JSON object per line (`ddldiag events`).
-    Jsonl,
-}
-
-/// Everything a renderer may need besides the report.
-#[derive(Debug, Clone, Default)]
-pub struct RenderOptions {
-    pub table: TableOptions,
-    /// Rule metadata for SARIF `rules[]`; findings whose rule is missing get a minimal entry.
-    pub rules: Vec<RuleDoc>,
-    /// JUnit: a job's testcase fails when it has a finding at or above this.
-    pub fail_on: FailOn,
-    /// HTML: the timeline lanes (the report model holds no per-state times).
-    pub picture: Option<html::Picture>,
-    /// Trace: the document, built from the analysis ([`trace::render`]); the report model alone
-    /// has no per-state times, so without it the trace is empty.
-    pub trace: Option<String>,
-    /// Jsonl: the event lines ([`events::jsonl`]), built from the analysis.
-    pub jsonl: Option<String>,
-}
-
-/// Renders the report in one format. Every renderer ends its output with a newline.
-pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
-    match format {
-        Format::Table => table::render(report, &opts.table),
-        Format::Json => json::render(report),
-        Format::Markdown => markdown::render(report),
-        Format::Sarif => sarif::render(report, &opts.rules),
-        Format::Junit => junit::render(report, opts.fail_on),
-        Format::Html => html::render(report, opts.picture.as_ref()),
-        Format::Trace => opts
-            .trace
-            .clone()
-            .unwrap_or_else(|| "{\"traceEvents\": []}\n".to_string()),
-        Format::Jsonl => opts.jsonl.clone().unwrap_or_default(),
     }
 }
 
@@ -282,15 +232,15 @@ pub fn nothing_read(report: &Report) -> bool {
 ///    findings" habit (shellcheck, ruff).
 /// 3. **1**: at least one finding at or above `fail_on`.
 /// 4. **0**: everything read, nothing at or above `fail_on`.
-pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+pub fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
     if nothing_read(report) {
-        2
+        ExitCode::Usage
     } else if is_incomplete(report) {
-        3
+        ExitCode::Damaged
     } else if report.findings.iter().any(|f| fail_on.fails(f.severity)) {
-        1
+        ExitCode::Findings
     } else {
-        0
+        ExitCode::Clean
     }
 }
 

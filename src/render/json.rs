@@ -4,7 +4,7 @@
 //! `Vec` in an order the builder chose (no hash maps), and serde writes struct fields in
 //! declaration order, so the same report always gives the same bytes.
 
-use super::Report;
+use crate::report::Report;
 
 /// Pretty JSON with a trailing newline.
 pub fn render(report: &Report) -> String {
@@ -107,7 +107,7 @@ mod tests {
 
     fn validate(report: &crate::report::Report) {
         let schema: serde_json::Value =
-            serde_json::from_str(&crate::report::schema::json_schema()).unwrap();
+            serde_json::from_str(&crate::render::schema::json_schema()).unwrap();
         let compiled = jsonschema::JSONSchema::compile(&schema).expect("schema compiles");
         let instance: serde_json::Value = serde_json::from_str(&render(report)).unwrap();
         if let Err(errors) = compiled.validate(&instance) {
@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn schema_rejects_a_broken_report() {
         let schema: serde_json::Value =
-            serde_json::from_str(&crate::report::schema::json_schema()).unwrap();
+            serde_json::from_str(&crate::render::schema::json_schema()).unwrap();
         let compiled = jsonschema::JSONSchema::compile(&schema).unwrap();
         let mut instance: serde_json::Value =
             serde_json::from_str(&render(&sample_report())).unwrap();

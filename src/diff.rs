@@ -23,8 +23,9 @@ use std::fmt::Write as _;
 use comfy_table::{presets, Attribute, Cell, Color, Table};
 use serde::Serialize;
 
-use super::sarif::{error_kind, finding_identity, FindingIdentity};
-use super::{is_incomplete, nothing_read, FailOn, Report, Severity, SeverityCounts};
+use crate::render::sarif::{error_kind, finding_identity, FindingIdentity};
+use crate::model::ExitCode;
+use crate::report::{is_incomplete, nothing_read, FailOn, Report, Severity, SeverityCounts};
 use crate::fault::FaultKind;
 
 /// Bumped only on breaking changes to the diff JSON.
@@ -41,7 +42,7 @@ fn succeeded(outcome: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DiffReport {
     pub schema_version: u32,
-    pub tool: super::Tool,
+    pub tool: crate::report::Tool,
     pub good: SideSummary,
     pub bad: SideSummary,
     /// Every job of either run, matched across runs; unchanged jobs included.
@@ -241,7 +242,7 @@ pub fn normalize_query(q: &str) -> String {
 }
 
 /// The [`JobKey`] of a job.
-pub fn job_key(j: &super::JobReport) -> JobKey {
+pub fn job_key(j: &crate::report::JobReport) -> JobKey {
     let norm = |s: Option<&str>| s.unwrap_or("").trim().to_lowercase();
     JobKey {
         job_type: norm(j.job_type.as_deref()),
@@ -320,7 +321,7 @@ pub fn compare(good: &Report, bad: &Report, fail_on: FailOn) -> DiffReport {
         new_errors,
         new_fault_kinds,
     };
-    d.summary.exit_code = exit_code(&d, fail_on);
+    d.summary.exit_code = exit_code(&d, fail_on).code();
     d
 }
 
@@ -332,18 +333,18 @@ pub fn compare(good: &Report, bad: &Report, fail_on: FailOn) -> DiffReport {
 /// 3. **1**: BAD is worse: a new finding at or above `fail_on`, or a job regression
 ///    ([`JobDiff::regression`]). `--fail-on never` turns both off: the diff is then a report only;
 /// 4. **0**: BAD is not worse.
-pub fn exit_code(d: &DiffReport, fail_on: FailOn) -> u8 {
+pub fn exit_code(d: &DiffReport, fail_on: FailOn) -> ExitCode {
     if !d.good.readable || !d.bad.readable {
-        2
+        ExitCode::Usage
     } else if !d.good.complete || !d.bad.complete {
-        3
+        ExitCode::Damaged
     } else if fail_on != FailOn::Never
         && (d.jobs.iter().any(|j| j.regression)
             || d.new_findings.iter().any(|f| fail_on.fails(f.severity)))
     {
-        1
+        ExitCode::Findings
     } else {
-        0
+        ExitCode::Clean
     }
 }
 
@@ -376,7 +377,7 @@ fn side(r: &Report) -> SideSummary {
 /// Pairs the jobs of both runs by key, in report order within a key. Rows come in GOOD's order,
 /// then BAD's new jobs in BAD's order.
 fn match_jobs(good: &Report, bad: &Report) -> Vec<JobDiff> {
-    let mut bad_by_key: BTreeMap<JobKey, std::collections::VecDeque<&super::JobReport>> =
+    let mut bad_by_key: BTreeMap<JobKey, std::collections::VecDeque<&crate::report::JobReport>> =
         BTreeMap::new();
     for j in &bad.jobs {
         bad_by_key.entry(job_key(j)).or_default().push_back(j);
@@ -585,7 +586,7 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
                 change,
                 Cell::new(dash(&j.key.job_type)),
                 Cell::new(dash(&j.key.table)),
-                Cell::new(super::table::truncate(dash(&j.key.query), QUERY_CELL)),
+                Cell::new(crate::render::table::truncate(dash(&j.key.query), QUERY_CELL)),
                 Cell::new(opt(&j.good_outcome)),
                 Cell::new(opt(&j.bad_outcome)),
                 Cell::new(format!("{} → {}", id(j.good_job_id), id(j.bad_job_id))),
@@ -620,7 +621,7 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
                 Cell::new(dash(&f.table)),
                 Cell::new(dash(&f.error)),
                 Cell::new(dash(&ids.join(" "))),
-                Cell::new(super::table::truncate(&f.title, 80)),
+                Cell::new(crate::render::table::truncate(&f.title, 80)),
             ]);
         }
         let _ = writeln!(out, "{t}");
@@ -644,7 +645,7 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
                 Cell::new(&e.class),
                 Cell::new(e.count),
                 Cell::new(ids.join(" ")),
-                Cell::new(super::table::truncate(&e.example, 80)),
+                Cell::new(crate::render::table::truncate(&e.example, 80)),
             ]);
         }
         let _ = writeln!(out, "{t}");
@@ -696,11 +697,11 @@ fn dash(s: &str) -> &str {
     }
 }
 
-use super::plural;
+use crate::report::plural;
 
 #[cfg(test)]
 mod tests {
-    use super::super::testdata::sample_report;
+    use crate::report::testdata::sample_report;
     use super::*;
 
     #[test]
@@ -815,7 +816,7 @@ mod tests {
     #[test]
     fn damage_wins_and_unreadable_is_two() {
         let r = sample_report();
-        let damaged = super::super::testdata::damaged_report();
+        let damaged = crate::report::testdata::damaged_report();
         let mut good = r.clone();
         good.findings.clear();
         assert_eq!(compare(&good, &damaged, FailOn::Error).summary.exit_code, 3);

@@ -19,7 +19,7 @@
 
 use serde_json::{json, Value};
 
-use super::{is_incomplete, Finding, JobError, JobReport, Report, RuleDoc, Severity};
+use crate::report::{is_incomplete, Finding, JobError, JobReport, Report, RuleDoc, Severity};
 
 /// The SARIF schema URI GitHub documents.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -208,7 +208,7 @@ pub fn sarif(report: &Report, rules: &[RuleDoc]) -> Value {
         .collect();
 
     let mut notifications: Vec<Value> = Vec::new();
-    for l in super::damage_lines(report) {
+    for l in crate::report::damage_lines(report) {
         notifications.push(json!({
             "level": "error",
             "descriptor": {"id": "input-incomplete"},

@@ -2,19 +2,21 @@
 
 use super::{
     DistTaskReport, EventReport, FileReport, Finding, InputReport, JobError, JobReport, Report,
-    Severity, SeverityCounts, Summary, Tool, SCHEMA_VERSION,
+    RuleDoc, Severity, SeverityCounts, Summary, Tool, SCHEMA_VERSION,
 };
+use crate::model::FailOn;
 use crate::analyze::Analysis;
 use crate::diagnosis::errclass;
 use crate::event::{Event, EventKind};
 use crate::timeline::JobTimeline;
 use crate::model::rfc3339;
 
-/// Assembles the report. `exit_code` is filled in by the caller (it depends on `--fail-on`).
+/// Assembles the report, once: nothing changes it afterwards. `fail_on` decides its exit code.
 pub fn build(
     analysis: &Analysis,
     findings: Vec<Finding>,
     tidb_version: Option<String>,
+    fail_on: FailOn,
 ) -> Report {
     let fw = &analysis.fault_windows;
     let fault_windows: Vec<crate::fault::FaultWindowReport> = fw
@@ -66,7 +68,7 @@ pub fn build(
             Severity::Info => counts.info += 1,
         }
     }
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "ddldiag".to_string(),
@@ -83,7 +85,15 @@ pub fn build(
         jobs,
         findings,
         fault_windows,
-    }
+        picture: super::lanes::picture(analysis),
+        events: analysis.events.clone(),
+        rules: crate::rules::all()
+            .iter()
+            .map(|r| RuleDoc::from(r.meta()))
+            .collect(),
+    };
+    report.summary.exit_code = super::exit_code(&report, fail_on).code();
+    report
 }
 
 /// One job as reported: errors classified, events folded.

@@ -26,7 +26,7 @@ use comfy_table::{
 };
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{
+use crate::report::{
     damage_lines, findings_of, is_incomplete, EventReport, Finding, JobReport, Report, Severity,
 };
 use crate::event::Evidence;
@@ -310,7 +310,7 @@ fn fold(events: &[EventReport]) -> Vec<(&EventReport, u64)> {
 }
 
 fn header(out: &mut String, report: &Report, st: &Style) {
-    let (files, lines, bytes) = super::read_totals(report);
+    let (files, lines, bytes) = crate::report::read_totals(report);
     let mut head = format!("{} {}", report.tool.name, report.tool.version);
     if let Some(v) = &report.summary.tidb_version {
         let _ = write!(head, " · TiDB {v}");
@@ -762,7 +762,7 @@ fn kind_word<T: serde::Serialize>(kind: &T) -> String {
 }
 
 fn plural(n: usize) -> &'static str {
-    super::plural(n as u64)
+    crate::report::plural(n as u64)
 }
 
 fn human_bytes(b: u64) -> String {

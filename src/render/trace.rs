@@ -12,19 +12,20 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::analyze::Analysis;
 use crate::model::Timestamp;
+use crate::report::Report;
 
 fn us(t: &Timestamp) -> i64 {
     t.timestamp_micros()
 }
 
-/// The trace document, pretty JSON with a trailing newline.
-pub fn render(a: &Analysis) -> String {
-    let file_instance: BTreeMap<&str, &str> = a
-        .files
+/// The trace document, pretty JSON with a trailing newline, from the report's lanes.
+pub fn render(r: &Report) -> String {
+    let file_instance: BTreeMap<&str, &str> = r
+        .inputs
         .iter()
-        .map(|f| (f.meta.name.as_str(), f.meta.instance.as_str()))
+        .flat_map(|i| &i.files)
+        .map(|f| (f.name.as_str(), f.instance.as_str()))
         .collect();
     let mut pids: BTreeMap<String, u64> = BTreeMap::new();
     let mut pid = |name: &str| -> u64 {
@@ -33,24 +34,14 @@ pub fn render(a: &Analysis) -> String {
     };
     let mut ev: Vec<Value> = Vec::new();
     let mut threads: BTreeMap<(u64, i64), String> = BTreeMap::new();
-    for j in &a.timelines.jobs {
-        let label = format!(
-            "job {} {} {}",
-            j.job_id,
-            j.job_type.as_deref().unwrap_or(""),
-            j.table.as_deref().unwrap_or("")
-        );
+    for j in &r.picture.jobs {
+        let label = j.trace_label.clone();
         let default_inst = j.instances.first().map(String::as_str).unwrap_or("?");
         for (k, s) in j.states.iter().enumerate() {
-            let Some(t) = s.evidence.ts else { continue };
-            let end = j
-                .states
-                .get(k + 1)
-                .and_then(|n| n.evidence.ts)
-                .or(j.last_seen)
-                .unwrap_or(t);
+            let t = s.ts;
+            let end = j.states.get(k + 1).map(|n| n.ts).unwrap_or(j.last);
             let inst = file_instance
-                .get(&*s.evidence.file)
+                .get(&*s.file)
                 .copied()
                 .unwrap_or(default_inst);
             let p = pid(inst);
@@ -63,11 +54,11 @@ pub fn render(a: &Analysis) -> String {
                 "dur": (us(&end) - us(&t)).max(0),
                 "pid": p,
                 "tid": j.job_id,
-                "args": {"file": &*s.evidence.file, "line": s.evidence.line},
+                "args": {"file": &*s.file, "line": s.line},
             }));
         }
-        for e in j.events.iter().filter(|e| e.error.is_some()) {
-            let Some(t) = e.ts else { continue };
+        for e in &j.errors {
+            let t = e.ts;
             let p = pid(&e.instance);
             threads.insert((p, j.job_id), label.clone());
             ev.push(json!({
@@ -78,35 +69,32 @@ pub fn render(a: &Analysis) -> String {
                 "ts": us(&t),
                 "pid": p,
                 "tid": j.job_id,
-                "args": {"error": e.error, "file": &*e.evidence.file, "line": e.evidence.line},
+                "args": {"error": e.error, "file": &*e.file, "line": e.line},
             }));
         }
-        if let Some(r) = &j.rollback {
-            if let Some(t) = r.evidence.ts {
-                let inst = file_instance
-                    .get(&*r.evidence.file)
-                    .copied()
-                    .unwrap_or(default_inst);
-                let p = pid(inst);
-                threads.insert((p, j.job_id), label.clone());
-                ev.push(json!({
-                    "name": "rollback",
-                    "cat": "rollback",
-                    "ph": "i",
-                    "s": "p",
-                    "ts": us(&t),
-                    "pid": p,
-                    "tid": j.job_id,
-                    "args": {"error": r.error, "err_count": r.err_count, "message": r.message},
-                }));
-            }
+        if let Some(rb) = &j.rollback {
+            let t = rb.ts;
+            let inst = file_instance
+                .get(&*rb.file)
+                .copied()
+                .unwrap_or(default_inst);
+            let p = pid(inst);
+            threads.insert((p, j.job_id), label.clone());
+            ev.push(json!({
+                "name": "rollback",
+                "cat": "rollback",
+                "ph": "i",
+                "s": "p",
+                "ts": us(&t),
+                "pid": p,
+                "tid": j.job_id,
+                "args": {"error": rb.error, "err_count": rb.err_count, "message": rb.message},
+            }));
         }
     }
-    for w in &a.fault_windows.instance {
-        let inst = w.instances.first().map(String::as_str).unwrap_or("?");
-        let p = pid(inst);
+    for w in &r.picture.windows {
+        let p = pid(&w.instance);
         threads.insert((p, 0), "fault windows".to_string());
-        let kinds: BTreeMap<&str, u64> = w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect();
         ev.push(json!({
             "name": "fault window",
             "cat": "fault",
@@ -115,7 +103,7 @@ pub fn render(a: &Analysis) -> String {
             "dur": (us(&w.end) - us(&w.start)).max(0),
             "pid": p,
             "tid": 0,
-            "args": {"kinds": kinds},
+            "args": {"kinds": w.kinds},
         }));
     }
     for (name, p) in &pids {

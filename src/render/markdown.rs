@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use super::{is_incomplete, Finding, Report, Severity};
+use crate::report::{is_incomplete, Finding, Report, Severity};
 
 /// Upper bound of the whole document, in characters (GitHub's limit is 65,536).
 pub const MAX_CHARS: usize = 60_000;
@@ -117,7 +117,7 @@ fn head(doc: &mut Doc, report: &Report) {
     ));
     if is_incomplete(report) {
         doc.push("> [!WARNING]\n> **INCOMPLETE**: some input was damaged; this report covers only what could be read.\n");
-        for l in super::damage_lines(report) {
+        for l in crate::report::damage_lines(report) {
             doc.push(&format!("> - lost: {}\n", inline(&l, 500)));
         }
         doc.push("\n");
@@ -126,7 +126,7 @@ fn head(doc: &mut Doc, report: &Report) {
     if let Some(v) = &report.summary.tidb_version {
         meta.push(format!("TiDB **{}**", inline(v, 100)));
     }
-    let (files, lines, _) = super::read_totals(report);
+    let (files, lines, _) = crate::report::read_totals(report);
     meta.push(format!(
         "{} input{}, {} file{}, {} lines read",
         report.inputs.len(),
@@ -164,7 +164,7 @@ fn jobs(doc: &mut Doc, report: &Report) {
     doc.push("| Job | Type | Table | Outcome | First seen | Last seen | Max ErrCount | Instances | Findings |\n");
     doc.push("|---:|---|---|---|---|---|---:|---|---|\n");
     for j in report.jobs.iter().take(MAX_JOB_ROWS) {
-        let rules: std::collections::BTreeSet<&str> = super::findings_of(report, j.job_id)
+        let rules: std::collections::BTreeSet<&str> = crate::report::findings_of(report, j.job_id)
             .map(|f| f.rule.as_str())
             .collect();
         doc.push(&format!(
@@ -358,7 +358,7 @@ fn code(t: &str) -> String {
 }
 
 fn s(n: usize) -> &'static str {
-    super::plural(n as u64)
+    crate::report::plural(n as u64)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@
 
 use std::fmt::Write as _;
 
-use super::{FailOn, Finding, Report};
+use crate::report::{FailOn, Finding, Report};
 
 /// Escapes text for XML 1.0 content and attribute values: `& < > " '` as entities, characters
 /// XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE, U+FFFF) as U+FFFD. In attributes,
@@ -118,7 +118,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
             j.job_type.as_deref().unwrap_or("(unknown type)"),
             j.table.as_deref().unwrap_or("(unknown table)")
         );
-        let findings: Vec<&Finding> = super::findings_of(report, j.job_id).collect();
+        let findings: Vec<&Finding> = crate::report::findings_of(report, j.job_id).collect();
         cases.push(case_for("ddldiag.job", name, &findings, fail_on));
     }
     // Findings about a job the report does not list (or about no job) must not vanish.
@@ -139,7 +139,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
         ));
     }
     for i in &report.inputs {
-        let damaged = super::input_damage_lines(i);
+        let damaged = crate::report::input_damage_lines(i);
         let outcome = (!damaged.is_empty()).then(|| {
             let message = i
                 .error
@@ -201,7 +201,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
     let _ = writeln!(
         x,
         "      <property name=\"report.complete\" value=\"{}\"/>",
-        !super::is_incomplete(report)
+        !crate::report::is_incomplete(report)
     );
     let _ = writeln!(x, "    </properties>");
     for c in &cases {

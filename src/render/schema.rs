@@ -3,7 +3,7 @@
 //! Generated rather than hand-written so that it cannot drift from what `--format json` emits;
 //! a snapshot test makes every change to it visible in review.
 
-use super::Report;
+use crate::report::Report;
 
 /// The JSON Schema (draft-07, as schemars 0.8 writes it) of [`Report`], pretty, with a trailing newline.
 pub fn json_schema() -> String {

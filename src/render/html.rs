@@ -9,136 +9,13 @@
 //! client's preview or behind a strict CSP. Everything from the logs is HTML-escaped.
 //!
 //! The report model has no per-state times or ErrCount series, so the lanes come from a
-//! [`Picture`] built from the analysis ([`picture`]) and handed over in
-//! [`super::RenderOptions::picture`]; without one the page still shows the findings.
+//! [`Picture`] that the report builder made from the analysis (`Report::picture`).
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Report, Severity};
-use crate::analyze::Analysis;
+use crate::report::{Report, Severity};
 use crate::model::Timestamp;
-
-/// What the timeline lanes are drawn from.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Picture {
-    pub jobs: Vec<JobLane>,
-    pub instances: Vec<InstanceLane>,
-}
-
-/// One job: its states in time order, its ErrCount curve, where it gave up.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobLane {
-    pub job_id: i64,
-    pub label: String,
-    pub outcome: String,
-    pub first: Timestamp,
-    pub last: Timestamp,
-    /// (time, state, schema state), in time order.
-    pub states: Vec<(Timestamp, String, String)>,
-    pub err_counts: Vec<(Timestamp, u64)>,
-    pub rollback: Option<Timestamp>,
-    /// Error lines of the job (kept events), for ticks under the curve.
-    pub errors: Vec<Timestamp>,
-}
-
-/// One instance: how many error / fault lines per bucket, and its fault windows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InstanceLane {
-    pub name: String,
-    /// (bucket start, lines) with bucket width [`crate::fault::BUCKET_SECS`].
-    pub density: Vec<(Timestamp, u64)>,
-    /// (start, end, kinds).
-    pub windows: Vec<(Timestamp, Timestamp, String)>,
-}
-
-/// Builds the lanes from what the analysis read.
-pub fn picture(a: &Analysis) -> Picture {
-    let mut p = Picture::default();
-    let mut job_errors: BTreeMap<String, BTreeMap<i64, (Timestamp, u64)>> = BTreeMap::new();
-    for j in &a.timelines.jobs {
-        let (Some(first), Some(last)) = (j.first_seen, j.last_seen) else {
-            continue;
-        };
-        let mut errors = Vec::new();
-        for e in &j.events {
-            if let (Some(ts), Some(_)) = (e.ts, &e.error) {
-                errors.push(ts);
-                let b = ts.timestamp().div_euclid(crate::fault::BUCKET_SECS);
-                let slot = job_errors
-                    .entry(e.instance.to_string())
-                    .or_default()
-                    .entry(b)
-                    .or_insert((ts, 0));
-                slot.0 = slot.0.min(ts);
-                slot.1 += 1;
-            }
-        }
-        p.jobs.push(JobLane {
-            job_id: j.job_id,
-            label: format!(
-                "job {} · {} {}",
-                j.job_id,
-                j.job_type.as_deref().unwrap_or("?"),
-                j.table.as_deref().unwrap_or("")
-            ),
-            outcome: j.outcome.clone(),
-            first,
-            last,
-            states: j
-                .states
-                .iter()
-                .filter_map(|s| Some((s.evidence.ts?, s.state.clone(), s.schema_state.clone())))
-                .collect(),
-            err_counts: j
-                .err_counts
-                .iter()
-                .filter_map(|p| Some((p.evidence.ts?, p.err_count)))
-                .collect(),
-            rollback: j.rollback.as_ref().and_then(|r| r.evidence.ts),
-            errors,
-        });
-    }
-    let mut names: Vec<String> = a.files.iter().map(|f| f.meta.instance.clone()).collect();
-    names.extend(a.faults.by_instance.keys().cloned());
-    names.sort();
-    names.dedup();
-    for name in names {
-        let mut density: BTreeMap<i64, (Timestamp, u64)> = BTreeMap::new();
-        if let Some(c) = a.faults.by_instance.get(&name) {
-            for (ts, n) in c.density() {
-                let e = density
-                    .entry(ts.timestamp().div_euclid(crate::fault::BUCKET_SECS))
-                    .or_insert((ts, 0));
-                e.1 += n;
-            }
-        }
-        if let Some(m) = job_errors.get(&name) {
-            for (b, (ts, n)) in m {
-                let e = density.entry(*b).or_insert((*ts, 0));
-                e.0 = e.0.min(*ts);
-                e.1 += n;
-            }
-        }
-        let windows = a
-            .fault_windows
-            .instance
-            .iter()
-            .filter(|w| w.instances.contains(&name))
-            .map(|w| {
-                let kinds: Vec<&str> = w.kinds.keys().map(|k| k.as_str()).collect();
-                (w.start, w.end, kinds.join(", "))
-            })
-            .collect();
-        let density: Vec<(Timestamp, u64)> = density.into_values().collect();
-        p.instances.push(InstanceLane {
-            name,
-            density,
-            windows,
-        });
-    }
-    p
-}
+use crate::report::lanes::Picture;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -257,8 +134,9 @@ fn svg(p: &Picture) -> String {
         // State bands along the top half of the lane.
         let band_y = y + 6.0;
         let band_h = 18.0;
-        for (k, (t, st, schema)) in j.states.iter().enumerate() {
-            let end = j.states.get(k + 1).map(|n| n.0).unwrap_or(j.last);
+        for (k, mark) in j.states.iter().enumerate() {
+            let (t, st, schema) = (&mark.ts, &mark.state, &mark.schema_state);
+            let end = j.states.get(k + 1).map(|n| n.ts).unwrap_or(j.last);
             let (x0, x1) = (ax.x(*t), ax.x(end));
             let _ = write!(
                 s,
@@ -304,7 +182,7 @@ fn svg(p: &Picture) -> String {
                 );
             }
         }
-        for t in &j.errors {
+        for t in j.errors.iter().map(|e| &e.ts) {
             let x = ax.x(*t);
             let _ = write!(
                 s,
@@ -313,7 +191,7 @@ fn svg(p: &Picture) -> String {
                 cy0 + 4.0
             );
         }
-        if let Some(t) = j.rollback {
+        if let Some(t) = j.rollback.as_ref().map(|r| r.ts) {
             let x = ax.x(t);
             let _ = write!(
                 s,
@@ -406,7 +284,8 @@ pre{font-size:11px;white-space:pre-wrap;word-break:break-all;background:#fff;bor
 .fault{color:#e65100;font-weight:bold}";
 
 /// The whole page.
-pub fn render(report: &Report, picture: Option<&Picture>) -> String {
+pub fn render(report: &Report) -> String {
+    let picture = Some(&report.picture);
     let mut h = String::new();
     let jobs: Vec<String> = report.jobs.iter().map(|j| j.job_id.to_string()).collect();
     let title = format!(
@@ -525,80 +404,4 @@ pub fn render(report: &Report, picture: Option<&Picture>) -> String {
         report.summary.exit_code
     );
     h
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::testdata::sample_report;
-
-    fn t(s: &str) -> Timestamp {
-        crate::record::time::parse_unified(&format!("2024/01/13 {s} +08:00")).unwrap()
-    }
-
-    fn pic() -> Picture {
-        Picture {
-            jobs: vec![JobLane {
-                job_id: 491,
-                label: "job 491 · add index sbtest1".into(),
-                outcome: "rollback done".into(),
-                first: t("19:03:00.000"),
-                last: t("19:21:28.000"),
-                states: vec![
-                    (t("19:03:00.000"), "queueing".into(), "none".into()),
-                    (
-                        t("19:03:01.000"),
-                        "running".into(),
-                        "write reorganization".into(),
-                    ),
-                    (
-                        t("19:21:11.461"),
-                        "rollingback".into(),
-                        "delete only".into(),
-                    ),
-                ],
-                err_counts: vec![(t("19:04:00.000"), 1), (t("19:21:11.000"), 511)],
-                rollback: Some(t("19:21:11.461")),
-                errors: vec![t("19:04:00.000")],
-            }],
-            instances: vec![InstanceLane {
-                name: "tidb-0 <&>".into(),
-                density: vec![(t("19:03:40.000"), 3)],
-                windows: vec![(
-                    t("19:03:40.000"),
-                    t("19:06:12.000"),
-                    "store_unreachable".into(),
-                )],
-            }],
-        }
-    }
-
-    #[test]
-    fn self_contained_and_escaped() {
-        let mut r = sample_report();
-        r.findings[0].evidence[0].text = "<script>alert(1)</script> & \"q\"".into();
-        let h = render(&r, Some(&pic()));
-        assert!(h.starts_with("<!DOCTYPE html>"));
-        assert!(!h.to_lowercase().contains("<script"), "no script at all");
-        assert!(h.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;"));
-        assert!(h.contains("tidb-0 &lt;&amp;&gt;"));
-        assert!(!h.contains("http://") && !h.contains("https://"), "no URL");
-        assert_eq!(h.matches("<svg").count(), 1);
-        assert_eq!(h.matches("</svg>").count(), 1);
-        for code in ["DDL001", "DDL002", "DDL003"] {
-            assert!(h.contains(&format!("data-rule=\"{code}\"")), "{code}");
-        }
-        assert!(h.contains("class=\"rollback\""));
-        assert!(h.contains("class=\"fault-window\""));
-        assert!(h.contains("class=\"errcount\""));
-        assert!(h.contains("data-job=\"491\""));
-    }
-
-    #[test]
-    fn no_picture_still_renders_findings() {
-        let h = render(&sample_report(), None);
-        assert!(h.contains("No timeline data."));
-        assert!(h.contains("DDL001"));
-        assert!(h.ends_with("</html>\n"));
-    }
 }

@@ -1,0 +1,81 @@
+//! Renderers: each format reads a [`Report`] and nothing else.
+//!
+//! One module per format; [`render`] is the dispatcher, and writes to an [`io::Write`].
+
+use std::io;
+
+use crate::model::FailOn;
+use crate::report::Report;
+
+pub mod events;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+pub mod schema;
+pub mod table;
+pub mod trace;
+
+pub use table::TableOptions;
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human report for a terminal (comfy-table).
+    Table,
+    /// The schema_version 1 report (DESIGN.md §4).
+    Json,
+    /// Ready to paste into a GitHub issue (under 60,000 characters).
+    Markdown,
+    /// SARIF 2.1.0 for code-scanning UIs.
+    Sarif,
+    /// JUnit XML for CI test reports.
+    Junit,
+    /// One self-contained HTML page with an SVG timeline (no script, no network).
+    Html,
+    /// Chrome Trace Event JSON (opens in Perfetto / chrome://tracing).
+    Trace,
+    /// Every DDL event, one JSON object per line (`ddldiag events`).
+    Jsonl,
+}
+
+/// How to render, besides the report: the terminal's needs and the gate's threshold.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub table: TableOptions,
+    /// JUnit: a job's testcase fails when it has a finding at or above this.
+    pub fail_on: FailOn,
+}
+
+/// The report in one format, as text. Every renderer ends its output with a newline.
+pub fn to_string(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    match format {
+        Format::Table => {
+            let mut text = table::render(report, &opts.table);
+            if opts.table.verbose {
+                text.push('\n');
+                text.push_str(&table::render_inventory(report, &opts.table));
+            }
+            text
+        }
+        Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Sarif => sarif::render(report, &report.rules),
+        Format::Junit => junit::render(report, opts.fail_on),
+        Format::Html => html::render(report),
+        Format::Trace => trace::render(report),
+        Format::Jsonl => events::jsonl(&report.events),
+    }
+}
+
+/// Writes the report in one format to `out`.
+pub fn render(
+    report: &Report,
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    out.write_all(to_string(report, format, opts).as_bytes())
+}
+
