@@ -14,7 +14,7 @@ use crate::analyze::{self, Analysis, Panicked};
 use crate::model::{ExitCode, FailOn};
 use crate::render::{self, Format, RenderOptions, TableOptions};
 use crate::report;
-use crate::diagnosis::{self, Settings};
+use crate::diagnosis::Settings;
 use crate::rules;
 use crate::scan::ScanOptions;
 use crate::source::{Input, SourceOptions};
@@ -142,25 +142,18 @@ impl RuleArgs {
     /// Diagnoses `analysis` (only job `job`, when given), runs every rule and builds the report
     /// once, its exit code decided by `fail_on`.
     fn diagnose(&self, analysis: Analysis, job: Option<i64>, fail_on: FailOn) -> report::Report {
-        let tidb_version = analysis
-            .timelines
-            .cluster
-            .tidb_version()
-            .map(str::to_string)
-            .or(self.tidb_version.clone());
+        // The logs' own version wins over --tidb-version (which is for logs without one).
         let settings = Settings {
             error_count_limit: self.error_count_limit.max(1),
             stall_after: chrono::Duration::minutes(self.stall_minutes.max(0)),
-            tidb_version: tidb_version.clone(),
+            tidb_version: self.tidb_version.clone(),
         };
         let mut analysis = analysis;
         if let Some(id) = job {
             analysis.timelines.jobs.retain(|j| j.job_id == id);
             analysis.events.retain(|e| e.job_id == Some(id));
         }
-        let ctx = diagnosis::diagnose(&analysis.timelines, &analysis.fault_windows, settings);
-        let findings = rules::run_all(&analysis.timelines, &ctx);
-        report::build(&analysis, findings, tidb_version, fail_on)
+        report::judge(&analysis, settings, fail_on)
     }
 }
 

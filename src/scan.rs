@@ -44,7 +44,7 @@ pub trait EventSink {
     fn event(&mut self, ev: Event);
 
     /// A record line that is not a DDL event but carries a fault signal
-    /// ([`crate::fault::SIGNALS`]). Most sinks ignore these; the analysis counts them.
+    /// ([`crate::event::signal::SIGNALS`]). Most sinks ignore these; the analysis counts them.
     fn signal(
         &mut self,
         _sig: &'static Signal,
@@ -78,7 +78,7 @@ pub struct FileStats {
 /// The cheap test that decides which record lines are parsed in full.
 ///
 /// Every message in [`crate::event::vocab::VOCAB`] contains one of [`ANCHORS`] and every
-/// fault-signal literal ([`crate::fault::SIGNALS`]) contains one of [`SIGNAL_ANCHORS`] (unit
+/// fault-signal literal ([`crate::event::signal::SIGNALS`]) contains one of [`SIGNAL_ANCHORS`] (unit
 /// tests check both), so a line the timeline or the fault counter needs is never skipped.
 ///
 /// Both lists together stay at 32 literals or fewer: up to 32, aho-corasick uses its "slim"
@@ -179,7 +179,7 @@ impl Prefilter {
             by_anchor: SIGNAL_ANCHORS
                 .iter()
                 .map(|a| {
-                    crate::fault::SIGNALS
+                    crate::event::signal::SIGNALS
                         .iter()
                         .filter(|s| s.literal.contains(a))
                         .map(|s| (s, memchr::memmem::Finder::new(s.literal.as_bytes())))
@@ -498,7 +498,7 @@ mod tests {
     /// Every fault-signal literal contains a signal anchor, so no signal line is skipped.
     #[test]
     fn every_signal_literal_has_an_anchor() {
-        for sig in crate::fault::SIGNALS {
+        for sig in crate::event::signal::SIGNALS {
             assert!(
                 SIGNAL_ANCHORS.iter().any(|a| sig.literal.contains(a)),
                 "add a signal anchor for {:?}",

@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 use common::{corpus_dir, fixture, physical_lines, walk_files};
 use ddldiag::analyze::{self, Analysis};
 use ddldiag::report::{self, FailOn};
-use ddldiag::rules::{self, Context};
+use ddldiag::diagnosis::Settings;
 use ddldiag::source::Input;
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -215,18 +215,10 @@ fn options(full_parse: bool) -> analyze::Options {
 
 /// The pipeline as `ddldiag analyze` runs it, minus rendering.
 fn diagnose(inputs: &[Input], full_parse: bool) -> (Analysis, report::Report, u8) {
-    let analysis = analyze::run(inputs, &options(full_parse));
-    let ctx = Context {
-        tidb_version: analysis
-            .timelines
-            .cluster
-            .tidb_version()
-            .map(str::to_string),
-        ..Context::default()
-    };
-    let findings = rules::run_all(&analysis.timelines, &ctx);
-    let rep = report::model_build::build(&analysis, findings, ctx.tidb_version.clone());
-    let code = report::exit_code(&rep, FailOn::Error);
+    let analysis = analyze::run(inputs, &options(full_parse))
+        .expect("no worker panicked");
+    let rep = report::judge(&analysis, Settings::default(), FailOn::Error);
+    let code = report::exit_code(&rep, FailOn::Error).code();
     (analysis, rep, code)
 }
 

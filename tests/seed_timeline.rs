@@ -11,6 +11,7 @@ use ddldiag::model::rfc3339;
 fn seed() -> analyze::Analysis {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed-50417/tidb-0.tar.gz");
     analyze::run(&[Input::Path(path)], &Options::default())
+        .expect("no worker panicked")
 }
 
 #[test]

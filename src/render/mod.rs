@@ -79,3 +79,21 @@ pub fn render(
     out.write_all(to_string(report, format, opts).as_bytes())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--format` spellings are DESIGN.md's.
+    #[test]
+    fn format_spellings() {
+        use clap::ValueEnum;
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["table", "json", "markdown", "sarif", "junit", "html", "trace", "jsonl"]
+        );
+    }
+}

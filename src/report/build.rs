@@ -4,12 +4,26 @@ use super::{
     DistTaskReport, EventReport, FileReport, Finding, InputReport, JobError, JobReport, Report,
     RuleDoc, Severity, SeverityCounts, Summary, Tool, SCHEMA_VERSION,
 };
+use crate::diagnosis::Settings;
 use crate::model::FailOn;
 use crate::analyze::Analysis;
 use crate::diagnosis::errclass;
 use crate::event::{Event, EventKind};
 use crate::timeline::JobTimeline;
 use crate::model::rfc3339;
+
+/// The whole judgement of an analysis: each job's facts ([`crate::diagnosis::diagnose`]), every
+/// rule ([`crate::rules::run_all`]), and the report built from them ([`build`]). This is what
+/// `analyze` and `diff` run; `settings.tidb_version` falls back to the version the logs show.
+pub fn judge(analysis: &Analysis, mut settings: Settings, fail_on: FailOn) -> Report {
+    if let Some(logged) = analysis.timelines.cluster.tidb_version() {
+        settings.tidb_version = Some(logged.to_string());
+    }
+    let tidb_version = settings.tidb_version.clone();
+    let facts = crate::diagnosis::diagnose(&analysis.timelines, &analysis.fault_windows, settings);
+    let findings = crate::rules::run_all(&analysis.timelines, &facts);
+    build(analysis, findings, tidb_version, fail_on)
+}
 
 /// Assembles the report, once: nothing changes it afterwards. `fail_on` decides its exit code.
 pub fn build(

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::event::{Event, EventKind, Evidence};
 use crate::diagnosis::known_issues::{self, Facts, Version};
 use crate::diagnosis::JobFacts;
-use crate::report::Finding;
+use crate::model::Finding;
 use crate::rules::RuleMeta;
 use crate::timeline::{ErrorStat, JobTimeline};
 use crate::model::Timestamp;

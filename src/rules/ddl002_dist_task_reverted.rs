@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnosis::errclass::{classify, ErrorClass};
 use crate::event::{Event, EventKind, Evidence};
-use crate::report::Finding;
+use crate::model::Finding;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -252,112 +252,4 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
             f
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::testutil::{evidence, seed_job, timelines, JobBuilder};
-    use crate::rules::Rule;
-    use std::sync::Arc;
-
-    fn run(t: &Timelines) -> Vec<Finding> {
-        DistTaskRevertedOnTransientError.check(t, &Context::default())
-    }
-
-    #[test]
-    fn seed_story_fires() {
-        let f = run(&timelines(vec![seed_job()]));
-        assert_eq!(f.len(), 1);
-        let f = &f[0];
-        assert_eq!((f.rule.as_str(), f.job_id), ("DDL002", Some(491)));
-        assert!(
-            f.title.contains("ddl/backfill/491 (id 210029)"),
-            "{}",
-            f.title
-        );
-        assert!(f.title.contains("reverted 511 times"), "{}", f.title);
-        assert_eq!(f.known_issues, vec!["pingcap/tidb#50417"]);
-        assert!(f.evidence.iter().any(|e| e.text.contains("task reverted")));
-        assert!(f
-            .evidence
-            .iter()
-            .any(|e| e.text.contains("task not resumable")));
-        assert!(f.evidence.len() <= 12);
-    }
-
-    #[test]
-    fn permanent_task_error_does_not_fire() {
-        let e = "[kv:1062]Duplicate entry '1' for key 'idx'";
-        let job = JobBuilder::new(5)
-            .dist_task(9)
-            .task_reverted("10:00:00.000", "10:00:00.300", e)
-            .rollback(
-                "10:00:01.000",
-                "run add index job failed, convert job to rollback",
-                Some(e),
-                1,
-            )
-            .finish("10:00:02.000", "rollback done")
-            .build();
-        assert!(run(&timelines(vec![job])).is_empty());
-    }
-
-    #[test]
-    fn not_resumable_alone_is_benign() {
-        let mut job = JobBuilder::new(6).dist_task(10).build();
-        job.dist_task.as_mut().unwrap().not_resumable = 1;
-        assert!(run(&timelines(vec![job])).is_empty());
-    }
-
-    #[test]
-    fn reverted_without_a_job_level_rollback_still_fires() {
-        let job = JobBuilder::new(7)
-            .dist_task(11)
-            .task_reverted(
-                "10:00:00.000",
-                "10:00:00.300",
-                "[tikv:9001]PD server timeout: ",
-            )
-            .build();
-        let f = run(&timelines(vec![job]));
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].suggestion.contains("ADMIN CANCEL DDL JOBS 7"),
-            "{}",
-            f[0].suggestion
-        );
-    }
-
-    #[test]
-    fn unattributed_unretryable_transient_error_fires_without_job() {
-        // issue-65173: an S3 i/o timeout judged un-retryable after the SDK's retry quota ran out.
-        let err = "operation error S3: CreateMultipartUpload, https response error StatusCode: 0, RequestID: , HostID: , request send failed, Post \"http://minio-peer:9000/tmp/2?uploads=\": dial tcp 10.233.114.163:9000: i/o timeout\nfailed to get rate limit token, retry quota exceeded, 0 available, 10 requested";
-        let ev = evidence(1, "02:26:21.130", "meet un-retryable error");
-        let mut t = timelines(vec![]);
-        t.cluster.unattributed.push(Event {
-            kind: EventKind::UnretryableError,
-            ts: ev.ts,
-            instance: Arc::from("tidb-0"),
-            job_id: None,
-            job: None,
-            task_id: None,
-            task_key: None,
-            error: Some(err.into()),
-            rows: None,
-            detail: None,
-            evidence: ev,
-        });
-        let mut perm = t.cluster.unattributed[0].clone();
-        perm.error = Some("[kv:1062]Duplicate entry 'x' for key 'y'".into());
-        t.cluster.unattributed.push(perm);
-        let f = run(&t);
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].job_id, None);
-        assert!(
-            f[0].title.contains("gave up on a transient error"),
-            "{}",
-            f[0].title
-        );
-    }
 }

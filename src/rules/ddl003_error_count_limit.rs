@@ -2,7 +2,7 @@
 
 use crate::diagnosis::errclass::{classify, ErrorClass};
 use crate::event::EventKind;
-use crate::report::Finding;
+use crate::model::Finding;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -100,83 +100,4 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             f
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::testutil::{seed_job, timelines, JobBuilder};
-    use crate::rules::Rule;
-
-    fn run(t: &Timelines, limit: u64) -> Vec<Finding> {
-        ErrorCountLimitExhausted.check(
-            t,
-            &Context {
-                error_count_limit: limit,
-                ..Default::default()
-            },
-        )
-    }
-
-    #[test]
-    fn seed_story_fires_at_511_of_512() {
-        let f = run(&timelines(vec![seed_job()]), 512);
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].title.contains("ErrCount 511 of limit 512"),
-            "{}",
-            f[0].title
-        );
-        assert!(
-            f[0].explanation.contains("a transient error"),
-            "{}",
-            f[0].explanation
-        );
-        assert!(f[0]
-            .evidence
-            .iter()
-            .any(|e| e.text.contains("convert job to rollback")));
-    }
-
-    #[test]
-    fn below_the_limit_does_not_fire() {
-        let job = JobBuilder::new(3)
-            .error(
-                "10:00:00.000",
-                "[kv:1062]Duplicate entry '1' for key 'i'",
-                1,
-            )
-            .rollback(
-                "10:00:00.100",
-                "import index duplicate key, convert job to rollback",
-                Some("[kv:1062]Duplicate entry '1' for key 'i'"),
-                1,
-            )
-            .build();
-        assert!(run(&timelines(vec![job]), 512).is_empty());
-        // 510 of 512 is not yet the limit.
-        let job = JobBuilder::new(4)
-            .error("10:00:00.000", "[tikv:9005]Region is unavailable", 510)
-            .build();
-        assert!(run(&timelines(vec![job]), 512).is_empty());
-    }
-
-    #[test]
-    fn custom_limit_and_exceeded_event() {
-        let job = JobBuilder::new(5)
-            .error("10:00:00.000", "[tikv:9005]Region is unavailable", 99)
-            .build();
-        assert_eq!(run(&timelines(vec![job]), 100).len(), 1);
-        let job = JobBuilder::new(6)
-            .error("10:00:00.000", "[ddl:-1]boom", 3)
-            .exceeded("10:00:01.000", 3)
-            .build();
-        let f = run(&timelines(vec![job]), 512);
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].suggestion.contains("Fix the cause"),
-            "{}",
-            f[0].suggestion
-        );
-    }
 }

@@ -1,6 +1,6 @@
 //! DDL004 job-stalled.
 
-use crate::report::Finding;
+use crate::model::Finding;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -122,81 +122,4 @@ fn build(
     ev.add_opt(job.events.last().map(|e| &e.evidence));
     f.evidence = ev.into_sorted();
     f
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::testutil::{timelines, ts, JobBuilder};
-    use crate::rules::Rule;
-
-    fn run(t: &Timelines) -> Vec<Finding> {
-        JobStalled.check(t, &Context::default())
-    }
-
-    #[test]
-    fn stalled_running_job_fires() {
-        let job = JobBuilder::new(130222)
-            .state("10:00:00.000", "running", "write only")
-            .error("10:05:00.000", "[tikv:9001]PD server timeout: ", 1)
-            .build();
-        let mut t = timelines(vec![job]);
-        t.cluster.end_of_logs = Some(ts("12:45:00.000"));
-        let f = run(&t);
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].title
-                .contains("no progress for 2h45m0s (running / write only)"),
-            "{}",
-            f[0].title
-        );
-        assert_eq!(f[0].severity, crate::report::Severity::Warning);
-        assert!(f[0].explanation.contains("[tikv:9001]PD server timeout"));
-    }
-
-    #[test]
-    fn recent_progress_or_finished_does_not_fire() {
-        let job = JobBuilder::new(1)
-            .state("10:00:00.000", "running", "write reorganization")
-            .rows("12:40:00.000", 1000)
-            .build();
-        let done = JobBuilder::new(2)
-            .state("10:00:00.000", "running", "none")
-            .finish("10:00:05.000", "synced")
-            .build();
-        let mut t = timelines(vec![job, done]);
-        t.cluster.end_of_logs = Some(ts("12:45:00.000"));
-        assert!(run(&t).is_empty());
-    }
-
-    #[test]
-    fn stuck_rollingback_names_47476_when_possible() {
-        let job = JobBuilder::new(3)
-            .error("10:00:00.000", "[tikv:9005]Region is unavailable", 1)
-            .rollback(
-                "10:00:01.000",
-                "run add index job failed, convert job to rollback",
-                Some("[tikv:9005]Region is unavailable"),
-                1,
-            )
-            .build();
-        let mut t = timelines(vec![job]);
-        t.cluster.end_of_logs = Some(ts("11:00:00.000"));
-        let f = run(&t);
-        assert_eq!(f.len(), 1);
-        assert!(f[0].explanation.contains("stuck while rolling back"));
-        assert!(f[0]
-            .known_issues
-            .contains(&"pingcap/tidb#47476".to_string()));
-    }
-
-    #[test]
-    fn no_end_of_logs_no_finding() {
-        let job = JobBuilder::new(4)
-            .state("10:00:00.000", "running", "none")
-            .build();
-        let mut t = timelines(vec![job]);
-        t.cluster.end_of_logs = None;
-        assert!(run(&t).is_empty());
-    }
 }

@@ -1,6 +1,6 @@
 //! DDL005 owner-changed-during-job.
 
-use crate::report::Finding;
+use crate::model::Finding;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::Timelines;
@@ -77,83 +77,4 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             Some(f)
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::EventKind;
-    use crate::rules::testutil::{owner_event, server_start, timelines, JobBuilder};
-    use crate::rules::Rule;
-
-    fn job() -> crate::timeline::JobTimeline {
-        JobBuilder::new(554)
-            .state("10:00:00.000", "running", "none")
-            .finish("10:40:00.000", "synced")
-            .build()
-    }
-
-    fn run(t: &Timelines) -> Vec<Finding> {
-        OwnerChangedDuringJob.check(t, &Context::default())
-    }
-
-    #[test]
-    fn owner_change_inside_the_job_fires() {
-        let mut t = timelines(vec![job()]);
-        t.cluster.owner_events.push(owner_event(
-            1,
-            "09:00:00.000",
-            EventKind::OwnerElected,
-            "owner-a",
-        ));
-        t.cluster.owner_events.push(owner_event(
-            2,
-            "10:12:00.000",
-            EventKind::OwnerElected,
-            "owner-b",
-        ));
-        let f = run(&t);
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].severity, crate::report::Severity::Info);
-        assert!(f[0].title.contains("1 owner change"), "{}", f[0].title);
-        assert_eq!(f[0].evidence.len(), 1);
-    }
-
-    #[test]
-    fn restart_inside_the_job_fires() {
-        let mut t = timelines(vec![job()]);
-        t.cluster
-            .starts
-            .push(server_start(3, "10:20:00.000", Some("v7.5.1")));
-        let f = run(&t);
-        assert_eq!(f.len(), 1);
-        assert!(f[0].title.contains("1 TiDB restart"), "{}", f[0].title);
-    }
-
-    #[test]
-    fn same_owner_or_outside_the_job_does_not_fire() {
-        let mut t = timelines(vec![job()]);
-        t.cluster.owner_events.push(owner_event(
-            1,
-            "09:00:00.000",
-            EventKind::OwnerElected,
-            "owner-a",
-        ));
-        t.cluster.owner_events.push(owner_event(
-            2,
-            "10:12:00.000",
-            EventKind::OwnerElected,
-            "owner-a",
-        ));
-        t.cluster.owner_events.push(owner_event(
-            3,
-            "11:00:00.000",
-            EventKind::OwnerRetired,
-            "owner-a",
-        ));
-        t.cluster
-            .starts
-            .push(server_start(4, "08:00:00.000", Some("v7.5.1")));
-        assert!(run(&t).is_empty());
-    }
 }

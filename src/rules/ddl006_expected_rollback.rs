@@ -2,7 +2,7 @@
 
 use crate::diagnosis::errclass::ErrorClass;
 use crate::event::EventKind;
-use crate::report::Finding;
+use crate::model::Finding;
 use crate::diagnosis::cause::Cause;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
@@ -150,87 +150,4 @@ fn build(job: &JobTimeline, cause: &Cause) -> Finding {
     ev.add_ends(job.events_of(crate::event::EventKind::JobCancelled));
     f.evidence = ev.into_sorted();
     f
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::testutil::{cancelled_after_9005, seed_job, timelines, JobBuilder};
-    use crate::rules::Rule;
-
-    fn run(t: &Timelines) -> Vec<Finding> {
-        ExpectedRollback.check(t, &Context::default())
-    }
-
-    #[test]
-    fn duplicate_entry_rollback_fires() {
-        let e = "[kv:1062]Duplicate entry 'gray mistress' for key 'c_string'";
-        let job = JobBuilder::new(21)
-            .state("10:00:00.000", "running", "write reorganization")
-            .rollback(
-                "10:00:05.000",
-                "import index duplicate key, convert job to rollback",
-                Some(e),
-                0,
-            )
-            .finish("10:00:06.000", "rollback done")
-            .build();
-        let f = run(&timelines(vec![job]));
-        assert_eq!(f.len(), 1);
-        assert!(f[0].title.contains("duplicate entry"), "{}", f[0].title);
-        assert!(f[0].suggestion.contains("HAVING COUNT(*) > 1"));
-        assert!(f[0].known_issues.is_empty());
-    }
-
-    #[test]
-    fn user_cancel_without_errors_fires() {
-        let job = JobBuilder::new(22)
-            .state("10:00:00.000", "running", "write reorganization")
-            .cancelled("10:00:03.000", "[ddl:8214]Cancelled DDL job")
-            .finish("10:00:04.000", "cancelled")
-            .build();
-        let f = run(&timelines(vec![job]));
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].explanation.contains("a user (or tool) cancelled it"),
-            "{}",
-            f[0].explanation
-        );
-    }
-
-    #[test]
-    fn transient_rollbacks_do_not_fire() {
-        assert!(run(&timelines(vec![seed_job()])).is_empty());
-        let job = cancelled_after_9005(23, 1);
-        assert!(run(&timelines(vec![job])).is_empty());
-    }
-
-    /// Corpus issue-49940: the merge-temporary-index worker's duplicate entry names no job.
-    #[test]
-    fn unattributed_permanent_backfill_error_fires_without_a_job() {
-        let line = r#"[2023/12/06 02:21:57.827 +00:00] [INFO] [backfilling.go:387] ["[ddl] backfill worker exit on error"] [worker="backfill-worker 1, tp merge temporary index"] [error="[kv:1062]Duplicate entry '%.64s' for key '%.192s'"]"#;
-        let rec = crate::record::parse_line(line).unwrap();
-        let evidence = crate::event::Evidence {
-            file: "tidb.log".into(),
-            line: 1,
-            ts: Some(rec.ts),
-            text: line.to_string(),
-        };
-        let evs = crate::event::to_event(&rec, &std::sync::Arc::from("tidb-0"), evidence);
-        assert_eq!(evs.len(), 1);
-        assert_eq!(evs[0].job_id, None);
-        let mut t = timelines(vec![]);
-        t.cluster.unattributed.push(evs[0].clone());
-        let f = run(&t);
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].job_id, None);
-        assert!(f[0].title.contains("Duplicate entry"), "{}", f[0].title);
-        assert_eq!(f[0].evidence[0].line, 1);
-        // A transient unattributed error is not this rule's business.
-        let mut t = timelines(vec![]);
-        let mut e = evs[0].clone();
-        e.error = Some("[tikv:9005]Region is unavailable".into());
-        t.cluster.unattributed.push(e);
-        assert!(run(&t).is_empty());
-    }
 }

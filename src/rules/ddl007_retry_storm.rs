@@ -2,7 +2,7 @@
 
 use crate::diagnosis::errclass::{classify, ErrorClass};
 use crate::event::EventKind;
-use crate::report::Finding;
+use crate::model::Finding;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -109,56 +109,4 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             Some(f)
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::testutil::{seed_job, timelines, JobBuilder};
-    use crate::rules::Rule;
-
-    fn storm(n: u64, err: &str) -> JobTimeline {
-        let mut b = JobBuilder::new(150).state("09:36:39.884", "running", "none");
-        for i in 1..=n {
-            let at = format!("09:36:{:02}.000", 40 + i);
-            b = b.error(&at, err, i).retry_sleep(&at, err);
-        }
-        b.build()
-    }
-
-    fn run(t: &Timelines) -> Vec<Finding> {
-        RetryStorm.check(t, &Context::default())
-    }
-
-    #[test]
-    fn ten_transient_retries_fire() {
-        let f = run(&timelines(vec![storm(
-            10,
-            "[tikv:9001]PD server timeout: ",
-        )]));
-        assert_eq!(f.len(), 1);
-        assert!(f[0].title.contains("retried 10 times"), "{}", f[0].title);
-        assert!(
-            f[0].explanation.contains("ErrCount is at 10 of the 512"),
-            "{}",
-            f[0].explanation
-        );
-        assert!(f[0].evidence.len() <= 12);
-    }
-
-    #[test]
-    fn below_threshold_or_not_transient_does_not_fire() {
-        assert!(run(&timelines(vec![storm(9, "[tikv:9001]PD server timeout: ")])).is_empty());
-        // issue-45456: a deterministic error retried forever is not a transient storm (DDL004 covers the stall).
-        assert!(run(&timelines(vec![storm(
-            12,
-            "[ddl:-1]cannot get disk capacity at /tmp/tidb/tmp_ddl-4000: no such file or directory"
-        )]))
-        .is_empty());
-    }
-
-    #[test]
-    fn rolled_back_jobs_do_not_fire() {
-        assert!(run(&timelines(vec![seed_job()])).is_empty());
-    }
 }

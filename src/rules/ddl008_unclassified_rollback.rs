@@ -1,7 +1,7 @@
 //! DDL008 unclassified-rollback.
 
 use crate::diagnosis::errclass::ErrorClass;
-use crate::report::Finding;
+use crate::model::Finding;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::Timelines;
@@ -70,65 +70,4 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             Some(f)
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::testutil::{seed_job, timelines, JobBuilder};
-    use crate::rules::Rule;
-
-    fn run(t: &Timelines) -> Vec<Finding> {
-        UnclassifiedRollback.check(t, &Context::default())
-    }
-
-    #[test]
-    fn unknown_error_rollback_fires() {
-        let e = "[ddl:-1]invalid encoded key";
-        let job = JobBuilder::new(31)
-            .error("10:00:00.000", e, 1)
-            .rollback(
-                "10:00:00.100",
-                "run reorg job failed, convert job to rollback",
-                Some(e),
-                1,
-            )
-            .finish("10:00:01.000", "rollback done")
-            .build();
-        let f = run(&timelines(vec![job]));
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].title
-                .contains("unclassified error: [ddl:-1]invalid encoded key"),
-            "{}",
-            f[0].title
-        );
-        assert!(f[0].explanation.contains("plain Go error"));
-    }
-
-    #[test]
-    fn rollback_without_any_error_fires() {
-        let job = JobBuilder::new(32)
-            .state("10:00:00.000", "running", "none")
-            .finish("10:00:01.000", "rollback done")
-            .build();
-        let f = run(&timelines(vec![job]));
-        assert_eq!(f.len(), 1);
-        assert!(f[0].title.contains("no error"), "{}", f[0].title);
-    }
-
-    #[test]
-    fn classified_rollbacks_do_not_fire() {
-        assert!(run(&timelines(vec![seed_job()])).is_empty());
-        let e = "[kv:1062]Duplicate entry '1' for key 'i'";
-        let dup = JobBuilder::new(33)
-            .rollback(
-                "10:00:00.100",
-                "import index duplicate key, convert job to rollback",
-                Some(e),
-                0,
-            )
-            .build();
-        assert!(run(&timelines(vec![dup])).is_empty());
-    }
 }

@@ -3,12 +3,10 @@
 //! A rule reads the job timelines and returns findings with evidence. Its doc comment is the
 //! text `ddldiag explain` prints.
 
-use crate::report::{Finding, Severity};
+use crate::model::{Finding, Severity};
 use crate::timeline::Timelines;
 
 pub mod common;
-#[cfg(test)]
-pub mod testutil;
 
 pub mod ddl001_transient_error_rollback;
 pub mod ddl002_dist_task_reverted;
@@ -44,7 +42,7 @@ macro_rules! declare_rule {
         pub static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
             code: $code,
             name: $rname,
-            severity: $crate::report::Severity::$sev,
+            severity: $crate::model::Severity::$sev,
             summary: $summary,
             explain: concat!($($doc, "\n"),*),
         };
@@ -57,7 +55,7 @@ macro_rules! declare_rule {
                 &self,
                 timelines: &$crate::timeline::Timelines,
                 ctx: &$crate::rules::Context,
-            ) -> Vec<$crate::report::Finding> {
+            ) -> Vec<$crate::model::Finding> {
                 check(timelines, ctx)
             }
         }
@@ -153,7 +151,6 @@ fn first_ts(f: &Finding) -> Option<crate::model::Timestamp> {
 
 #[cfg(test)]
 mod tests {
-    use super::testutil::{seed_job, timelines, JobBuilder};
     use super::*;
 
     /// DESIGN.md §5, verbatim: codes, names and severities are a contract.
@@ -209,89 +206,5 @@ mod tests {
         assert_eq!(find(" job-stalled ").unwrap().meta().code, "DDL004");
         assert!(find("DDL999").is_none());
         assert!(find("").is_none());
-    }
-
-    #[test]
-    fn seed_story_raises_ddl001_ddl002_ddl003() {
-        let f = run_all(&timelines(vec![seed_job()]), &Context::default());
-        let mut codes: Vec<_> = f.iter().map(|f| f.rule.as_str()).collect();
-        codes.sort();
-        assert_eq!(codes, ["DDL001", "DDL002", "DDL003"]);
-        assert!(f.iter().all(|f| f.job_id == Some(491)));
-    }
-
-    #[test]
-    fn rollback_verdicts_are_mutually_exclusive() {
-        let rollback = |id: i64, err: &str| {
-            JobBuilder::new(id)
-                .error("10:00:00.000", err, 1)
-                .rollback(
-                    "10:00:00.100",
-                    "run add index job failed, convert job to rollback",
-                    Some(err),
-                    1,
-                )
-                .finish("10:00:01.000", "rollback done")
-                .build()
-        };
-        let jobs = vec![
-            rollback(1, "[tikv:9005]Region is unavailable"),
-            rollback(2, "[kv:1062]Duplicate entry '1' for key 'i'"),
-            rollback(3, "[ddl:-1]invalid encoded key"),
-            rollback(4, "context deadline exceeded"),
-            rollback(5, "[types:1406]Data too long for column 'c' at row 1"),
-        ];
-        let f = run_all(&timelines(jobs), &Context::default());
-        for id in 1..=5 {
-            let verdicts: Vec<_> = f
-                .iter()
-                .filter(|f| {
-                    f.job_id == Some(id)
-                        && matches!(f.rule.as_str(), "DDL001" | "DDL006" | "DDL008")
-                })
-                .map(|f| f.rule.as_str())
-                .collect();
-            assert_eq!(verdicts.len(), 1, "job {id}: {verdicts:?}");
-        }
-        let of = |id| {
-            f.iter()
-                .find(|f| f.job_id == Some(id))
-                .map(|f| f.rule.as_str())
-        };
-        assert_eq!(of(1), Some("DDL001"));
-        assert_eq!(of(2), Some("DDL006"));
-        assert_eq!(of(4), Some("DDL001"));
-        assert_eq!(of(5), Some("DDL006"));
-        // DDL008 is a warning, so it sorts after nothing else for job 3.
-        assert_eq!(of(3), Some("DDL008"));
-    }
-
-    #[test]
-    #[ignore = "prints the seed findings for a human to read"]
-    fn print_seed_findings() {
-        for f in run_all(
-            &timelines(vec![seed_job()]),
-            &Context {
-                tidb_version: Some("v7.6.0".into()),
-                ..Default::default()
-            },
-        ) {
-            println!(
-                "{} {}\n  {}\n  -> {}\n  issues {:?}, {} evidence lines\n",
-                f.rule,
-                f.title,
-                f.explanation,
-                f.suggestion,
-                f.known_issues,
-                f.evidence.len()
-            );
-        }
-        println!("{}", find("DDL001").unwrap().meta().explain_text());
-    }
-
-    #[test]
-    fn findings_are_sorted_worst_first() {
-        let f = run_all(&timelines(vec![seed_job()]), &Context::default());
-        assert!(f.windows(2).all(|w| w[0].severity >= w[1].severity));
     }
 }
