@@ -13,6 +13,21 @@ pub fn fixture(p: &str) -> PathBuf {
         .join(p)
 }
 
+/// The seed log: `tidb-0/tidb.log` of `fixtures/seed-50417/tidb-0.tar.gz` (25 lines).
+pub fn seed_log() -> Vec<u8> {
+    let bytes = std::fs::read(fixture("seed-50417/tidb-0.tar.gz")).unwrap();
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path_bytes().ends_with(b"tidb.log") {
+            let mut s = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut s).unwrap();
+            return s;
+        }
+    }
+    panic!("no tidb.log in the seed bundle")
+}
+
 /// The shared corpus next to the repository, when it exists (CI checks it out there).
 pub fn corpus_dir() -> Option<PathBuf> {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
