@@ -21,7 +21,7 @@ use std::io::{Cursor, Write};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use common::{corpus_dir, fixture, physical_lines, walk_files};
+use common::{corpus_or_skip, fixture, physical_lines, walk_files};
 use ddldiag::analyze::{self, Analysis};
 use ddldiag::report::{self, FailOn};
 use ddldiag::rules::{self, Context};
@@ -62,7 +62,10 @@ fn pool() -> &'static Vec<Vec<u8>> {
                 .filter(|l| !l.is_empty())
                 .map(<[u8]>::to_vec),
         );
-        if let Some(dir) = corpus_dir() {
+        if let Some(dir) = corpus_or_skip(
+            "pipeline_on_generated_bundles and record_parser_never_panics",
+            "only seed lines",
+        ) {
             for f in walk_files(&dir)
                 .iter()
                 .filter(|p| p.extension().is_some_and(|e| e == "log"))
@@ -402,7 +405,7 @@ fn nothing_lost_over_corpus_and_fixtures() {
                 && !s.ends_with(".md")
         })
         .collect();
-    if let Some(c) = corpus_dir() {
+    if let Some(c) = corpus_or_skip("nothing_lost_over_corpus_and_fixtures", "only the fixtures") {
         plain.extend(
             walk_files(&c)
                 .into_iter()
