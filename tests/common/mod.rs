@@ -213,3 +213,32 @@ pub fn read_partial(mut r: impl std::io::Read) -> Vec<u8> {
         }
     }
 }
+
+/// The seed every property test starts from unless `PROPTEST_RNG_SEED` says otherwise.
+pub const PROPTEST_SEED: u64 = 0x5eed_0005_0417;
+
+/// `PROPTEST_CASES` when set, else `default`: how a longer run is asked for.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Settings for every property test here: `cases` cases from a fixed seed, so each run (CI's
+/// and a developer's) tries the same inputs and a failure reproduces; `PROPTEST_RNG_SEED=N`
+/// explores other ones. A failing case is kept in `regressions` (a path from the repository
+/// root, by convention `proptest-regressions/<test file>.txt`; commit it) and replayed first.
+pub fn proptest_config(regressions: &'static str, cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
+    // `Config::default()` has already read the PROPTEST_* variables.
+    let mut c = Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
+        ..Config::default()
+    };
+    if c.rng_seed == RngSeed::Random {
+        c.rng_seed = RngSeed::Fixed(PROPTEST_SEED);
+    }
+    c
+}
