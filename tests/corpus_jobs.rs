@@ -40,7 +40,7 @@ fn issue_expectation(observed: &str) -> Option<&'static str> {
 
 #[test]
 fn corpus_jobs_have_their_recorded_final_state() {
-    let cases = common::corpus_cases();
+    let cases = common::corpus_cases("corpus_jobs_have_their_recorded_final_state");
     let (mut checked, mut right) = (0usize, 0usize);
     let mut failures: Vec<String> = Vec::new();
     for case in &cases {

@@ -51,7 +51,7 @@ fn rules_fired(case: &PathBuf) -> Vec<String> {
 
 #[test]
 fn corpus_cases_get_their_verdicts() {
-    let cases = common::corpus_cases();
+    let cases = common::corpus_cases("corpus_cases_get_their_verdicts");
     let mut wrong: Vec<String> = Vec::new();
     let (mut labelled, mut right) = (0, 0);
     for case in &cases {

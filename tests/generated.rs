@@ -13,7 +13,9 @@
 //!   the physical line count computed here, and the three kinds add up to it.
 //!
 //! Default: 2,000 pipeline cases plus 4,000 parser cases. `DDLDIAG_LONG=1` runs 100,000
-//! pipeline cases and 100,000 of each parser property (or set `DDLDIAG_CASES`).
+//! pipeline cases and 100,000 of each parser property (or set `DDLDIAG_CASES`). Cases come
+//! from a fixed seed (`PROPTEST_RNG_SEED` for others); failures are kept in
+//! `proptest-regressions/generated.txt` and replayed first.
 
 mod common;
 
@@ -21,7 +23,7 @@ use std::io::{Cursor, Write};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use common::{corpus_dir, fixture, physical_lines, walk_files};
+use common::{corpus_or_skip, fixture, physical_lines, walk_files};
 use ddldiag::analyze::{self, Analysis};
 use ddldiag::report::{self, FailOn};
 use ddldiag::diagnosis::Settings;
@@ -29,7 +31,7 @@ use ddldiag::source::Input;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::TestRunner;
 
 fn long() -> bool {
     std::env::var_os("DDLDIAG_LONG").is_some_and(|v| !v.is_empty() && v != "0")
@@ -42,12 +44,12 @@ fn cases(default: u32, long_n: u32) -> u32 {
         .unwrap_or(if long() { long_n } else { default })
 }
 
+/// `n` cases from the fixed seed, failures kept in `proptest-regressions/generated.txt`.
 fn runner(n: u32) -> TestRunner {
-    TestRunner::new(Config {
-        cases: n,
-        failure_persistence: None,
-        ..Config::default()
-    })
+    TestRunner::new(common::proptest_config(
+        "proptest-regressions/generated.txt",
+        n,
+    ))
 }
 
 /// Real lines: the seed's 25 and up to 3,000 from the corpus (TiDB, TiKV, PD).
@@ -62,7 +64,10 @@ fn pool() -> &'static Vec<Vec<u8>> {
                 .filter(|l| !l.is_empty())
                 .map(<[u8]>::to_vec),
         );
-        if let Some(dir) = corpus_dir() {
+        if let Some(dir) = corpus_or_skip(
+            "pipeline_on_generated_bundles and record_parser_never_panics",
+            "only seed lines",
+        ) {
             for f in walk_files(&dir)
                 .iter()
                 .filter(|p| p.extension().is_some_and(|e| e == "log"))
@@ -394,7 +399,7 @@ fn nothing_lost_over_corpus_and_fixtures() {
                 && !s.ends_with(".md")
         })
         .collect();
-    if let Some(c) = corpus_dir() {
+    if let Some(c) = corpus_or_skip("nothing_lost_over_corpus_and_fixtures", "only the fixtures") {
         plain.extend(
             walk_files(&c)
                 .into_iter()

@@ -2,7 +2,7 @@
 //! holds the timeline, the browser logs no console message (the page has no script, so any console
 //! line means a blocked or failed load), and a screenshot is left in `target/html-screens/` for a
 //! human to look at. Skips, saying why, when chromium is not installed, so CI stays green without it.
-//! The checks that need no browser are in `report::html::tests` and `html_is_self_contained` below.
+//! The checks that need no browser are in `tests/render.rs` (`html_*`) and `html_is_self_contained` below.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

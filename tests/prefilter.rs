@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
-use common::{corpus_dir, fixture};
+use common::{corpus_or_skip, fixture};
 
 fn report(input: &std::path::Path, full: bool) -> (i32, Vec<u8>) {
     let mut c = Command::cargo_bin("ddldiag").unwrap();
@@ -33,7 +33,7 @@ fn full_parse_gives_the_same_report() {
             inputs.push(p);
         }
     }
-    if let Some(c) = corpus_dir() {
+    if let Some(c) = corpus_or_skip("full_parse_gives_the_same_report", "only the fixtures") {
         let mut cases: Vec<PathBuf> = std::fs::read_dir(c)
             .unwrap()
             .map(|e| e.unwrap().path())

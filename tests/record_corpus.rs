@@ -12,6 +12,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod common;
+
 use ddldiag::record::{is_record_start, parse_line, wrapper, Format, Record, Text};
 
 /// Counts heap allocations made by the current thread, so that "no allocation for ordinary
@@ -42,10 +44,6 @@ fn allocs() -> usize {
 /// Lines known not to be records, as (file name suffix, 1-based line number, reason).
 /// Empty: the corpus is clean; keep this list honest if that changes.
 const NOT_RECORDS: &[(&str, usize, &str)] = &[];
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
 
 /// Log files under `dir` whose name matches `want`, sorted for a stable report.
 fn log_files(dir: &Path, want: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
@@ -120,12 +118,10 @@ fn check_line(line: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn run(want: &dyn Fn(&str) -> bool, what: &str) {
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        eprintln!("skipping: corpus folder {} does not exist", dir.display());
+fn run(test: &str, want: &dyn Fn(&str) -> bool, what: &str) {
+    let Some(dir) = common::corpus_or_skip(test, "nothing") else {
         return;
-    }
+    };
     let files = log_files(&dir, want);
     assert!(!files.is_empty(), "no {what} files under {}", dir.display());
     let (mut lines, mut records, mut failures) = (0usize, 0usize, Vec::new());
@@ -181,6 +177,7 @@ fn run(want: &dyn Fn(&str) -> bool, what: &str) {
 #[test]
 fn every_tidb_corpus_line_is_a_record() {
     run(
+        "every_tidb_corpus_line_is_a_record",
         &|n| n.starts_with("tidb") && n.ends_with(".log"),
         "tidb*.log",
     );
@@ -189,15 +186,15 @@ fn every_tidb_corpus_line_is_a_record() {
 /// TiKV and PD write the same unified format (TiKV through its own Rust encoder).
 #[test]
 fn every_tikv_and_pd_corpus_line_is_a_record() {
-    run(&|n| n == "tikv.log" || n == "pd.log", "tikv.log/pd.log");
+    run(
+        "every_tikv_and_pd_corpus_line_is_a_record",
+        &|n| n == "tikv.log" || n == "pd.log",
+        "tikv.log/pd.log",
+    );
 }
 
-fn all_corpus_lines() -> Option<Vec<Vec<u8>>> {
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        eprintln!("skipping: corpus folder {} does not exist", dir.display());
-        return None;
-    }
+fn all_corpus_lines(test: &str) -> Option<Vec<Vec<u8>>> {
+    let dir = common::corpus_or_skip(test, "nothing")?;
     let files = log_files(&dir, &|n| n.ends_with(".log"));
     let mut out = Vec::new();
     for f in files {
@@ -216,7 +213,7 @@ fn all_corpus_lines() -> Option<Vec<Vec<u8>>> {
 /// either the record-start check or the parse.
 #[test]
 fn ordinary_lines_do_not_allocate() {
-    let Some(lines) = all_corpus_lines() else {
+    let Some(lines) = all_corpus_lines("ordinary_lines_do_not_allocate") else {
         return;
     };
     let (mut checked, mut offenders) = (0, Vec::new());
@@ -247,7 +244,7 @@ fn ordinary_lines_do_not_allocate() {
 #[test]
 #[ignore]
 fn throughput() {
-    let Some(lines) = all_corpus_lines() else {
+    let Some(lines) = all_corpus_lines("throughput") else {
         return;
     };
     let target: usize = std::env::var("DDLDIAG_BENCH_MB")

@@ -5,21 +5,21 @@
 //!   real lines with random damage, and on lines assembled from valid and invalid header parts;
 //! * text written with pingcap/log's quoting rules (`quote_if_needed`) reads back unchanged.
 //!
-//! 2,000 cases per property by default (CI has two cores); set `PROPTEST_CASES` for long runs.
+//! 2,000 cases per property by default (CI has two cores), from a fixed seed; set
+//! `PROPTEST_CASES` for long runs and `PROPTEST_RNG_SEED` for other cases. Failures are kept in
+//! `proptest-regressions/record_props.txt` and replayed first.
+
+mod common;
 
 use ddldiag::record::quote::quote_if_needed;
 use ddldiag::record::{is_record_start, parse_line};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(2_000);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
+    common::proptest_config(
+        "proptest-regressions/record_props.txt",
+        common::proptest_cases(2_000),
+    )
 }
 
 /// Real lines of every accepted shape (from the corpus and the reference notes).

@@ -13,16 +13,66 @@ pub fn fixture(p: &str) -> PathBuf {
         .join(p)
 }
 
-/// The shared corpus next to the repository, when it exists (CI checks it out there).
-pub fn corpus_dir() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    d.is_dir().then_some(d)
+/// The seed log: `tidb-0/tidb.log` of `fixtures/seed-50417/tidb-0.tar.gz` (25 lines).
+pub fn seed_log() -> Vec<u8> {
+    let bytes = std::fs::read(fixture("seed-50417/tidb-0.tar.gz")).unwrap();
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path_bytes().ends_with(b"tidb.log") {
+            let mut s = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut s).unwrap();
+            return s;
+        }
+    }
+    panic!("no tidb.log in the seed bundle")
 }
 
-/// The corpus case folders (those with a `case.json`), sorted; empty without the corpus.
-pub fn corpus_cases() -> Vec<PathBuf> {
-    let Some(root) = corpus_dir() else {
-        eprintln!("../shared/corpus not found: skipped");
+/// Where the shared corpus is looked for: `$DDLDIAG_CORPUS` when set (relative to the
+/// repository root), else `../shared/corpus` next to the checkout, where CI lays it.
+pub fn corpus_path() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    match std::env::var_os("DDLDIAG_CORPUS") {
+        Some(p) if !p.is_empty() => root.join(p),
+        _ => root.join("../shared/corpus"),
+    }
+}
+
+/// True when running under CI (`CI` set, as CI does with `CI=true`; `false` and `0` are not CI).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The corpus folder for `test`, the one gate for every test that reads the corpus.
+///
+/// Without it, under CI the test fails, naming the missing path: a corpus test that passes
+/// having checked nothing is a false green. Elsewhere it says loudly on stderr that `test`
+/// skipped and what it checked instead (`without`: "nothing", "only the fixtures", ...), and
+/// returns `None`.
+pub fn corpus_or_skip(test: &str, without: &str) -> Option<PathBuf> {
+    let dir = corpus_path();
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let shown = dir.display();
+    if in_ci() {
+        panic!(
+            "../shared/corpus not found (looked at {shown}; DDLDIAG_CORPUS overrides it): \
+             {test} needs the corpus, and CI is set, so it fails rather than pass having \
+             checked {without}"
+        );
+    }
+    eprintln!(
+        "SKIPPED: ../shared/corpus not found next to the checkout (looked at {shown}); \
+         {test} checked {without}"
+    );
+    None
+}
+
+/// The corpus case folders (those with a `case.json`), sorted, for `test`; empty when the
+/// corpus is missing outside CI ([`corpus_or_skip`]). A corpus without cases fails.
+pub fn corpus_cases(test: &str) -> Vec<PathBuf> {
+    let Some(root) = corpus_or_skip(test, "nothing") else {
         return Vec::new();
     };
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -31,6 +81,11 @@ pub fn corpus_cases() -> Vec<PathBuf> {
         .filter(|p| p.join("case.json").is_file())
         .collect();
     cases.sort();
+    assert!(
+        !cases.is_empty(),
+        "no case folders (with a case.json) under {}",
+        root.display()
+    );
     cases
 }
 
@@ -157,4 +212,33 @@ pub fn read_partial(mut r: impl std::io::Read) -> Vec<u8> {
             Ok(n) => out.extend_from_slice(&buf[..n]),
         }
     }
+}
+
+/// The seed every property test starts from unless `PROPTEST_RNG_SEED` says otherwise.
+pub const PROPTEST_SEED: u64 = 0x5eed_0005_0417;
+
+/// `PROPTEST_CASES` when set, else `default`: how a longer run is asked for.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Settings for every property test here: `cases` cases from a fixed seed, so each run (CI's
+/// and a developer's) tries the same inputs and a failure reproduces; `PROPTEST_RNG_SEED=N`
+/// explores other ones. A failing case is kept in `regressions` (a path from the repository
+/// root, by convention `proptest-regressions/<test file>.txt`; commit it) and replayed first.
+pub fn proptest_config(regressions: &'static str, cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
+    // `Config::default()` has already read the PROPTEST_* variables.
+    let mut c = Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
+        ..Config::default()
+    };
+    if c.rng_seed == RngSeed::Random {
+        c.rng_seed = RngSeed::Fixed(PROPTEST_SEED);
+    }
+    c
 }
