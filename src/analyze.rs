@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 
 use crate::event::Evidence;
 use crate::fault::{FaultCounter, FaultCounts, FaultWindows, Signal};
+use crate::model::Timestamp;
 use crate::scan::{FileStats, Prefilter, ScanOptions, Scanner, MAX_EVIDENCE_TEXT};
 use crate::source::{
     self, Encoding, FileKind, FileMeta, FileSink, Input, InputOutcome, SourceOptions,
 };
 use crate::timeline::{FileCorrelator, TimelineBuilder, Timelines};
-use crate::model::Timestamp;
 
 /// Bytes per chunk handed from the walker to a worker.
 const CHUNK: usize = 256 * 1024;
@@ -352,7 +352,8 @@ fn process(
     // Debug builds only: the tests make a worker panic on a chosen file to prove that a panic
     // ends the run with an internal error rather than a report missing that file.
     if cfg!(debug_assertions)
-        && std::env::var("DDLDIAG_DEBUG_PANIC_ON").is_ok_and(|v| !v.is_empty() && meta.name.contains(&v))
+        && std::env::var("DDLDIAG_DEBUG_PANIC_ON")
+            .is_ok_and(|v| !v.is_empty() && meta.name.contains(&v))
     {
         panic!("injected by DDLDIAG_DEBUG_PANIC_ON");
     }

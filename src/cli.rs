@@ -11,14 +11,14 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analyze::{self, Analysis, Panicked};
+use crate::diagnosis::Settings;
+use crate::model::Timestamp;
 use crate::model::{ExitCode, FailOn};
 use crate::render::{self, Format, RenderOptions, TableOptions};
 use crate::report;
-use crate::diagnosis::Settings;
 use crate::rules;
 use crate::scan::ScanOptions;
 use crate::source::{Input, SourceOptions};
-use crate::model::Timestamp;
 
 #[derive(Debug, Parser)]
 #[command(name = "ddldiag", version, about = "Explains why a TiDB DDL job failed or hung, from the TiDB logs", long_about = None)]

@@ -23,10 +23,10 @@ use std::fmt::Write as _;
 use comfy_table::{presets, Attribute, Cell, Color, Table};
 use serde::Serialize;
 
-use crate::render::sarif::{error_kind, finding_identity, FindingIdentity};
-use crate::model::ExitCode;
-use crate::report::{is_incomplete, nothing_read, FailOn, Report, Severity, SeverityCounts};
 use crate::fault::FaultKind;
+use crate::model::ExitCode;
+use crate::render::sarif::{error_kind, finding_identity, FindingIdentity};
+use crate::report::{is_incomplete, nothing_read, FailOn, Report, Severity, SeverityCounts};
 
 /// Bumped only on breaking changes to the diff JSON.
 pub const DIFF_SCHEMA_VERSION: u32 = 1;
@@ -586,7 +586,10 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
                 change,
                 Cell::new(dash(&j.key.job_type)),
                 Cell::new(dash(&j.key.table)),
-                Cell::new(crate::render::table::truncate(dash(&j.key.query), QUERY_CELL)),
+                Cell::new(crate::render::table::truncate(
+                    dash(&j.key.query),
+                    QUERY_CELL,
+                )),
                 Cell::new(opt(&j.good_outcome)),
                 Cell::new(opt(&j.bad_outcome)),
                 Cell::new(format!("{} → {}", id(j.good_job_id), id(j.bad_job_id))),

@@ -19,10 +19,10 @@
 
 pub mod analyze;
 pub mod cli;
-pub mod event;
-pub mod fault;
 pub mod diagnosis;
 pub mod diff;
+pub mod event;
+pub mod fault;
 pub mod model;
 pub mod record;
 pub mod render;
@@ -31,4 +31,3 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod timeline;
-

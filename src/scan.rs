@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 
-use crate::event::{Event, Evidence};
 use crate::event::signal::{Signal, SignalMatcher};
-use crate::record;
+use crate::event::{Event, Evidence};
 use crate::model::Timestamp;
+use crate::record;
 
 /// Lines longer than this are cut to it (and counted): a 100 MB line must not take 100 MB.
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;

@@ -186,3 +186,33 @@ fn schema_is_json() {
         v.get("properties").is_some() || v.get("$defs").is_some() || v.get("definitions").is_some()
     );
 }
+
+/// A panic in a worker is a bug: the run ends with an internal error and exit 101, and writes
+/// no report — never a report silently missing the file that worker was scanning.
+/// (`DDLDIAG_DEBUG_PANIC_ON` exists only in debug builds, which is what `cargo test` runs.)
+#[test]
+fn a_worker_panic_is_an_internal_error_not_a_partial_report() {
+    let out = ddldiag()
+        .env("DDLDIAG_DEBUG_PANIC_ON", "tidb.log")
+        .args(["analyze", "--format", "json"])
+        .arg(fixture("seed-50417/tidb-0.tar.gz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(101));
+    assert!(out.stdout.is_empty(), "no report may be written");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ddldiag: internal error") && err.contains("tidb-0/tidb.log"),
+        "{err}"
+    );
+    // Two threads, several members: the other worker's data must not come out alone either.
+    let out = ddldiag()
+        .env("DDLDIAG_DEBUG_PANIC_ON", "owner-move/tidb-1.log")
+        .args(["analyze", "--threads", "2", "--format", "json"])
+        .arg(fixture("owner-move"))
+        .arg(fixture("seed-50417/tidb-0.tar.gz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(101));
+    assert!(out.stdout.is_empty());
+}

@@ -49,7 +49,7 @@ fn corpus_jobs_have_their_recorded_final_state() {
             serde_json::from_str(&std::fs::read_to_string(case.join("case.json")).unwrap())
                 .unwrap();
         let a = analyze::run(&[Input::Path(case.clone())], &Options::default())
-        .expect("no worker panicked");
+            .expect("no worker panicked");
         assert!(
             a.complete(),
             "{name}: input not read completely: {:?}",

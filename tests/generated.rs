@@ -25,8 +25,8 @@ use std::sync::OnceLock;
 
 use common::{corpus_or_skip, fixture, physical_lines, walk_files};
 use ddldiag::analyze::{self, Analysis};
-use ddldiag::report::{self, FailOn};
 use ddldiag::diagnosis::Settings;
+use ddldiag::report::{self, FailOn};
 use ddldiag::source::Input;
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -220,8 +220,7 @@ fn options(full_parse: bool) -> analyze::Options {
 
 /// The pipeline as `ddldiag analyze` runs it, minus rendering.
 fn diagnose(inputs: &[Input], full_parse: bool) -> (Analysis, report::Report, u8) {
-    let analysis = analyze::run(inputs, &options(full_parse))
-        .expect("no worker panicked");
+    let analysis = analyze::run(inputs, &options(full_parse)).expect("no worker panicked");
     let rep = report::judge(&analysis, Settings::default(), FailOn::Error);
     let code = report::exit_code(&rep, FailOn::Error).code();
     (analysis, rep, code)

@@ -150,7 +150,10 @@ fn edge_parser_sees_paths_and_groups_but_not_comments() {
                 use crate::{\n    scan::Scanner,\n    source::Input,\n};\n";
     let got: Vec<String> = edges(text).into_iter().map(|(_, m)| m).collect();
     for want in ["model", "event", "timeline", "fault", "scan", "source"] {
-        assert!(got.contains(&want.to_string()), "{want} missing from {got:?}");
+        assert!(
+            got.contains(&want.to_string()),
+            "{want} missing from {got:?}"
+        );
     }
     assert!(!got.contains(&"cli".to_string()));
     assert!(!got.contains(&"report".to_string()));

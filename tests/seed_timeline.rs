@@ -5,13 +5,12 @@ use std::path::PathBuf;
 
 use ddldiag::analyze::{self, Options};
 use ddldiag::event::EventKind;
-use ddldiag::source::Input;
 use ddldiag::model::rfc3339;
+use ddldiag::source::Input;
 
 fn seed() -> analyze::Analysis {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed-50417/tidb-0.tar.gz");
-    analyze::run(&[Input::Path(path)], &Options::default())
-        .expect("no worker panicked")
+    analyze::run(&[Input::Path(path)], &Options::default()).expect("no worker panicked")
 }
 
 #[test]

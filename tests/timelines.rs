@@ -9,8 +9,7 @@ use ddldiag::source::Input;
 use ddldiag::timeline::JobTimeline;
 
 fn run(path: PathBuf) -> analyze::Analysis {
-    analyze::run(&[Input::Path(path)], &Options::default())
-        .expect("no worker panicked")
+    analyze::run(&[Input::Path(path)], &Options::default()).expect("no worker panicked")
 }
 
 /// `fixtures/owner-move`: job 612 starts on tidb-0, whose owner resigns at 10:02:00.050; tidb-1

@@ -1,7 +1,7 @@
 //! Owner moves and TiDB restarts while a job ran.
 
-use crate::model::{Evidence, Timestamp};
 use crate::event::EventKind;
+use crate::model::{Evidence, Timestamp};
 use crate::timeline::{Cluster, JobTimeline};
 
 /// The owner elections/retirements and TiDB starts that happened while the job was running

@@ -160,8 +160,7 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
         EventKind::OwnerElected | EventKind::OwnerRetired => some(
             field(keys::OWNER_ID).or_else(|| {
                 // v7.5–v8.5 lines without ownerID: the instance's own id ends the context value.
-                field(keys::OWNER_INFO)
-                    .and_then(|info| info.rsplit(' ').next().map(str::to_string))
+                field(keys::OWNER_INFO).and_then(|info| info.rsplit(' ').next().map(str::to_string))
             }),
             Detail::Owner,
         ),

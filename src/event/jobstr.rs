@@ -376,7 +376,7 @@ mod tests {
     fn corpus_job_strings() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
         if !root.is_dir() {
-            eprintln!("corpus not found at {}; skipped", root.display());
+            crate::event::shared_missing("corpus_job_strings", &root);
             return;
         }
         let mut files = Vec::new();

@@ -11,7 +11,6 @@
 //! useful ones are error texts (`Region is unavailable`) that TiDB prints inside `error=` fields
 //! of many different messages.
 
-
 pub use crate::model::FaultKind;
 
 /// Which component writes the line.

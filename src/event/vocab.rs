@@ -314,7 +314,7 @@ mod tests {
     #[test]
     fn every_message_is_confirmed() {
         let (Some(tsv), Some(corpus)) = (tsv_messages(), corpus_text()) else {
-            eprintln!("../shared/reference or ../shared/corpus missing; skipped");
+            crate::event::shared_missing("every_message_is_confirmed", &shared());
             return;
         };
         let mut missing = Vec::new();

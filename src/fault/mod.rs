@@ -26,9 +26,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::event::Evidence;
-pub use crate::model::{FaultContext, WindowRef};
 use crate::model::{rfc3339, Timestamp};
-
+pub use crate::model::{FaultContext, WindowRef};
 
 pub use crate::event::signal::{Signal, SignalMatcher, SIGNALS};
 pub use crate::model::FaultKind;

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::evidence::Evidence;
-use super::severity::Severity;
 use super::fault::FaultKind;
+use super::severity::Severity;
 use super::time::Timestamp;
 
 /// One verdict of one rule, with the lines that prove it.

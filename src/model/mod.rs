@@ -6,8 +6,8 @@
 //! than one stage needs them; a type only one stage needs stays in that stage.
 
 pub mod evidence;
-pub mod fault;
 pub mod exit;
+pub mod fault;
 pub mod finding;
 pub mod severity;
 pub mod state;
@@ -15,8 +15,8 @@ pub mod time;
 pub mod version;
 
 pub use evidence::Evidence;
-pub use fault::FaultKind;
 pub use exit::ExitCode;
+pub use fault::FaultKind;
 pub use finding::{FaultContext, Finding, WindowRef};
 pub use severity::{FailOn, Severity};
 pub use state::JobState;

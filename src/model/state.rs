@@ -142,7 +142,10 @@ mod tests {
             assert_eq!(JobState::parse(w), s);
             assert_eq!(s.as_str(), w);
         }
-        assert_eq!(JobState::parse("delete only"), JobState::Other("delete only".into()));
+        assert_eq!(
+            JobState::parse("delete only"),
+            JobState::Other("delete only".into())
+        );
         assert_eq!(JobState::parse("delete only").to_string(), "delete only");
     }
 

@@ -18,8 +18,8 @@ use serde_json::Value;
 use smallvec::SmallVec;
 
 use super::{Field, Format, Level, Record, Text};
-use crate::record::time::parse_json_time;
 use crate::model::Timestamp;
+use crate::record::time::parse_json_time;
 
 /// A JSON value as read from the line: a string borrowed when it had no escapes, or anything
 /// else decoded.

@@ -12,8 +12,8 @@ use std::ops::Range;
 use smallvec::SmallVec;
 
 use super::{Format, Level, Record, Text};
-use crate::record::time::{parse_legacy, LEGACY_LEN};
 use crate::model::Timestamp;
+use crate::record::time::{parse_legacy, LEGACY_LEN};
 
 /// The validated header of a legacy line; ranges index the line (ASCII-delimited).
 #[derive(Debug, Clone)]

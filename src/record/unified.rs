@@ -26,8 +26,8 @@ use nom::IResult;
 use smallvec::SmallVec;
 
 use super::{Field, Format, Level, Record, Text};
-use crate::record::time::{parse_unified_bytes, UNIFIED_LEN};
 use crate::model::Timestamp;
+use crate::record::time::{parse_unified_bytes, UNIFIED_LEN};
 
 /// The validated header of a unified line. Ranges index the line; they are ASCII-delimited,
 /// so they are char boundaries of any `str` the bytes came from.

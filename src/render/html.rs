@@ -13,9 +13,9 @@
 
 use std::fmt::Write as _;
 
-use crate::report::{Report, Severity};
 use crate::model::Timestamp;
 use crate::report::lanes::Picture;
+use crate::report::{Report, Severity};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {

@@ -26,10 +26,10 @@ use comfy_table::{
 };
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::event::Evidence;
 use crate::report::{
     damage_lines, findings_of, is_incomplete, EventReport, Finding, JobReport, Report, Severity,
 };
-use crate::event::Evidence;
 
 /// Evidence lines shown per finding unless `verbose`.
 pub const EVIDENCE_LINES: usize = 5;

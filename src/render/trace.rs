@@ -40,10 +40,7 @@ pub fn render(r: &Report) -> String {
         for (k, s) in j.states.iter().enumerate() {
             let t = s.ts;
             let end = j.states.get(k + 1).map(|n| n.ts).unwrap_or(j.last);
-            let inst = file_instance
-                .get(&*s.file)
-                .copied()
-                .unwrap_or(default_inst);
+            let inst = file_instance.get(&*s.file).copied().unwrap_or(default_inst);
             let p = pid(inst);
             threads.insert((p, j.job_id), label.clone());
             ev.push(json!({

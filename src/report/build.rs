@@ -4,13 +4,13 @@ use super::{
     DistTaskReport, EventReport, FileReport, Finding, InputReport, JobError, JobReport, Report,
     RuleDoc, Severity, SeverityCounts, Summary, Tool, SCHEMA_VERSION,
 };
-use crate::diagnosis::Settings;
-use crate::model::FailOn;
 use crate::analyze::Analysis;
 use crate::diagnosis::errclass;
+use crate::diagnosis::Settings;
 use crate::event::{Event, EventKind};
-use crate::timeline::JobTimeline;
 use crate::model::rfc3339;
+use crate::model::FailOn;
+use crate::timeline::JobTimeline;
 
 /// The whole judgement of an analysis: each job's facts ([`crate::diagnosis::diagnose`]), every
 /// rule ([`crate::rules::run_all`]), and the report built from them ([`build`]). This is what

@@ -209,7 +209,11 @@ pub fn picture(a: &Analysis) -> Picture {
         .instance
         .iter()
         .map(|w| WindowMark {
-            instance: w.instances.first().cloned().unwrap_or_else(|| "?".to_string()),
+            instance: w
+                .instances
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "?".to_string()),
             start: w.start,
             end: w.end,
             kinds: w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect(),

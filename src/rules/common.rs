@@ -3,13 +3,13 @@
 
 use std::collections::HashSet;
 
-use crate::event::{Event, EventKind, Evidence};
 use crate::diagnosis::known_issues::{self, Facts, Version};
 use crate::diagnosis::JobFacts;
+use crate::event::{Event, EventKind, Evidence};
 use crate::model::Finding;
+use crate::model::Timestamp;
 use crate::rules::RuleMeta;
 use crate::timeline::{ErrorStat, JobTimeline};
-use crate::model::Timestamp;
 
 /// At most this many evidence lines per finding: enough to prove the verdict, short enough to read.
 pub const MAX_EVIDENCE: usize = 12;

@@ -1,8 +1,8 @@
 //! DDL001 transient-error-rollback.
 
+use crate::diagnosis::cause::Cause;
 use crate::diagnosis::errclass::ErrorClass;
 use crate::model::Finding;
-use crate::diagnosis::cause::Cause;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -158,7 +158,10 @@ fn suggestion(job: &JobTimeline, cause: &Cause, ctx: &Context, issues: &[String]
         ctx.error_count_limit
     ));
     for id in issues {
-        if let Some(i) = crate::diagnosis::known_issues::ISSUES.iter().find(|i| i.id == id) {
+        if let Some(i) = crate::diagnosis::known_issues::ISSUES
+            .iter()
+            .find(|i| i.id == id)
+        {
             if !i.fixed_in.is_empty() {
                 s.push_str(&format!(
                     " For {id}, upgrade to a GA release with the fix ({} or later).",

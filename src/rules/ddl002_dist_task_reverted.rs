@@ -100,7 +100,10 @@ fn for_job(
     }
     // A legitimate rollback (duplicate entry, user cancel...) never gets this finding, even if a
     // transient error also passed through the task on the way.
-    if ctx.of(job).cause.clone()
+    if ctx
+        .of(job)
+        .cause
+        .clone()
         .is_some_and(|c| c.classified.class == ErrorClass::Permanent)
     {
         return None;

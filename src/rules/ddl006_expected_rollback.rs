@@ -1,9 +1,9 @@
 //! DDL006 expected-rollback.
 
+use crate::diagnosis::cause::Cause;
 use crate::diagnosis::errclass::ErrorClass;
 use crate::event::EventKind;
 use crate::model::Finding;
-use crate::diagnosis::cause::Cause;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};

@@ -525,7 +525,6 @@ fn to_stats(m: HashMap<String, Span>) -> Vec<ErrorStat> {
         .collect()
 }
 
-
 /// The table a DDL statement works on: `alter table sbtest1 add index ...` → `sbtest1`,
 /// also `create table`, `drop table`, `truncate table`, `rename table`, `create index … on`.
 fn table_from_query(q: &str) -> Option<String> {
