@@ -24,18 +24,16 @@ use comfy_table::{presets, Attribute, Cell, Color, Table};
 use serde::Serialize;
 
 use crate::fault::FaultKind;
-use crate::model::ExitCode;
+use crate::model::{ExitCode, JobState};
 use crate::render::sarif::{error_kind, finding_identity, FindingIdentity};
 use crate::report::{is_incomplete, nothing_read, FailOn, Report, Severity, SeverityCounts};
 
 /// Bumped only on breaking changes to the diff JSON.
 pub const DIFF_SCHEMA_VERSION: u32 = 1;
 
-/// Outcomes that mean the job did what it was asked to.
-const SUCCESS: &[&str] = &["synced", "done"];
-
-fn succeeded(outcome: &str) -> bool {
-    SUCCESS.contains(&outcome)
+/// The job did what it was asked to (`synced`, `done`).
+fn succeeded(outcome: &JobState) -> bool {
+    outcome.is_success()
 }
 
 /// The whole diff (`ddldiag diff --format json`).
@@ -131,9 +129,11 @@ pub struct JobDiff {
     pub good_job_id: Option<i64>,
     pub bad_job_id: Option<i64>,
     /// `null` when the job is only in BAD.
-    pub good_outcome: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub good_outcome: Option<JobState>,
     /// `null` when the job is only in GOOD.
-    pub bad_outcome: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub bad_outcome: Option<JobState>,
     pub change: Change,
     /// True when this row makes BAD worse: `worse`, a `new` job that did not succeed, or a job
     /// that succeeded in GOOD and is `gone` from BAD (the run stopped before it).
@@ -590,8 +590,8 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
                     dash(&j.key.query),
                     QUERY_CELL,
                 )),
-                Cell::new(opt(&j.good_outcome)),
-                Cell::new(opt(&j.bad_outcome)),
+                Cell::new(opt(&j.good_outcome.as_ref().map(JobState::to_string))),
+                Cell::new(opt(&j.bad_outcome.as_ref().map(JobState::to_string))),
                 Cell::new(format!("{} → {}", id(j.good_job_id), id(j.bad_job_id))),
             ]);
         }

@@ -12,6 +12,7 @@
 
 use crate::diagnosis::errclass::{classify, is_cancelled, Classified, ErrorClass};
 use crate::event::{EventKind, Evidence};
+use crate::model::JobState;
 use crate::timeline::JobTimeline;
 
 /// The error that caused a rollback, and where the logs say so.
@@ -170,7 +171,7 @@ pub fn find_cause(job: &JobTimeline, limit: u64) -> Option<Cause> {
         (_, Some(cancel)) => Some(cancel),
         (Some(c), None) => Some(c),
         // No error anywhere: a job that ends `cancelled` without one was cancelled by a user.
-        (None, None) if matches!(job.outcome.as_str(), "cancelled" | "cancelling") && !system => {
+        (None, None) if matches!(job.outcome, JobState::Cancelled | JobState::Cancelling) && !system => {
             Some(Cause {
                 text: "[ddl:8214]Cancelled DDL job".to_string(),
                 classified: Classified {

@@ -362,7 +362,7 @@ pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
             }
             Needs::OwnerChange => facts.owner_changed,
             Needs::OwnerChangeNoDistTask => facts.owner_changed && dist.is_none(),
-            Needs::StuckRollingBack => job.outcome == "rollingback",
+            Needs::StuckRollingBack => job.outcome == crate::model::JobState::RollingBack,
         })
         .map(|i| Match {
             issue: i,

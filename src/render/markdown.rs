@@ -172,7 +172,7 @@ fn jobs(doc: &mut Doc, report: &Report) {
             j.job_id,
             cell(j.job_type.as_deref().unwrap_or("?")),
             j.table.as_deref().map(code).unwrap_or_else(|| "?".into()),
-            cell(&j.outcome),
+            cell(j.outcome.as_str()),
             cell(j.first_seen.as_deref().unwrap_or("-")),
             cell(j.last_seen.as_deref().unwrap_or("-")),
             j.max_err_count,

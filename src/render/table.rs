@@ -411,7 +411,7 @@ fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
             Cell::new(j.job_id),
             Cell::new(j.job_type.as_deref().unwrap_or("?")),
             Cell::new(j.table.as_deref().unwrap_or("?")),
-            st.cell_fg(j.outcome.clone(), outcome_color(&j.outcome)),
+            st.cell_fg(j.outcome.to_string(), outcome_color(j.outcome.as_str())),
             Cell::new(st.ts(j.first_seen.as_deref())),
             Cell::new(st.ts(j.last_seen.as_deref())),
             Cell::new(j.max_err_count),

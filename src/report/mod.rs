@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
-pub use crate::model::{ExitCode, FailOn, Finding, Severity};
+pub use crate::model::{ExitCode, FailOn, Finding, JobState, Severity};
 
 pub mod build;
 pub mod lanes;
@@ -107,7 +107,8 @@ pub struct JobReport {
     pub table: Option<String>,
     pub query: Option<String>,
     /// TiDB's own state words; `running` if unfinished at the end of the logs.
-    pub outcome: String,
+    #[schemars(with = "String")]
+    pub outcome: JobState,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     pub max_err_count: u64,

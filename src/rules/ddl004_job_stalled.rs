@@ -62,7 +62,7 @@ fn build(
         .states
         .last()
         .map(|s| format!("{} / {}", s.state, s.schema_state))
-        .unwrap_or_else(|| job.outcome.clone());
+        .unwrap_or_else(|| job.outcome.to_string());
     let mut f = finding(
         &META,
         Some(job.job_id),
@@ -95,7 +95,7 @@ fn build(
             c.class.as_str()
         ));
     }
-    if job.outcome == "rollingback" {
+    if job.outcome == crate::model::JobState::RollingBack {
         parts.push("It is stuck while rolling back: the rollback itself is not finishing.".into());
     }
     let (ids, notes) = issues_for(

@@ -14,7 +14,7 @@ use super::{
     StatePoint, Timelines, KEEP_PER_KIND,
 };
 use crate::event::{Detail, Event, EventKind, Evidence};
-use crate::model::Timestamp;
+use crate::model::{JobState, Timestamp};
 
 /// Distinct error texts kept per job; the rest are folded into the last one's count.
 const MAX_DISTINCT_ERRORS: usize = 32;
@@ -348,15 +348,17 @@ impl JobAcc {
 
         // Replay in time order: state sequence, rollback point, outcome.
         let mut states: Vec<StatePoint> = Vec::new();
-        let mut outcome: Option<String> = None;
+        let mut outcome: Option<JobState> = None;
         let mut rollback: Option<RollbackPoint> = None;
         let mut finished: Option<Evidence> = None;
         let mut last_progress: Option<Timestamp> = None;
         for ev in &events {
-            let mut state_now: Option<(String, String)> = ev
-                .job
-                .as_ref()
-                .map(|j| (j.state.clone(), j.schema_state.clone()));
+            // (state, schema state) of the line's job string; a job string without a state
+            // word changes nothing (but its schema state still goes with a rollback).
+            let mut state_now: Option<(Option<JobState>, String)> = ev.job.as_ref().map(|j| {
+                let state = (!j.state.is_empty()).then(|| JobState::parse(&j.state));
+                (state, j.schema_state.clone())
+            });
             match ev.kind {
                 EventKind::ConvertToRollback => {
                     if rollback.is_none() {
@@ -372,18 +374,18 @@ impl JobAcc {
                     }
                     // The conversion line still prints the old state; from here the job rolls back.
                     let ss = state_now.map(|s| s.1).unwrap_or_default();
-                    state_now = Some(("rollingback".to_string(), ss));
+                    state_now = Some((Some(JobState::RollingBack), ss));
                 }
                 EventKind::ErrorCountExceeded if state_now.is_none() => {
-                    state_now = Some(("cancelling".to_string(), String::new()));
+                    state_now = Some((Some(JobState::Cancelling), String::new()));
                 }
                 EventKind::JobFinished => finished = Some(ev.evidence.clone()),
                 _ => {}
             }
             if let Some((state, schema_state)) = state_now {
-                if state.is_empty() {
+                let Some(state) = state else {
                     continue;
-                }
+                };
                 let changed = states
                     .last()
                     .is_none_or(|p| p.state != state || p.schema_state != schema_state);
@@ -396,7 +398,7 @@ impl JobAcc {
                     });
                 }
                 // A final state is final: later lines (other instances' echoes) do not reopen it.
-                if !outcome.as_deref().is_some_and(is_final) {
+                if !outcome.as_ref().is_some_and(JobState::is_final) {
                     outcome = Some(state);
                 }
             }
@@ -463,7 +465,7 @@ impl JobAcc {
             table,
             index: self.index,
             query: self.query,
-            outcome: outcome.unwrap_or_else(|| "running".to_string()),
+            outcome: outcome.unwrap_or_default(),
             first_seen: self.first_seen,
             last_seen: self.last_seen,
             states,
@@ -485,7 +487,7 @@ impl JobAcc {
 
 /// TiDB's final job states: nothing happens to the job after them.
 pub fn is_final(state: &str) -> bool {
-    matches!(state, "synced" | "rollback done" | "cancelled")
+    JobState::parse(state).is_final()
 }
 
 /// Events whose `error` is the job's own report of a failed attempt.

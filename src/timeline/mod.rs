@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::event::{Event, EventKind, Evidence};
-use crate::model::Timestamp;
+use crate::model::{JobState, Timestamp};
 
 mod build;
 pub use build::{is_final, FileCorrelator, JobKey, TimelineBuilder};
@@ -20,7 +20,7 @@ pub const KEEP_PER_KIND: usize = 8;
 /// One change of the job's (state, schema state).
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StatePoint {
-    pub state: String,
+    pub state: JobState,
     pub schema_state: String,
     pub evidence: Evidence,
 }
@@ -80,8 +80,8 @@ pub struct JobTimeline {
     pub table: Option<String>,
     pub index: Option<String>,
     pub query: Option<String>,
-    /// TiDB's own final state word, or `running` when the logs end first.
-    pub outcome: String,
+    /// TiDB's own state at the end of the logs (`running` when no job string said).
+    pub outcome: JobState,
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     /// Every change of (state, schema state), in time order.
@@ -122,19 +122,12 @@ impl JobTimeline {
 
     /// True when the job ended in (or is heading to) a rollback.
     pub fn rolled_back(&self) -> bool {
-        self.rollback.is_some()
-            || matches!(
-                self.outcome.as_str(),
-                "rollingback" | "rollback done" | "cancelled" | "cancelling"
-            )
+        self.rollback.is_some() || self.outcome.is_rollback()
     }
 
     /// True when the logs end before the job reached a final state.
     pub fn unfinished(&self) -> bool {
-        !matches!(
-            self.outcome.as_str(),
-            "synced" | "rollback done" | "cancelled" | "done"
-        )
+        !self.outcome.is_finished()
     }
 }
 
