@@ -171,7 +171,9 @@ pub fn find_cause(job: &JobTimeline, limit: u64) -> Option<Cause> {
         (_, Some(cancel)) => Some(cancel),
         (Some(c), None) => Some(c),
         // No error anywhere: a job that ends `cancelled` without one was cancelled by a user.
-        (None, None) if matches!(job.outcome, JobState::Cancelled | JobState::Cancelling) && !system => {
+        (None, None)
+            if matches!(job.outcome, JobState::Cancelled | JobState::Cancelling) && !system =>
+        {
             Some(Cause {
                 text: "[ddl:8214]Cancelled DDL job".to_string(),
                 classified: Classified {

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::event::Evidence;
-use crate::model::{rfc3339, Timestamp};
+use crate::model::Timestamp;
 pub use crate::model::{FaultContext, WindowRef};
 
 pub use crate::event::signal::{Signal, SignalMatcher, SIGNALS};
@@ -284,8 +284,12 @@ pub struct FaultWindowReport {
     /// `instance` (one instance's logs) or `cluster` (instance windows merged across instances).
     pub scope: String,
     pub instances: Vec<String>,
-    pub start: String,
-    pub end: String,
+    #[serde(serialize_with = "crate::model::time::ser")]
+    #[schemars(with = "String")]
+    pub start: Timestamp,
+    #[serde(serialize_with = "crate::model::time::ser")]
+    #[schemars(with = "String")]
+    pub end: Timestamp,
     pub duration_secs: f64,
     /// Signal lines in the window.
     pub count: u64,
@@ -317,8 +321,8 @@ pub fn report_window(w: &Window, scope: &str) -> FaultWindowReport {
     FaultWindowReport {
         scope: scope.to_string(),
         instances: w.instances.clone(),
-        start: rfc3339(&w.start),
-        end: rfc3339(&w.end),
+        start: w.start,
+        end: w.end,
         duration_secs: (w.end - w.start).num_milliseconds() as f64 / 1000.0,
         count: w.count(),
         kinds: w

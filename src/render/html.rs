@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Timestamp;
+use crate::model::{rfc3339, Timestamp};
 use crate::report::lanes::Picture;
 use crate::report::{Report, Severity};
 
@@ -335,8 +335,8 @@ pub fn render(report: &Report) -> String {
             let _ = write!(
                 h,
                 "<li>{} – {} on {}: {}</li>",
-                esc(&w.start),
-                esc(&w.end),
+                esc(&rfc3339(&w.start)),
+                esc(&rfc3339(&w.end)),
                 esc(&w.instances.join(", ")),
                 esc(&kinds)
             );

@@ -12,6 +12,7 @@
 
 use std::fmt::Write as _;
 
+use crate::model::rfc3339;
 use crate::report::{is_incomplete, Finding, Report, Severity};
 
 /// Upper bound of the whole document, in characters (GitHub's limit is 65,536).
@@ -173,8 +174,8 @@ fn jobs(doc: &mut Doc, report: &Report) {
             cell(j.job_type.as_deref().unwrap_or("?")),
             j.table.as_deref().map(code).unwrap_or_else(|| "?".into()),
             cell(j.outcome.as_str()),
-            cell(j.first_seen.as_deref().unwrap_or("-")),
-            cell(j.last_seen.as_deref().unwrap_or("-")),
+            cell(j.first_seen.as_ref().map(rfc3339).as_deref().unwrap_or("-")),
+            cell(j.last_seen.as_ref().map(rfc3339).as_deref().unwrap_or("-")),
             j.max_err_count,
             cell(&j.instances.join(", ")),
             cell(&rules.into_iter().collect::<Vec<_>>().join(" ")),
@@ -229,8 +230,8 @@ fn fault_windows(doc: &mut Doc, report: &Report) {
         let kinds = w.kinds_summary();
         doc.push(&format!(
             "| {} | {} | {} | {} |\n",
-            cell(&w.start),
-            cell(&w.end),
+            cell(&rfc3339(&w.start)),
+            cell(&rfc3339(&w.end)),
             cell(&w.instances.join(", ")),
             cell(&kinds)
         ));

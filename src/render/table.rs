@@ -27,6 +27,7 @@ use comfy_table::{
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::event::Evidence;
+use crate::model::{rfc3339, Timestamp};
 use crate::report::{
     damage_lines, findings_of, is_incomplete, EventReport, Finding, JobReport, Report, Severity,
 };
@@ -153,8 +154,8 @@ pub fn render_inventory(report: &Report, opts: &TableOptions) -> String {
                 Cell::new(f.records),
                 Cell::new(f.continuations),
                 Cell::new(f.unparsed),
-                Cell::new(st.ts(f.first_ts.as_deref())),
-                Cell::new(st.ts(f.last_ts.as_deref())),
+                Cell::new(st.ts(f.first_ts.as_ref())),
+                Cell::new(st.ts(f.last_ts.as_ref())),
             ]);
         }
     }
@@ -255,7 +256,7 @@ pub fn render_timeline(job: &JobReport, opts: &TableOptions) -> String {
             summary.push_str(&e.evidence.text);
         }
         t.add_row(vec![
-            Cell::new(st.ts(e.ts.as_deref())),
+            Cell::new(st.ts(e.ts.as_ref())),
             Cell::new(&e.instance),
             Cell::new(kind_word(&e.kind)),
             Cell::new(summary),
@@ -412,8 +413,8 @@ fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
             Cell::new(j.job_type.as_deref().unwrap_or("?")),
             Cell::new(j.table.as_deref().unwrap_or("?")),
             st.cell_fg(j.outcome.to_string(), outcome_color(j.outcome.as_str())),
-            Cell::new(st.ts(j.first_seen.as_deref())),
-            Cell::new(st.ts(j.last_seen.as_deref())),
+            Cell::new(st.ts(j.first_seen.as_ref())),
+            Cell::new(st.ts(j.last_seen.as_ref())),
             Cell::new(j.max_err_count),
             Cell::new(j.instances.join(", ")),
         ];
@@ -573,13 +574,14 @@ impl Style {
                     .inputs
                     .iter()
                     .flat_map(|i| &i.files)
-                    .flat_map(|f| [f.first_ts.clone(), f.last_ts.clone()]),
+                    .flat_map(|f| [f.first_ts, f.last_ts]),
             )
             .collect::<Vec<_>>();
         Style::for_times(times, opts)
     }
 
-    fn for_times(times: Vec<Option<String>>, opts: &TableOptions) -> Style {
+    fn for_times(times: Vec<Option<Timestamp>>, opts: &TableOptions) -> Style {
+        let times: Vec<Option<String>> = times.iter().map(|t| t.as_ref().map(rfc3339)).collect();
         let offsets: BTreeSet<&str> = times
             .iter()
             .flatten()
@@ -610,8 +612,9 @@ impl Style {
     /// `2024-01-13T19:21:09.480+08:00` → `19:21:09.480` when the date and offset are common to
     /// the whole view (and said once in its header), else `2024-01-13 19:21:09.480` when only the
     /// offset is, else the RFC 3339 text with a space for the `T`.
-    fn ts(&self, ts: Option<&str>) -> String {
+    fn ts(&self, ts: Option<&Timestamp>) -> String {
         let Some(ts) = ts else { return "-".into() };
+        let ts = &rfc3339(ts);
         let shown = match (split_offset(ts), &self.common_offset) {
             (Some((base, off)), Some(common)) if off == common => base,
             _ => ts,
@@ -691,9 +694,9 @@ impl Style {
     }
 }
 
-fn job_times(job: &JobReport) -> Vec<Option<String>> {
-    let mut v = vec![job.first_seen.clone(), job.last_seen.clone()];
-    v.extend(job.events.iter().map(|e| e.ts.clone()));
+fn job_times(job: &JobReport) -> Vec<Option<Timestamp>> {
+    let mut v = vec![job.first_seen, job.last_seen];
+    v.extend(job.events.iter().map(|e| e.ts));
     v
 }
 

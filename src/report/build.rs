@@ -8,7 +8,6 @@ use crate::analyze::Analysis;
 use crate::diagnosis::errclass;
 use crate::diagnosis::Settings;
 use crate::event::{Event, EventKind};
-use crate::model::rfc3339;
 use crate::model::FailOn;
 use crate::timeline::JobTimeline;
 
@@ -68,8 +67,8 @@ pub fn build(
             continuations: f.stats.continuations,
             unparsed: f.stats.unparsed,
             truncated_lines: f.stats.truncated_lines,
-            first_ts: f.stats.first_ts.as_ref().map(rfc3339),
-            last_ts: f.stats.last_ts.as_ref().map(rfc3339),
+            first_ts: f.stats.first_ts,
+            last_ts: f.stats.last_ts,
             complete: f.error.is_none(),
         });
     }
@@ -118,8 +117,8 @@ pub fn job_report(job: &JobTimeline) -> JobReport {
         table: job.table.clone(),
         query: job.query.clone(),
         outcome: job.outcome.clone(),
-        first_seen: job.first_seen.as_ref().map(rfc3339),
-        last_seen: job.last_seen.as_ref().map(rfc3339),
+        first_seen: job.first_seen,
+        last_seen: job.last_seen,
         max_err_count: job.max_err_count,
         errors: job
             .errors
@@ -131,8 +130,8 @@ pub fn job_report(job: &JobTimeline) -> JobReport {
                     code: c.code,
                     class: class_word(c.class).to_string(),
                     count: e.count,
-                    first: e.first.ts.as_ref().map(rfc3339),
-                    last: e.last.ts.as_ref().map(rfc3339),
+                    first: e.first.ts,
+                    last: e.last.ts,
                 }
             })
             .collect(),
@@ -171,7 +170,7 @@ pub fn fold_events(events: &[Event]) -> Vec<EventReport> {
         }
         out.push(EventReport {
             kind: ev.kind,
-            ts: ev.ts.as_ref().map(rfc3339),
+            ts: ev.ts,
             instance: ev.instance.to_string(),
             summary,
             repeat: 1,

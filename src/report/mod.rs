@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::event::{EventKind, Evidence};
-pub use crate::model::{ExitCode, FailOn, Finding, JobState, Severity};
+pub use crate::model::{ExitCode, FailOn, Finding, JobState, Severity, Timestamp};
 
 pub mod build;
 pub mod lanes;
@@ -45,8 +45,12 @@ pub struct FileReport {
     pub unparsed: u64,
     /// Lines longer than the line cap, truncated to it.
     pub truncated_lines: u64,
-    pub first_ts: Option<String>,
-    pub last_ts: Option<String>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub first_ts: Option<Timestamp>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub last_ts: Option<Timestamp>,
     /// False when reading stopped early (damage).
     pub complete: bool,
 }
@@ -72,8 +76,12 @@ pub struct JobError {
     /// `transient`, `permanent` or `unknown`.
     pub class: String,
     pub count: u64,
-    pub first: Option<String>,
-    pub last: Option<String>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub first: Option<Timestamp>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub last: Option<Timestamp>,
 }
 
 /// The DXF task of a job.
@@ -89,7 +97,9 @@ pub struct DistTaskReport {
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EventReport {
     pub kind: EventKind,
-    pub ts: Option<String>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub ts: Option<Timestamp>,
     pub instance: String,
     /// Short human summary: `running / write reorganization, ErrCount 511`.
     pub summary: String,
@@ -109,8 +119,12 @@ pub struct JobReport {
     /// TiDB's own state words; `running` if unfinished at the end of the logs.
     #[schemars(with = "String")]
     pub outcome: JobState,
-    pub first_seen: Option<String>,
-    pub last_seen: Option<String>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub first_seen: Option<Timestamp>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub last_seen: Option<Timestamp>,
     pub max_err_count: u64,
     pub errors: Vec<JobError>,
     pub dist_task: Option<DistTaskReport>,
@@ -269,8 +283,8 @@ pub(crate) fn input_damage_lines(i: &InputReport) -> Vec<String> {
     for f in i.files.iter().filter(|f| !f.complete) {
         let upto = f
             .last_ts
-            .as_deref()
-            .map(|t| format!(", last time read {t}"))
+            .as_ref()
+            .map(|t| format!(", last time read {}", crate::model::rfc3339(t)))
             .unwrap_or_default();
         out.push(format!(
             "{}: read {} lines before stopping{}",
