@@ -111,6 +111,13 @@ impl Default for JobState {
     }
 }
 
+/// `state == "rollback done"`: compares TiDB's word.
+impl PartialEq<&str> for JobState {
+    fn eq(&self, word: &&str) -> bool {
+        self.as_str() == *word
+    }
+}
+
 impl fmt::Display for JobState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
