@@ -32,6 +32,7 @@ declare_rule! {
         name: "expected-rollback",
         severity: Info,
         summary: "A rollback caused by a permanent error (duplicate entry, bad data, user cancel): not a system fault",
+        replaces: ["DDL008"],
     }
 }
 
@@ -64,7 +65,13 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
         let Some(err) = e.error.as_deref() else {
             continue;
         };
-        if crate::diagnosis::errclass::classify(err).class == ErrorClass::Permanent {
+        // One failure, one finding (§1 rule 1): an error that a job's own lines also carry is
+        // that job's finding, not a second, job-less one.
+        let a_jobs = t
+            .jobs
+            .iter()
+            .any(|j| j.errors.iter().any(|s| s.text == err));
+        if !a_jobs && crate::diagnosis::errclass::classify(err).class == ErrorClass::Permanent {
             groups.entry(err.to_string()).or_default().push(e);
         }
     }
@@ -79,11 +86,13 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
             );
             f.explanation = sentences(&[
                 format!(
-                    "{} line(s) report {err} ({}) without naming the DDL job; the job they serve fails on it and rolls back.",
+                    "{} line{} report {err} ({}) without naming the DDL job they serve.",
                     evs.len(),
+                    if evs.len() == 1 { "" } else { "s" },
                     c.reason
                 ),
-                "It is a permanent error, not a system fault; retrying cannot help.".to_string(),
+                "It is a permanent error, not a system fault: retrying the same data cannot help."
+                    .to_string(),
             ]);
             f.suggestion = advice(c.family).to_string();
             let mut ev = EvidenceSet::new();
@@ -122,10 +131,17 @@ fn build(job: &JobTimeline, cause: &Cause) -> Finding {
             cause.text
         ),
     );
-    let mut parts = vec![format!(
-        "The rollback was caused by {} ({}): a permanent error, not a system fault; retrying cannot help.",
-        cause.text, cause.classified.reason
-    )];
+    let mut parts = vec![if cause.classified.family == "cancelled" {
+        format!(
+            "The rollback was caused by a cancel: {} ({}).",
+            cause.text, cause.classified.reason
+        )
+    } else {
+        format!(
+            "The rollback was caused by {} ({}): a permanent error, not a system fault; retrying the same data cannot help.",
+            cause.text, cause.classified.reason
+        )
+    }];
     parts.push(format!("{}.", capitalize(&rollback_story(job))));
     if cause.classified.family == "cancelled" {
         let earlier: Vec<&str> = job
@@ -139,7 +155,7 @@ fn build(job: &JobTimeline, cause: &Cause) -> Finding {
             parts.push("No other error was logged for the job and nothing shows TiDB gave up on it: a user (or tool) cancelled it.".into());
         } else {
             parts.push(format!(
-                "Before the cancel the job had failed with {} but never reached the error-count limit and TiDB never converted it to rollback, so the cancel came from outside (a user or tool). If nobody cancelled it, treat those errors as the cause.",
+                "Before the cancel the job had failed with {}, but it never reached the error-count limit and TiDB never gave up on those errors itself, so the cancel came from outside (a user or tool). If nobody cancelled it, treat those errors as the cause.",
                 earlier.join(", ")
             ));
         }

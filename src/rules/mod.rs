@@ -31,7 +31,8 @@ macro_rules! declare_rule {
             code: $code:literal,
             name: $rname:literal,
             severity: $sev:ident,
-            summary: $summary:literal $(,)?
+            summary: $summary:literal
+            $(, replaces: [$($replaced:literal),* $(,)?])? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -45,6 +46,7 @@ macro_rules! declare_rule {
             severity: $crate::model::Severity::$sev,
             summary: $summary,
             explain: concat!($($doc, "\n"),*),
+            replaces: &[$($($replaced),*)?],
         };
 
         impl $crate::rules::Rule for $name {
@@ -76,6 +78,9 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The rule's doc comment: what it detects, why it matters, what to do.
     pub explain: &'static str,
+    /// The generic rules whose finding for the same job this rule's finding replaces (one
+    /// failure, one finding: failure-families §2).
+    pub replaces: &'static [&'static str],
 }
 
 /// One rule of the catalogue.
@@ -135,6 +140,16 @@ pub fn run_all(timelines: &Timelines, ctx: &Context) -> Vec<Finding> {
             f
         })
         .collect();
+    // One failure, one finding: a specific finding replaces the generic ones for its job.
+    let replaced: std::collections::HashSet<(i64, &str)> = out
+        .iter()
+        .filter_map(|f| Some((f.job_id?, find(&f.rule)?.meta().replaces)))
+        .flat_map(|(id, codes)| codes.iter().map(move |c| (id, *c)))
+        .collect();
+    out.retain(|f| {
+        f.job_id
+            .is_none_or(|id| !replaced.contains(&(id, f.rule.as_str())))
+    });
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -162,7 +177,7 @@ mod tests {
             Severity::Error,
         ),
         ("DDL003", "error-count-limit-exhausted", Severity::Warning),
-        ("DDL004", "job-stalled", Severity::Warning),
+        ("DDL004", "job-stalled", Severity::Error),
         ("DDL005", "owner-changed-during-job", Severity::Info),
         ("DDL006", "expected-rollback", Severity::Info),
         ("DDL007", "retry-storm", Severity::Warning),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::{
     Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint, ServerStart,
-    StatePoint, Timelines, KEEP_PER_KIND,
+    StartKind, StatePoint, Timelines, KEEP_PER_KIND,
 };
 use crate::event::{Detail, Event, EventKind, Evidence};
 use crate::model::{JobState, Timestamp};
@@ -571,10 +571,11 @@ impl TimelineBuilder {
                         _ => None,
                     },
                     evidence: ev.evidence.clone(),
+                    kind: StartKind::First,
                 });
                 return;
             }
-            EventKind::OwnerElected | EventKind::OwnerRetired => {
+            EventKind::OwnerElected | EventKind::OwnerRetired | EventKind::ServerStop => {
                 self.owner_events.push(ev);
                 return;
             }
