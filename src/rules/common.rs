@@ -135,6 +135,7 @@ pub fn issues_for(
         job,
         error,
         owner_changed: !facts.owner_changes.is_empty(),
+        ddl_retried: facts.retry.retry_lines > 0,
     };
     let ms = known_issues::matching(&facts, version);
     (

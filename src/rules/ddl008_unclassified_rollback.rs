@@ -45,7 +45,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             // A precondition error of a plain DDL (`[schema:1050]` table exists, `[schema:1146]`
             // table doesn't exist, ...) cancels the job before it does any work: the user's
             // statement was wrong, nothing needs a human (§1 rule 13).
-            if cause.as_ref().is_some_and(|c| precondition(&c.text)) && job.dist_task.is_none() && job.rows.is_none() {
+            if cause.as_ref().is_some_and(|c| precondition(&c.text)) && job.dist_task.is_none() && job.rows.as_ref().is_none_or(|(n, _)| *n == 0) {
                 return None;
             }
             let (title, first) = match &cause {

@@ -618,9 +618,10 @@ impl TimelineBuilder {
                     && acc.task_key.is_none()
                     && acc.job_type.as_deref().is_some_and(is_reorg_type)
                     && acc.first_seen.is_some_and(|f| f <= began)
-                    && acc.by_kind.get(&EventKind::JobFinished).is_none_or(|e| {
-                        e.kept.iter().all(|f| f.ts.is_some_and(|t| t > began))
-                    })
+                    && acc
+                        .by_kind
+                        .get(&EventKind::JobFinished)
+                        .is_none_or(|e| e.kept.iter().all(|f| f.ts.is_some_and(|t| t > began)))
             })
             .map(|(k, _)| k)
             .collect();
