@@ -211,6 +211,8 @@ pub struct Event {
     pub job: Option<JobInfo>,
     pub task_id: Option<i64>,
     pub task_key: Option<String>,
+    /// The DXF task type (`task-type` / `type` field: `backfill`, `ImportInto`).
+    pub task_type: Option<String>,
     /// The error text, from `error`/`err`/`subtask-err`...
     pub error: Option<String>,
     /// Row count reported by progress lines.

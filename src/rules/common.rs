@@ -151,6 +151,7 @@ pub fn finding(meta: &RuleMeta, job_id: Option<i64>, title: String) -> Finding {
         name: meta.name.to_string(),
         severity: meta.severity,
         job_id,
+        task: None,
         title,
         explanation: String::new(),
         suggestion: String::new(),
