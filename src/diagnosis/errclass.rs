@@ -336,9 +336,7 @@ impl Classified {
             // v7.5.0 `pkg/disttask/framework/scheduler/scheduler.go:603-612`, v7.6.0
             // `pkg/ddl/backfilling_dist_executor.go:181-194`, v8.1.0 `:209-222`: a terror on RC;
             // v8.5.0 `:225-226` and master `:248-249` call D's `isRetryableError`.
-            (Some(r @ (Retries::Always | Retries::Since(_))), _) => {
-                Some(r.retried_in(Some(v)) == Some(true))
-            }
+            (Some(r @ (Retries::Always | Retries::Since(_))), _) => r.retried_in(Some(v)),
             (Some(Retries::Plain), _) | (None, ErrorForm::Plain) => Some(v85.is_some()),
             (Some(Retries::Unlisted), _) => None,
             _ => Some(false),
