@@ -98,6 +98,9 @@ pub enum EventKind {
     // --- cluster ---
     /// `Welcome to TiDB.`: a TiDB process (re)started.
     ServerStart,
+    /// `got signal to exit`: a TiDB process was asked to stop (SIGTERM, SIGINT, ...): the start
+    /// of a graceful shutdown.
+    ServerStop,
     /// `new domain`: a store was opened (unit tests open many).
     NewDomain,
     /// `get owner` / `become owner` / `start campaign owner`.

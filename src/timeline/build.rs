@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::{
     Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint, ServerStart,
-    StatePoint, Timelines, KEEP_PER_KIND,
+    StartKind, StatePoint, Timelines, KEEP_PER_KIND,
 };
 use crate::event::{Detail, Event, EventKind, Evidence};
 use crate::model::{JobState, Timestamp};
@@ -571,10 +571,11 @@ impl TimelineBuilder {
                         _ => None,
                     },
                     evidence: ev.evidence.clone(),
+                    kind: StartKind::First,
                 });
                 return;
             }
-            EventKind::OwnerElected | EventKind::OwnerRetired => {
+            EventKind::OwnerElected | EventKind::OwnerRetired | EventKind::ServerStop => {
                 self.owner_events.push(ev);
                 return;
             }
@@ -589,6 +590,44 @@ impl TimelineBuilder {
                 self.jobs.entry(key).or_default().push(ev);
             }
             None => self.unattributed.entry(ev.kind).or_default().push(ev),
+        }
+    }
+
+    /// The last resort of failure-families §1 rule 10: when the logs hold exactly one DXF task id
+    /// that no line ties to a job, and exactly one unfinished reorg job without a task of its
+    /// own was running when that task's lines began, the task is that job's. Anything less
+    /// certain (two tasks, two reorg jobs) links nothing.
+    fn link_only_task_to_only_reorg(&mut self) {
+        let mut unlinked: HashMap<i64, Option<Timestamp>> = HashMap::new();
+        for ends in self.unattributed.values() {
+            for ev in &ends.kept {
+                if let Some(t) = ev.task_id.filter(|t| !self.task_jobs.contains_key(t)) {
+                    let first = unlinked.entry(t).or_insert(ev.ts);
+                    *first = min_ts(*first, ev.ts);
+                }
+            }
+        }
+        let [(task, Some(began))] = unlinked.into_iter().collect::<Vec<_>>()[..] else {
+            return;
+        };
+        let candidates: Vec<&JobKey> = self
+            .jobs
+            .iter()
+            .filter(|(_, acc)| {
+                acc.task_id.is_none()
+                    && acc.task_key.is_none()
+                    && acc.job_type.as_deref().is_some_and(is_reorg_type)
+                    && acc.first_seen.is_some_and(|f| f <= began)
+                    && acc
+                        .by_kind
+                        .get(&EventKind::JobFinished)
+                        .is_none_or(|e| e.kept.iter().all(|f| f.ts.is_some_and(|t| t > began)))
+            })
+            .map(|(k, _)| k)
+            .collect();
+        if let [only] = candidates[..] {
+            let key = only.clone();
+            self.task_jobs.insert(task, key);
         }
     }
 
@@ -626,10 +665,12 @@ impl TimelineBuilder {
     /// Finishes: every job's events in time order, outcome decided.
     pub fn finish(mut self) -> Timelines {
         // Attribute task events that named only a task id, now that every file's links are known.
+        self.link_only_task_to_only_reorg();
         let mut unattributed: Vec<Event> = Vec::new();
         for (_, ends) in std::mem::take(&mut self.unattributed) {
             for mut ev in ends.kept {
-                match ev.task_id.and_then(|t| self.task_jobs.get(&t)).cloned() {
+                let task = ev.task_id.or_else(|| task_in_path(&ev, &self.task_jobs));
+                match task.and_then(|t| self.task_jobs.get(&t)).cloned() {
                     Some(key) => {
                         ev.job_id = Some(key.id);
                         self.jobs.entry(key).or_default().push(ev);
@@ -696,7 +737,8 @@ pub struct FileCorrelator {
     store: Option<Arc<str>>,
     stores_seen: u32,
     last_task_job: Option<(i64, Option<Timestamp>)>,
-    last_reorg_job: Option<(i64, Option<Timestamp>)>,
+    /// Jobs this instance last saw in a reorganization state, newest last (a few at most).
+    reorg_jobs: Vec<(i64, Option<Timestamp>)>,
     pub builder: TimelineBuilder,
 }
 
@@ -733,6 +775,15 @@ impl crate::scan::EventSink for FileCorrelator {
         let from_task_key = ev.job_id.is_some() && ev.task_key.is_some();
         if from_task_key {
             self.last_task_job = ev.job_id.map(|j| (j, ev.ts));
+            // A line that names both the key and the id (`adjusted add-index task
+            // concurrency`, scheduler lines with `task-key` and `task-id`) links them for good.
+            if let (Some(job), Some(task_id)) = (ev.job_id, ev.task_id) {
+                let key = JobKey {
+                    store: self.store.clone(),
+                    id: job,
+                };
+                self.builder.link_task(task_id, key);
+            }
         }
         if let (None, Some(task_id)) = (ev.job_id, ev.task_id) {
             if let Some((job, at)) = self.last_task_job {
@@ -750,27 +801,49 @@ impl crate::scan::EventSink for FileCorrelator {
                 }
             }
         }
-        // A DXF task key (`ddl/backfill/<job>`) exists only for reorg jobs.
-        if ev.job.as_ref().is_some_and(|j| is_reorg_type(&j.job_type))
-            || (ev.task_key.is_some() && ev.job_id.is_some())
-        {
-            self.last_reorg_job = ev.job_id.map(|j| (j, ev.ts));
+        // A job is in its reorg when its job string says so (a queued job's submission line
+        // names a reorg type but is not in reorg yet), or when a line names its DXF task key
+        // (`ddl/backfill/<job>` exists only while a reorg runs).
+        let in_reorg = ev.job.as_ref().is_some_and(|j| {
+            is_reorg_type(&j.job_type)
+                && j.state == "running"
+                && j.schema_state.contains("reorganization")
+        }) || (ev.task_key.is_some() && ev.job_id.is_some());
+        if in_reorg {
+            if let Some(job) = ev.job_id {
+                self.reorg_jobs.retain(|(j, _)| *j != job);
+                self.reorg_jobs.push((job, ev.ts));
+                if self.reorg_jobs.len() > 4 {
+                    self.reorg_jobs.remove(0);
+                }
+            }
         }
         if ev.job_id.is_none() && ev.kind == EventKind::ReorgProgress {
             // Before master, `run reorg job done` / `run reorg job wait timeout` name no job: they
-            // belong to the reorg job this instance was last running.
-            if let Some((job, at)) = self.last_reorg_job {
-                let close = match (at, ev.ts) {
-                    (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= REORG_LINK_WINDOW_MS,
-                    _ => false,
-                };
-                if close {
-                    ev.job_id = Some(job);
-                }
+            // belong to the job in reorg on this instance — when exactly one is (failure-families
+            // §1 rule 12); with two in reorg at once the line is nobody's.
+            let close = |at: Option<Timestamp>| match (at, ev.ts) {
+                (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= REORG_LINK_WINDOW_MS,
+                _ => false,
+            };
+            let mut candidates = self.reorg_jobs.iter().filter(|(_, at)| close(*at));
+            if let (Some((job, _)), None) = (candidates.next(), candidates.next()) {
+                ev.job_id = Some(*job);
             }
         }
         self.builder.push(ev, self.store.clone());
     }
+}
+
+/// A linked DXF task id that the event's error names as a path segment: global-sort and
+/// IMPORT INTO object keys embed `…/<task>/<subtask>/…` (failure-families §1 rule 10).
+fn task_in_path(ev: &Event, tasks: &HashMap<i64, JobKey>) -> Option<i64> {
+    let err = ev.error.as_deref()?;
+    tasks
+        .keys()
+        .copied()
+        .filter(|id| err.contains(&format!("/{id}/")))
+        .min()
 }
 
 /// Job types whose backfill logs `run reorg job done` / `wait timeout` without a job id.

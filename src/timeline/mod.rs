@@ -136,7 +136,8 @@ impl JobTimeline {
 pub struct Cluster {
     /// `Welcome to TiDB` lines: (instance, version, evidence). The version is `Release Version`.
     pub starts: Vec<ServerStart>,
-    /// Owner elections and retirements, in time order (bounded).
+    /// Owner elections and retirements, and shutdown signals (`got signal to exit`), in time
+    /// order (bounded).
     pub owner_events: Vec<Event>,
     /// DXF and other events that could not be tied to any job (bounded).
     pub unattributed: Vec<Event>,
@@ -150,12 +151,40 @@ pub struct ServerStart {
     pub instance: String,
     pub version: Option<String>,
     pub evidence: Evidence,
+    /// First start, or a restart after a graceful or an abrupt end: decided once every file is
+    /// read (see `analyze`), because it depends on the instance's earlier lines.
+    pub kind: StartKind,
+}
+
+/// What a `Welcome to TiDB` line means for its instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartKind {
+    /// The instance's logs begin here (no earlier line of the instance): a start, not a fault.
+    #[default]
+    First,
+    /// The instance had logged before: the process was restarted. `graceful` when the previous
+    /// process logged `got signal to exit` or resigned the DDL owner before this start; else it
+    /// ended abruptly (killed, OOM, crashed).
+    Restart { graceful: bool },
+}
+
+impl ServerStart {
+    /// True for a restart (not the instance's first start).
+    pub fn is_restart(&self) -> bool {
+        matches!(self.kind, StartKind::Restart { .. })
+    }
 }
 
 impl Cluster {
     /// The TiDB release version, when every start line that names one agrees (else the newest).
+    ///
+    /// `"Release Version"=None` (a build without version information) names no version.
     pub fn tidb_version(&self) -> Option<&str> {
-        self.starts.iter().rev().find_map(|s| s.version.as_deref())
+        self.starts
+            .iter()
+            .rev()
+            .filter_map(|s| s.version.as_deref())
+            .find(|v| !v.is_empty() && *v != "None")
     }
 }
 
