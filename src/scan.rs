@@ -127,13 +127,18 @@ pub const ANCHORS: &[&str] = &[
     "retryable err",
     "etcd-cli",
     "add table index",
-    "lightning",
+    // `lightning import error`, `import engine success`, `start import engine`.
+    "import",
+    // `create local backend for adding index`.
     "local backend",
     "close writer",
-    "checkpoint manager",
-    "next step",
+    // `create checkpoint manager failed`, `resume checkpoint`.
+    "checkpoint",
+    // `on next step`, `switch to next step`, `schedule step failed`.
+    "step",
     "generate plan",
-    "schedule step",
+    // `allocate memory failed` (the ingest memory quota).
+    "allocate memory",
     "signal to exit",
 ];
 

@@ -73,6 +73,29 @@ pub mod keys {
     pub const NEXT_STEP: &[&str] = &["next-step"];
     /// `schedule task` / `execute one task`.
     pub const STATE: &[&str] = &["state"];
+    /// The local sort directory of `create local backend for adding index` (v8.1+):
+    /// `<temp-dir>/tmp_ddl-<port>/<job>` names the job (failure-families §1 rule 10).
+    pub const SORT_DIR: &[&str] = &["sortDir"];
+    /// The backfill worker of `backfill worker exit on error` (`backfill-worker 1, tp merge
+    /// temporary index`).
+    pub const WORKER: &[&str] = &["worker"];
+    /// `resume checkpoint`.
+    pub const PREVIOUS_INSTANCE: &[&str] = &["previous instance"];
+    pub const CURRENT_INSTANCE: &[&str] = &["current instance"];
+    /// The index of ingest lines (`["index ID"=13]`).
+    pub const INDEX_ID: &[&str] = &["index ID"];
+    /// `allocate memory failed`.
+    pub const MEMORY_USAGE: &[&str] = &["current memory usage"];
+    pub const MEMORY_QUOTA: &[&str] = &["max memory quota"];
+    /// `available disk space is less than 10%, cannot use ingest mode`.
+    pub const SORT_PATH: &[&str] = &["sort path"];
+    pub const USAGE: &[&str] = &["usage"];
+    /// `meet error and handle the job later`.
+    pub const JOB_STAGE: &[&str] = &["job stage"];
+    pub const REGION: &[&str] = &["region"];
+    /// `import engine success`.
+    pub const IMPORTED_COUNT: &[&str] = &["importedCount"];
+    pub const IMPORTED_SIZE: &[&str] = &["importedSize"];
 }
 
 /// Turns one record into the events it means; empty when its message is not in the vocabulary.
@@ -116,6 +139,9 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
         .and_then(|t| parse_int(&t.get()));
     let task_key = field(keys::TASK_KEY);
     let key_job_id = task_key.as_deref().and_then(job_id_from_task_key);
+    let sort_dir_job_id = rec
+        .field_any(keys::SORT_DIR)
+        .and_then(|t| job_id_from_sort_dir(&t.get()));
 
     let template = Event {
         kind: spelling.kind,
@@ -151,7 +177,10 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
     }
     let mut ev = template;
     let job = jobs.pop();
-    ev.job_id = field_job_id.or(job.as_ref().map(|j| j.id)).or(key_job_id);
+    ev.job_id = field_job_id
+        .or(job.as_ref().map(|j| j.id))
+        .or(key_job_id)
+        .or(sort_dir_job_id);
     ev.job = job;
     out.push(ev);
     out
@@ -195,8 +224,103 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
                 _ => some(field(keys::STATE), Detail::TaskState),
             },
         },
+        EventKind::BackfillError => {
+            let (worker, index_id) = (
+                field(keys::WORKER),
+                field(keys::INDEX_ID).and_then(|v| v.trim().parse().ok()),
+            );
+            if worker.is_none() && index_id.is_none() {
+                Detail::None
+            } else {
+                Detail::BackfillFailure { worker, index_id }
+            }
+        }
+        EventKind::CheckpointResumed => Detail::Checkpoint {
+            previous: field(keys::PREVIOUS_INSTANCE).unwrap_or_default(),
+            current: field(keys::CURRENT_INSTANCE).unwrap_or_default(),
+        },
+        EventKind::IngestMemoryExhausted => Detail::Memory {
+            usage: field(keys::MEMORY_USAGE).and_then(|v| v.trim().parse().ok()),
+            quota: field(keys::MEMORY_QUOTA).and_then(|v| v.trim().parse().ok()),
+            index_id: field(keys::INDEX_ID).and_then(|v| v.trim().parse().ok()),
+        },
+        EventKind::IngestDiskLow => Detail::DiskUsage {
+            path: field(keys::SORT_PATH),
+            usage: field(keys::USAGE),
+        },
+        EventKind::IngestRegionRetry => {
+            let region = field(keys::REGION);
+            Detail::RegionRetry {
+                stage: field(keys::JOB_STAGE),
+                region: region.as_deref().and_then(region_id),
+                stores: region.as_deref().map(store_ids).unwrap_or_default(),
+            }
+        }
+        EventKind::BackfillPhase => match phase_of(spelling.message) {
+            Some((phase, end)) => Detail::Phase {
+                phase,
+                end,
+                kvs: field(keys::IMPORTED_COUNT).and_then(|v| v.trim().parse().ok()),
+                bytes: field(keys::IMPORTED_SIZE).and_then(|v| v.trim().parse().ok()),
+            },
+            None => Detail::None,
+        },
         _ => Detail::None,
     }
+}
+
+/// The phase a backfill phase line opens or closes: (phase, `true` for its end).
+fn phase_of(message: &str) -> Option<(&'static str, bool)> {
+    Some(match message {
+        "read index executor init subtask exec env" => ("read-index", false),
+        "read index executor cleanup subtask exec env" => ("read-index", true),
+        "merge sort executor init subtask exec env" => ("merge-sort", false),
+        "merge sort finish subtask" => ("merge-sort", true),
+        "cloud import executor init subtask exec env" => ("ingest", false),
+        "cloud import executor finish subtask" => ("ingest", true),
+        "merge temp index executor init subtask exec env" => ("merge-temp-index", false),
+        "merge temp index executor finish subtask" => ("merge-temp-index", true),
+        "start import engine" => ("import-engine", false),
+        "import engine success" => ("import-engine", true),
+        _ => return None,
+    })
+}
+
+/// The region id of a lightning region field: `{ID=2178,startKey=…,peers="…"}`.
+fn region_id(region: &str) -> Option<u64> {
+    let rest = &region[region.find("ID=")? + 3..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    rest[..digits].parse().ok()
+}
+
+/// The store ids of a region field's peers (`peers="id:2179 store_id:1 ,id:2180 store_id:4 "`),
+/// sorted and deduplicated.
+fn store_ids(region: &str) -> Vec<u64> {
+    let mut out: Vec<u64> = region
+        .split("store_id:")
+        .skip(1)
+        .filter_map(|rest| {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            rest[..digits].parse().ok()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The job id at the end of an ingest sort directory: `/tiup/deploy/tmp_ddl-4000/108` → 108
+/// (`<temp-dir>/tmp_ddl-<port>/<job>`, backend_mgr.go v8.1+). Other paths name no job.
+pub fn job_id_from_sort_dir(path: &str) -> Option<i64> {
+    const MARK: &str = "tmp_ddl-";
+    let p = path.rfind(MARK)?;
+    let rest = &path[p + MARK.len()..];
+    let port = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = rest[port..].strip_prefix('/')?;
+    let rest = rest.trim_end_matches('/');
+    (port > 0 && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| rest.parse().ok())
+        .flatten()
 }
 
 /// An integer field value; TiDB never quotes ids but be lenient about stray spaces.
@@ -557,5 +681,60 @@ mod tests {
         assert_eq!(job_id_from_task_key("ddl/backfill/491x"), None);
         assert_eq!(job_id_from_task_key("ddl/backfill/"), None);
         assert_eq!(job_id_from_task_key("ImportInto/150005"), None);
+    }
+
+    #[test]
+    fn sort_dirs_and_regions() {
+        assert_eq!(
+            job_id_from_sort_dir("/tiup/deploy/tmp_ddl-4000/108"),
+            Some(108)
+        );
+        assert_eq!(
+            job_id_from_sort_dir("/tmp/tidb/tmp_ddl-4000/687/"),
+            Some(687)
+        );
+        assert_eq!(job_id_from_sort_dir("/tmp/tidb/tmp_ddl-4000"), None);
+        assert_eq!(
+            job_id_from_sort_dir("/tmp/tidb/tmp_ddl-4000/687/x.sst"),
+            None
+        );
+        assert_eq!(job_id_from_sort_dir("/data/108"), None);
+        let region = r#"{ID=2178,startKey=7480000000000000ff6c5f69,endKey=7480000000000000ff6c5f72,epoch="conf_ver:5 version:64 ",peers="id:2179 store_id:1 ,id:2180 store_id:4 ,id:2181 store_id:5 "}"#;
+        assert_eq!(region_id(region), Some(2178));
+        assert_eq!(store_ids(region), vec![1, 4, 5]);
+        assert_eq!(store_ids("{ID=1}"), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn ingest_lines_carry_their_details() {
+        let e = one(
+            r#"[2024/06/18 15:38:57.834 +08:00] [INFO] [backend_mgr.go:182] ["create local backend for adding index"] [category=ddl-ingest] [sortDir=/tiup/deploy/tmp_ddl-4000/108] [keyspaceName=]"#,
+        );
+        assert_eq!((e.kind, e.job_id), (EventKind::IngestBackend, Some(108)));
+        let e = one(
+            r#"[2024/06/18 15:40:42.945 +08:00] [INFO] [local.go:1379] ["import engine success"] [category=ddl-ingest] [uuid=63ee8aff-60c8-5d25-8980-fd5ac91e7f50] [size=4900000000] [kvs=0] [importedSize=4904115951] [importedCount=33361333]"#,
+        );
+        assert_eq!(
+            (e.kind, e.detail.summary().as_deref()),
+            (
+                EventKind::BackfillPhase,
+                Some("import-engine end kvs=33361333 bytes=4904115951")
+            )
+        );
+        let e = one(
+            r#"[2024/06/03 19:01:11.451 +08:00] [WARN] [message.go:80] ["allocate memory failed"] ["job ID"=130] ["index ID"=13] ["current memory usage"=8468302240] ["max memory quota"=8589934592]"#,
+        );
+        assert_eq!(
+            (e.kind, e.job_id, e.detail),
+            (
+                EventKind::IngestMemoryExhausted,
+                Some(130),
+                Detail::Memory {
+                    usage: Some(8468302240),
+                    quota: Some(8589934592),
+                    index_id: Some(13),
+                }
+            )
+        );
     }
 }

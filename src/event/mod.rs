@@ -68,6 +68,25 @@ pub enum EventKind {
     /// an error inside the ingest / backfill machinery that is not yet a job error: backfill
     /// worker errors and ingest failures (`build ingest backend failed`, `close writer error`, ...).
     BackfillError,
+    /// `available disk space is less than 10%, cannot use ingest mode`: the ingest environment
+    /// check found the sort directory's disk almost full (v7.6+; the job then fails with
+    /// `[ddl:8256]Check ingest environment failed: no enough space in <dir>`).
+    IngestDiskLow,
+    /// `allocate memory failed`: the ingest memory quota (the backend's `max memory quota`,
+    /// half of the instance's memory) was used up while building an engine or a writer.
+    IngestMemoryExhausted,
+    /// `finish a index ingest task`: an ingest operator reported one of its tasks done.
+    IngestTaskFinished,
+    /// `resume checkpoint`: a reorg resumed from the ingest checkpoint, naming the instance
+    /// that wrote it (`previous instance`) and the one resuming (`current instance`).
+    CheckpointResumed,
+    /// `meet error and handle the job later` (≤v8.5) / `meet retryable error when ingesting,
+    /// will handle the job later` (master): lightning put a region's ingest back to retry it.
+    IngestRegionRetry,
+    /// The steps of a DXF / ingest backfill as the executors log them (`read index executor
+    /// init subtask exec env`, `cloud import executor init subtask exec env`, `import engine
+    /// success`, ...): where one phase starts or ends.
+    BackfillPhase,
     // --- DXF task ---
     /// `adjusted add-index task concurrency`: DDL submitted a DXF task for the job.
     TaskSubmitted,
@@ -152,6 +171,42 @@ pub enum Detail {
     TaskStep { from: String, to: String },
     /// `schedule task` / `execute one task`: the task's state.
     TaskState(String),
+    /// `backfill worker exit on error` and the ingest failures: the worker that failed
+    /// (`backfill-worker 1, tp merge temporary index`) and the index, when the line names them.
+    BackfillFailure {
+        worker: Option<String>,
+        index_id: Option<i64>,
+    },
+    /// `resume checkpoint`: the instance that wrote the checkpoint and the one resuming it
+    /// (`host:port`; empty when TiDB left it empty).
+    Checkpoint { previous: String, current: String },
+    /// `allocate memory failed`: the backend's memory use and quota, in bytes.
+    Memory {
+        usage: Option<u64>,
+        quota: Option<u64>,
+        index_id: Option<i64>,
+    },
+    /// `available disk space is less than 10%, cannot use ingest mode`: the sort path and the
+    /// usage as TiDB printed it (`disk usage: <used>/<capacity>, backend usage: <n>`).
+    DiskUsage {
+        path: Option<String>,
+        usage: Option<String>,
+    },
+    /// `meet error and handle the job later`: the region job's stage and the stores of its
+    /// region's peers.
+    RegionRetry {
+        stage: Option<String>,
+        region: Option<u64>,
+        stores: Vec<u64>,
+    },
+    /// A backfill phase line: which phase, whether it starts or ends there, and the counts an
+    /// end line gives (`import engine success` [importedCount] [importedSize]).
+    Phase {
+        phase: &'static str,
+        end: bool,
+        kvs: Option<u64>,
+        bytes: Option<u64>,
+    },
 }
 
 impl Detail {
@@ -194,6 +249,58 @@ impl Detail {
             Detail::TaskTransition { from, to } => Some(format!("{from}->{to}")),
             Detail::TaskStep { from, to } => Some(format!("step {from}->{to}")),
             Detail::TaskState(s) => Some(format!("state={s}")),
+            Detail::BackfillFailure { worker, index_id } => {
+                let mut parts = Vec::new();
+                if let Some(w) = worker {
+                    parts.push(format!("worker={w}"));
+                }
+                if let Some(i) = index_id {
+                    parts.push(format!("index={i}"));
+                }
+                (!parts.is_empty()).then(|| parts.join(" "))
+            }
+            Detail::Checkpoint { previous, current } => {
+                Some(format!("previous={previous} current={current}"))
+            }
+            Detail::Memory { usage, quota, .. } => Some(format!(
+                "usage={} quota={}",
+                usage.map_or("?".into(), |v| v.to_string()),
+                quota.map_or("?".into(), |v| v.to_string())
+            )),
+            Detail::DiskUsage { path, usage } => Some(
+                format!(
+                    "path={} {}",
+                    path.as_deref().unwrap_or("?"),
+                    usage.as_deref().unwrap_or("")
+                )
+                .trim_end()
+                .to_string(),
+            ),
+            Detail::RegionRetry {
+                stage,
+                region,
+                stores,
+            } => Some(format!(
+                "stage={} region={} stores={:?}",
+                stage.as_deref().unwrap_or("?"),
+                region.map_or("?".into(), |r| r.to_string()),
+                stores
+            )),
+            Detail::Phase {
+                phase,
+                end,
+                kvs,
+                bytes,
+            } => {
+                let mut s = format!("{phase} {}", if *end { "end" } else { "start" });
+                if let Some(k) = kvs {
+                    s.push_str(&format!(" kvs={k}"));
+                }
+                if let Some(b) = bytes {
+                    s.push_str(&format!(" bytes={b}"));
+                }
+                Some(s)
+            }
         }
     }
 }

@@ -144,6 +144,27 @@ pub static VOCAB: &[Spelling] = &[
     row!("build ingest writer context failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/ingest/engine.go"),
     row!("create index ingest worker failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/backfilling_operators.go"),
     row!("create checkpoint manager failed", BackfillError, "v7.5–master", "ddl/ingest/backend_mgr.go, ddl/reorg.go, ddl/backfilling.go"),
+    // Confirmed in the TiDB mirror (git grep at each tag): disk_root.go v7.6.0:133, v8.1.0:131,
+    // v8.5.0:131, master:170 (v7.5 puts the usage into the `[ddl:8256]` error text instead).
+    row!("available disk space is less than 10%, cannot use ingest mode", IngestDiskLow, "v7.6–master", "ddl/ingest/disk_root.go"),
+    // message.go LitErrAllocMemFail: `[ddl-ingest] allocate memory failed` v7.1, bare v7.5–master.
+    row!("allocate memory failed", IngestMemoryExhausted, "v7.1–master (`[ddl-ingest] ` prefix in v7.1)", "ddl/ingest/message.go"),
+    row!("finish a index ingest task", IngestTaskFinished, "v7.5–master", "ddl/backfilling_operators.go (≤v8.5), ddl/ingest/checkpoint.go (master)"),
+    row!("resume checkpoint", CheckpointResumed, "v7.1–master (`[ddl-ingest] ` prefix in v7.1)", "ddl/ingest/checkpoint.go"),
+    row!("meet error and handle the job later", IngestRegionRetry, "v7.1–v8.5", "lightning/backend/local/region_job.go"),
+    row!("meet retryable error when ingesting, will handle the job later", IngestRegionRetry, "master", "lightning/backend/local/job_worker.go"),
+
+    // --- backfill phases (DXF executors, lightning import): where each step starts and ends ---
+    row!("read index executor init subtask exec env", BackfillPhase, "v7.5–master", "ddl/backfilling_read_index.go"),
+    row!("read index executor cleanup subtask exec env", BackfillPhase, "v7.5–master", "ddl/backfilling_read_index.go"),
+    row!("merge sort executor init subtask exec env", BackfillPhase, "v7.5–master", "ddl/backfilling_merge_sort.go"),
+    row!("merge sort finish subtask", BackfillPhase, "v7.5–master", "ddl/backfilling_merge_sort.go"),
+    row!("cloud import executor init subtask exec env", BackfillPhase, "v7.5–master", "ddl/backfilling_import_cloud.go"),
+    row!("cloud import executor finish subtask", BackfillPhase, "v7.5–v8.5", "ddl/backfilling_import_cloud.go"),
+    row!("merge temp index executor init subtask exec env", BackfillPhase, "master", "ddl/backfilling_merge_temp.go"),
+    row!("merge temp index executor finish subtask", BackfillPhase, "master", "ddl/backfilling_merge_temp.go"),
+    row!("start import engine", BackfillPhase, "v7.1–master", "lightning/backend/local/local.go"),
+    row!("import engine success", BackfillPhase, "v7.1–master", "lightning/backend/local/local.go"),
 
     // --- DXF, DDL side (§4.6) ---
     row!("adjusted add-index task concurrency", TaskSubmitted, "v7.6–v8.5", "ddl/index.go"),
