@@ -110,6 +110,9 @@ struct JobAcc {
     err_counts: BTreeMap<u64, Evidence>,
     errors: HashMap<String, Span>,
     task_errors: HashMap<String, Span>,
+    /// `Err:` texts of the job strings, with the distinct ErrCount values that showed each
+    /// (failure-families §1 rule 14: the job's error when no `error` field gives it).
+    job_str_errors: HashMap<String, JobStrErr>,
     instances: BTreeMap<Arc<str>, ()>,
     first_seen: Option<Timestamp>,
     last_seen: Option<Timestamp>,
@@ -162,6 +165,60 @@ fn add_error(map: &mut HashMap<String, Span>, text: &str, ev: &Evidence) {
     }
 }
 
+/// One `Err:` text of a job's job strings: the lines that showed it and the ErrCount values
+/// they showed (bounded).
+#[derive(Debug, Clone)]
+struct JobStrErr {
+    span: Span,
+    err_counts: std::collections::BTreeSet<u64>,
+}
+
+/// Distinct ErrCount values kept per job-string error (a job retried 10,000 times needs no more).
+const MAX_ERR_COUNTS: usize = 4096;
+
+impl JobStrErr {
+    fn merge(&mut self, o: JobStrErr) {
+        self.span.merge(o.span);
+        for n in o.err_counts {
+            if self.err_counts.len() < MAX_ERR_COUNTS {
+                self.err_counts.insert(n);
+            }
+        }
+    }
+}
+
+fn note_job_str_error(
+    map: &mut HashMap<String, JobStrErr>,
+    text: &str,
+    err_count: Option<u64>,
+    ev: &Evidence,
+) {
+    if !map.contains_key(text) && map.len() >= MAX_DISTINCT_ERRORS {
+        return;
+    }
+    let e = map.entry(text.to_string()).or_insert_with(|| JobStrErr {
+        span: Span {
+            count: 0,
+            first: ev.clone(),
+            last: ev.clone(),
+        },
+        err_counts: Default::default(),
+    });
+    e.span.add(ev);
+    if let Some(n) = err_count {
+        if e.err_counts.len() < MAX_ERR_COUNTS {
+            e.err_counts.insert(n);
+        }
+    }
+}
+
+/// Whether an `error` field and a job string's `Err:` are the same error: the job string
+/// prints a plain Go error as `[ddl:-1]<text>` (`toTError`), and either may be cut short.
+fn same_error(field: &str, job_err: &str) -> bool {
+    let bare = job_err.strip_prefix("[ddl:-1]").unwrap_or(job_err);
+    field == job_err || field.contains(bare) || bare.contains(field)
+}
+
 impl JobAcc {
     fn push(&mut self, ev: Event) {
         self.first_seen = min_ts(self.first_seen, ev.ts);
@@ -186,6 +243,9 @@ impl JobAcc {
                     }
                 }
                 trim_ends(&mut self.err_counts);
+            }
+            if let Some(err) = job.err.as_deref().filter(|e| !e.trim().is_empty()) {
+                note_job_str_error(&mut self.job_str_errors, err, job.err_count, &ev.evidence);
             }
             if let Some(rc) = job.row_count {
                 self.note_rows(rc, &ev.evidence);
@@ -241,6 +301,22 @@ impl JobAcc {
             self.task_key = ev.task_key.clone();
         }
         self.by_kind.entry(ev.kind).or_default().push(ev);
+    }
+
+    /// Lines only a reorg writes (ingest backend and writers, backfill workers and phases):
+    /// a job without a job string that has them is in its reorg.
+    fn has_backfill_lines(&self) -> bool {
+        [
+            EventKind::IngestBackend,
+            EventKind::BackfillError,
+            EventKind::BackfillStarted,
+            EventKind::BackfillPhase,
+            EventKind::IngestMemoryExhausted,
+            EventKind::IngestTaskFinished,
+            EventKind::CheckpointResumed,
+        ]
+        .iter()
+        .any(|k| self.by_kind.contains_key(k))
     }
 
     fn note_rows(&mut self, rows: u64, ev: &Evidence) {
@@ -310,6 +386,14 @@ impl JobAcc {
         trim_ends(&mut self.err_counts);
         merge_errors(&mut self.errors, o.errors);
         merge_errors(&mut self.task_errors, o.task_errors);
+        for (text, e) in o.job_str_errors {
+            match self.job_str_errors.get_mut(&text) {
+                Some(mine) => mine.merge(e),
+                None => {
+                    self.job_str_errors.insert(text, e);
+                }
+            }
+        }
         self.instances.extend(o.instances);
         if let Some((rows, ev)) = o.rows {
             self.note_rows(rows, &ev);
@@ -411,7 +495,17 @@ impl JobAcc {
             last_progress = max_ts(last_progress, f.ts);
         }
 
-        let mut errors: Vec<ErrorStat> = to_stats(self.errors);
+        let mut error_spans = self.errors;
+        // §1 rule 14: an `Err:` of the job strings that no `error` field gives is the job's
+        // error too; it failed at least once per distinct ErrCount that showed it.
+        for (text, e) in self.job_str_errors {
+            if !error_spans.keys().any(|known| same_error(known, &text)) {
+                let mut span = e.span;
+                span.count = e.err_counts.len().max(1) as u64;
+                error_spans.insert(text, span);
+            }
+        }
+        let mut errors: Vec<ErrorStat> = to_stats(error_spans);
         errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
         let err_counts: Vec<ErrCountPoint> = self
             .err_counts
@@ -445,7 +539,20 @@ impl JobAcc {
                 errors: errs,
             }
         });
-        let backfill_mode = match (dist_task.is_some(), self.ingest) {
+        // The DXF executors' phase lines show the mode too: a merge-sort or cloud-import step
+        // exists only with global sort, a read-index step only under DXF.
+        let phase = |name: &str| {
+            self.by_kind
+                .get(&EventKind::BackfillPhase)
+                .is_some_and(|e| {
+                    e.kept.iter().any(
+                        |ev| matches!(&ev.detail, Detail::Phase { phase, .. } if *phase == name),
+                    )
+                })
+        };
+        let global_sort = phase("merge-sort") || phase("ingest");
+        let backfill_mode = match (dist_task.is_some() || phase("read-index"), self.ingest) {
+            _ if global_sort => Some("dxf+global-sort".to_string()),
             (true, _) => Some("dxf".to_string()),
             (false, Some(true)) => Some("ingest".to_string()),
             (false, Some(false)) => Some("txn".to_string()),
@@ -629,7 +736,10 @@ impl TimelineBuilder {
             .filter(|(_, acc)| {
                 acc.task_id.is_none()
                     && acc.task_key.is_none()
-                    && acc.job_type.as_deref().is_some_and(is_reorg_type)
+                    && acc
+                        .job_type
+                        .as_deref()
+                        .map_or_else(|| acc.has_backfill_lines(), is_reorg_type)
                     && acc.first_seen.is_some_and(|f| f <= began)
                     && acc
                         .by_kind
@@ -844,7 +954,13 @@ impl crate::scan::EventSink for FileCorrelator {
             is_reorg_type(&j.job_type)
                 && j.state == "running"
                 && j.schema_state.contains("reorganization")
-        }) || (ev.task_key.is_some() && ev.job_id.is_some());
+        }) || (ev.task_key.is_some() && ev.job_id.is_some())
+            // The ingest backend is created, and the backfill starts, only for a reorg.
+            || (ev.job_id.is_some()
+                && matches!(
+                    &*ev.message,
+                    "create local backend for adding index" | "index backfill state running"
+                ));
         if in_reorg {
             if let Some(job) = ev.job_id {
                 self.reorg_jobs.retain(|(j, _)| *j != job);
@@ -854,10 +970,18 @@ impl crate::scan::EventSink for FileCorrelator {
                 }
             }
         }
-        if ev.job_id.is_none() && ev.kind == EventKind::ReorgProgress {
+        if ev.job_id.is_none()
+            && matches!(
+                ev.kind,
+                EventKind::ReorgProgress | EventKind::BackfillPhase | EventKind::IngestRegionRetry
+            )
+        {
             // Before master, `run reorg job done` / `run reorg job wait timeout` name no job: they
             // belong to the job in reorg on this instance — when exactly one is (failure-families
-            // §1 rule 12); with two in reorg at once the line is nobody's.
+            // §1 rule 12); with two in reorg at once the line is nobody's. The same holds for the
+            // executors' phase lines and lightning's region retries, which carry only
+            // `[category=ddl-ingest]` (`import engine success`, `meet error and handle the job
+            // later`).
             let close = |at: Option<Timestamp>| match (at, ev.ts) {
                 (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= REORG_LINK_WINDOW_MS,
                 _ => false,
