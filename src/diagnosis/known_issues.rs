@@ -33,6 +33,11 @@ pub enum Needs {
     DistTaskReverted,
     /// The job ran through the distributed execution framework.
     DistTask,
+    /// The job's DXF backfill used global sort (a merge-sort or cloud-import step).
+    GlobalSort,
+    /// A backfill worker merging the job's temporary index failed (`backfill worker exit on
+    /// error` [worker=`… tp merge temporary index`]).
+    MergeTempIndex,
     /// The job did not use a DXF task (local ingest / txn backfill).
     NoDistTask,
     /// The owner changed or a TiDB restarted while the job ran.
@@ -254,6 +259,95 @@ pub static ISSUES: &[KnownIssue] = &[
         fix: "closed upstream; fixing release not identified",
         affects: "unknown range",
     },
+    KnownIssue {
+        id: "pingcap/tidb#45456",
+        title: "add index stuck when the ingest temp dir does not exist: `cannot get disk capacity` retried forever at SchemaState none",
+        rules: &["DDL011"],
+        errors: &["cannot get disk capacity"],
+        needs: Needs::Nothing,
+        affected_since: Some("v7.1.0"),
+        // `PreCheckUsage` creates the directory (`os.MkdirAll`) since #45457: in v7.1.2 (backport
+        // #45475) and v7.3.0; v7.1.0, v7.1.1 and v7.2.0 lack it (TiDB mirror, disk_root.go).
+        fixed_in: &["v7.1.2", "v7.3.0"],
+        ambiguous: &[],
+        fix: "fixed by #45457 (v7.3.0) and its backport #45475 (v7.1.2): the check creates the directory first",
+        affects: "v7.1.0, v7.1.1, v7.2.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#58437",
+        title: "add index failed under temp-dir I/O delay: the per-job sort directory could not be created (`invalid sorted-kv-dir`)",
+        rules: &["DDL011"],
+        errors: &["invalid sorted-kv-dir"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "no fix recorded in the project notes",
+        affects: "seen on a 2024-12 master build",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#62469",
+        title: "add index stuck after disk I/O delay: the temp-dir mount became unusable (`transport endpoint is not connected`) and the ingest flush never completed",
+        rules: &["DDL011"],
+        errors: &["transport endpoint is not connected"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "no fix recorded in the project notes",
+        affects: "seen on a 2025-07 build",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#53792",
+        title: "multi-schema-change ADD INDEX with ingest: a writer's `memory used up` was not propagated, the job finished with index entries missing",
+        rules: &["DDL014"],
+        errors: &["memory used up"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "no fix recorded in the project notes",
+        affects: "seen on a 2024-06 master build (v8.2 development)",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#56161",
+        title: "false duplicate entry when adding a unique index: the temporary-index merge mistook a key deleted by a concurrent REPLACE for a duplicate",
+        rules: &["DDL015"],
+        errors: &["duplicate-entry"],
+        needs: Needs::MergeTempIndex,
+        affected_since: None,
+        // #56162 on master (v8.5.0), backports #56264 (v7.5.4) and #57225 (v7.1.6): TiDB mirror.
+        fixed_in: &["v7.1.6", "v7.5.4", "v8.5.0"],
+        ambiguous: &[],
+        fix: "fixed by #56162 (v8.5.0), backports #56264 (v7.5.4) and #57225 (v7.1.6)",
+        affects: "releases before those",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#49233",
+        title: "ADD UNIQUE INDEX reports a duplicate entry that the data does not hold after the owner changed and the backfill resumed",
+        rules: &["DDL015"],
+        errors: &["duplicate-entry"],
+        needs: Needs::OwnerChange,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "open (referenced by #52993, a fixed-TS fast reorg, in v8.1.0)",
+        affects: "unknown range",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#54147",
+        title: "ADD INDEX with DXF global sort: unstable performance (the read-index step fetched the actual end key of every range)",
+        rules: &["DDL026"],
+        errors: &[],
+        needs: Needs::GlobalSort,
+        affected_since: None,
+        // #54143 (closes #54147) on master (v8.5.0), backports #55073 (v8.1.1) and #56748
+        // (v7.5.5): TiDB mirror.
+        fixed_in: &["v7.5.5", "v8.1.1", "v8.5.0"],
+        ambiguous: &[],
+        fix: "fixed by #54143 (v8.5.0), backports #55073 (v8.1.1) and #56748 (v7.5.5)",
+        affects: "v7.5.0–v7.5.4, v8.1.0",
+    },
 ];
 
 impl KnownIssue {
@@ -359,6 +453,10 @@ pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
                         .as_deref()
                         .is_some_and(|m| m.starts_with("dxf"))
             }
+            Needs::GlobalSort => job.backfill_mode.as_deref() == Some("dxf+global-sort"),
+            Needs::MergeTempIndex => job.events_of(crate::event::EventKind::BackfillError).any(|e| {
+                matches!(&e.detail, crate::event::Detail::BackfillFailure { worker: Some(w), .. } if w.contains("merge temporary index"))
+            }),
             Needs::NoDistTask => {
                 dist.is_none()
                     && !job

@@ -10,6 +10,7 @@
 //! * [`known_issues`]: upstream issues by version.
 //! * [`owner`]: owner moves and restarts inside a job's life.
 //! * [`fault_overlap`]: the job's errors against the cluster's fault windows.
+//! * [`ingest_env`]: the job's TiDB-local sort directory, when it is missing, full or broken.
 
 use std::collections::HashMap;
 
@@ -20,6 +21,7 @@ use crate::timeline::{JobTimeline, Timelines};
 pub mod cause;
 pub mod errclass;
 pub mod fault_overlap;
+pub mod ingest_env;
 pub mod known_issues;
 pub mod owner;
 pub mod retry;
@@ -65,6 +67,9 @@ pub struct JobFacts {
     pub source: Option<ErrorSource>,
     /// Retries, the error-count limit and whether a retry could have helped.
     pub retry: RetryFacts,
+    /// The ingest environment's failure (the sort directory missing, full, unusable), when the
+    /// job's errors show one ([`ingest_env::env_fault`]).
+    pub ingest_env: Option<ingest_env::EnvFault>,
 }
 
 /// The settings and every job's facts: what each rule reads besides the timelines.
@@ -109,6 +114,7 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
                 fault_overlap: fault_overlap::context_for(job, windows),
                 source,
                 retry,
+                ingest_env: ingest_env::env_fault(job, &t.cluster),
             }
         })
         .collect();

@@ -60,6 +60,18 @@ const SOURCES: &[(&str, ErrorSource)] = &[
     ("storage.googleapis.com", ErrorSource::ExternalStorage),
     ("amazonaws.com", ErrorSource::ExternalStorage),
     ("retry quota exceeded", ErrorSource::ExternalStorage),
+    // TiDB's own ingest environment: its local sort directory and memory quota (before the
+    // TiKV rows, whose `disk full` a local disk error would also match).
+    ("cannot get disk capacity", ErrorSource::Tidb),
+    ("check ingest environment failed", ErrorSource::Tidb),
+    ("invalid sorted-kv-dir", ErrorSource::Tidb),
+    ("no enough space in", ErrorSource::Tidb),
+    ("tmp_ddl-", ErrorSource::Tidb),
+    ("memory used up", ErrorSource::Tidb),
+    // A TiKV store that ran out of disk during ingest (master `[Ingest:StoreDiskFull]`, TiKV's
+    // `DiskSpaceNotEnough` that lightning checks for in v8.1+).
+    ("ingest:storediskfull", ErrorSource::Tikv),
+    ("diskspacenotenough", ErrorSource::Tikv),
     // The data.
     ("[kv:1062]", ErrorSource::Data),
     ("duplicate entry", ErrorSource::Data),

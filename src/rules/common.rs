@@ -270,6 +270,35 @@ pub fn rollback_evidence(
     set
 }
 
+/// The job's row-count samples in time order: progress lines (`total added row count`,
+/// `handled rows`) and the job strings' `RowCount`, from the kept events (which hold the first
+/// and last of each kind, so the ends of the curve are always there).
+pub fn row_samples(job: &JobTimeline) -> Vec<(Timestamp, u64, &Evidence)> {
+    let mut v: Vec<(Timestamp, u64, &Evidence)> = job
+        .events
+        .iter()
+        .filter_map(|e| {
+            let rows = e.rows.or(e.job.as_ref().and_then(|j| j.row_count))?;
+            Some((e.ts?, rows, &e.evidence))
+        })
+        .collect();
+    v.sort_by_key(|(t, r, e)| (*t, *r, e.line));
+    v
+}
+
+/// `12,345,678`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Capitalizes the first letter of a sentence.
 pub fn capitalize(s: &str) -> String {
     let mut c = s.chars();
@@ -481,6 +510,14 @@ mod tests {
         assert_eq!(fmt_duration(d((17 * 60 + 53) * 1000 + 400)), "17m53s");
         assert_eq!(fmt_duration(d(3_720_000)), "1h2m0s");
         assert_eq!(fmt_duration(d(-5)), "0ms");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(33361333), "33,361,333");
     }
 
     #[test]
