@@ -10,6 +10,39 @@ use std::path::PathBuf;
 /// (case, rule, strings the finding's title + explanation + suggestion + known issues must hold).
 const EXPECTED: &[(&str, &str, &[&str])] = &[
     // Rows are added by the rules that diagnose them.
+    // DDL011: the temp dir and what is wrong with it; 45456's error is only in the job string.
+    (
+        "issue-45456",
+        "DDL011",
+        &[
+            "/tmp/tidb/tmp_ddl-4000",
+            "does not exist",
+            "The job string's `Err:` reads `[ddl:-1]cannot get disk capacity at /tmp/tidb/tmp_ddl-4000: no such file or directory`",
+            "ErrCount 5",
+            "pingcap/tidb#45456",
+        ],
+    ),
+    (
+        "issue-58437",
+        "DDL011",
+        &[
+            "/var/lib/tidb-data/tmp_ddl-4000",
+            "/var/lib/tidb-data/tmp_ddl-4000/687",
+            "`build ingest backend failed`",
+            "invalid sorted-kv-dir",
+            "does not exist",
+        ],
+    ),
+    (
+        "issue-62469",
+        "DDL011",
+        &[
+            "/var/lib/tidb-data/tmp_ddl-4000",
+            "transport endpoint is not connected",
+            "a mount that is gone or broken",
+            "restart that tidb-server",
+        ],
+    ),
 ];
 
 #[test]

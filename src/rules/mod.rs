@@ -16,6 +16,8 @@ pub mod ddl005_owner_changed;
 pub mod ddl006_expected_rollback;
 pub mod ddl007_retry_storm;
 pub mod ddl008_unclassified_rollback;
+pub mod ddl011_ingest_environment_broken;
+pub mod ddl012_resource_exhausted;
 pub mod ddl023_gc_life_time_too_short;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
@@ -112,6 +114,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl006_expected_rollback::ExpectedRollback,
         &ddl007_retry_storm::RetryStorm,
         &ddl008_unclassified_rollback::UnclassifiedRollback,
+        &ddl011_ingest_environment_broken::IngestEnvironmentBroken,
+        &ddl012_resource_exhausted::ResourceExhausted,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
     ];
     ALL
@@ -184,6 +188,8 @@ mod tests {
         ("DDL006", "expected-rollback", Severity::Info),
         ("DDL007", "retry-storm", Severity::Warning),
         ("DDL008", "unclassified-rollback", Severity::Warning),
+        ("DDL011", "ingest-environment-broken", Severity::Error),
+        ("DDL012", "resource-exhausted", Severity::Error),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
     ];
 
