@@ -41,6 +41,18 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
             "transport endpoint is not connected",
             "a mount that is gone or broken",
             "restart that tidb-server",
+    // DDL014: the writer's `memory used up` was swallowed; check the index.
+    (
+        "issue-53792",
+        "DDL014",
+        &[
+            "ADMIN CHECK INDEX",
+            "[ddl:8247]Ingest failed: memory used up",
+            "index ID 13",
+            "`finish a index ingest task`",
+            "pingcap/tidb#53792",
+        ],
+    ),
         ],
     ),
 ];

@@ -18,6 +18,7 @@ pub mod ddl007_retry_storm;
 pub mod ddl008_unclassified_rollback;
 pub mod ddl011_ingest_environment_broken;
 pub mod ddl012_resource_exhausted;
+pub mod ddl014_index_may_be_inconsistent;
 pub mod ddl023_gc_life_time_too_short;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
@@ -116,6 +117,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl008_unclassified_rollback::UnclassifiedRollback,
         &ddl011_ingest_environment_broken::IngestEnvironmentBroken,
         &ddl012_resource_exhausted::ResourceExhausted,
+        &ddl014_index_may_be_inconsistent::IndexMayBeInconsistent,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
     ];
     ALL
@@ -190,6 +192,7 @@ mod tests {
         ("DDL008", "unclassified-rollback", Severity::Warning),
         ("DDL011", "ingest-environment-broken", Severity::Error),
         ("DDL012", "resource-exhausted", Severity::Error),
+        ("DDL014", "index-may-be-inconsistent", Severity::Error),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
     ];
 
