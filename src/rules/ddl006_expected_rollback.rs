@@ -42,8 +42,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
         .iter()
         .filter_map(|job| {
             let cause = ctx.of(job).cause.clone()?;
-            (cause.classified.class == ErrorClass::Permanent)
-                .then(|| build(job, &cause, ctx.of(job)))
+            (cause.classified.class == ErrorClass::Permanent).then(|| build(job, &cause))
         })
         .collect();
     out.extend(unattributed(t));
@@ -118,7 +117,7 @@ fn advice(family: &str) -> &'static str {
     }
 }
 
-fn build(job: &JobTimeline, cause: &Cause, facts: &crate::diagnosis::JobFacts) -> Finding {
+fn build(job: &JobTimeline, cause: &Cause) -> Finding {
     let what = match cause.classified.family {
         "cancelled" => "a cancel".to_string(),
         fam => fam.replace('-', " "),
@@ -161,31 +160,10 @@ fn build(job: &JobTimeline, cause: &Cause, facts: &crate::diagnosis::JobFacts) -
             ));
         }
     }
-    // A duplicate found right after the owner moved (or the backfill resumed from a checkpoint)
-    // may be false: TiDB has had several bugs of that shape, so "the data is wrong" is not yet
-    // established (failure-families F10; DDL015 tells it in full).
-    let suspicious = cause.classified.family == "duplicate-entry"
-        && (!facts.owner_changes.is_empty()
-            || job
-                .events
-                .iter()
-                .any(|e| e.message.contains("resume checkpoint")));
-    if suspicious {
-        parts.push(
-            "The owner changed (or the backfill resumed from a checkpoint) while the job ran: a duplicate reported after a resume can be false, so confirm it in the data before changing anything."
-                .into(),
-        );
-    }
     f.explanation = sentences(&parts);
-    let mut sug = vec![advice(cause.classified.family).to_string()];
-    if suspicious {
-        sug.insert(
-            0,
-            "First confirm the duplicate exists (the GROUP BY query below); if it does not, re-run the DDL as it is."
-                .into(),
-        );
-    }
-    f.suggestion = sentences(&sug);
+    // A duplicate after an owner change or a checkpoint resume is DDL015's story (it replaces
+    // this finding): here the duplicate is taken as the data's.
+    f.suggestion = advice(cause.classified.family).to_string();
     let mut ev = rollback_evidence(job, Some(&cause.text), cause.evidence.as_ref());
     ev.add_ends(job.events_of(crate::event::EventKind::JobCancelled));
     f.evidence = ev.into_sorted();

@@ -19,6 +19,7 @@ pub mod ddl008_unclassified_rollback;
 pub mod ddl011_ingest_environment_broken;
 pub mod ddl012_resource_exhausted;
 pub mod ddl014_index_may_be_inconsistent;
+pub mod ddl015_suspicious_duplicate_entry;
 pub mod ddl023_gc_life_time_too_short;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
@@ -118,6 +119,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl011_ingest_environment_broken::IngestEnvironmentBroken,
         &ddl012_resource_exhausted::ResourceExhausted,
         &ddl014_index_may_be_inconsistent::IndexMayBeInconsistent,
+        &ddl015_suspicious_duplicate_entry::SuspiciousDuplicateEntry,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
     ];
     ALL
@@ -193,6 +195,7 @@ mod tests {
         ("DDL011", "ingest-environment-broken", Severity::Error),
         ("DDL012", "resource-exhausted", Severity::Error),
         ("DDL014", "index-may-be-inconsistent", Severity::Error),
+        ("DDL015", "suspicious-duplicate-entry", Severity::Warning),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
     ];
 
