@@ -20,6 +20,7 @@ pub mod ddl011_ingest_environment_broken;
 pub mod ddl012_resource_exhausted;
 pub mod ddl014_index_may_be_inconsistent;
 pub mod ddl015_suspicious_duplicate_entry;
+pub mod ddl019_tikv_ingest_backpressure;
 pub mod ddl023_gc_life_time_too_short;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
@@ -120,6 +121,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl012_resource_exhausted::ResourceExhausted,
         &ddl014_index_may_be_inconsistent::IndexMayBeInconsistent,
         &ddl015_suspicious_duplicate_entry::SuspiciousDuplicateEntry,
+        &ddl019_tikv_ingest_backpressure::TikvIngestBackpressure,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
     ];
     ALL
@@ -196,6 +198,7 @@ mod tests {
         ("DDL012", "resource-exhausted", Severity::Error),
         ("DDL014", "index-may-be-inconsistent", Severity::Error),
         ("DDL015", "suspicious-duplicate-entry", Severity::Warning),
+        ("DDL019", "tikv-ingest-backpressure", Severity::Warning),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
     ];
 
