@@ -41,6 +41,8 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
             "transport endpoint is not connected",
             "a mount that is gone or broken",
             "restart that tidb-server",
+        ],
+    ),
     // DDL014: the writer's `memory used up` was swallowed; check the index.
     (
         "issue-53792",
@@ -53,6 +55,18 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
             "pingcap/tidb#53792",
         ],
     ),
+    // DDL026: the phase timings of the one executor's log.
+    (
+        "issue-54147",
+        "DDL026",
+        &[
+            "read-index step finished at 15:39:56.628",
+            "58s",
+            "15:40:01.163",
+            "15:40:42.945",
+            "41s",
+            "33,361,333 KVs",
+            "DXF with global sort",
         ],
     ),
 ];

@@ -22,6 +22,7 @@ pub mod ddl014_index_may_be_inconsistent;
 pub mod ddl015_suspicious_duplicate_entry;
 pub mod ddl019_tikv_ingest_backpressure;
 pub mod ddl023_gc_life_time_too_short;
+pub mod ddl026_slow_backfill;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
 
@@ -123,6 +124,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl015_suspicious_duplicate_entry::SuspiciousDuplicateEntry,
         &ddl019_tikv_ingest_backpressure::TikvIngestBackpressure,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
+        &ddl026_slow_backfill::SlowBackfill,
     ];
     ALL
 }
@@ -200,6 +202,7 @@ mod tests {
         ("DDL015", "suspicious-duplicate-entry", Severity::Warning),
         ("DDL019", "tikv-ingest-backpressure", Severity::Warning),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
+        ("DDL026", "slow-backfill", Severity::Info),
     ];
 
     #[test]
