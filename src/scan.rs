@@ -131,10 +131,14 @@ pub const ANCHORS: &[&str] = &[
     "local backend",
     "close writer",
     "checkpoint manager",
-    "next step",
+    // `on next step`, `switch to next step`, `schedule step failed`.
+    " step",
     "generate plan",
-    "schedule step",
     "signal to exit",
+    // `old running transaction block DDL` (metadata lock holder).
+    "block DDL",
+    // `full load InfoSchema success`.
+    "full load",
 ];
 
 /// Literals that every fault-signal literal contains at least one of (two signals may share

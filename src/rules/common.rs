@@ -132,12 +132,37 @@ pub fn issues_for(
 ) -> (Vec<String>, Vec<String>) {
     let facts = Facts {
         rule: meta.code,
-        job,
+        job: Some(job),
         error,
         owner_changed: !facts.owner_changes.is_empty(),
         ddl_retried: facts.retry.retry_lines > 0,
+        mdl: None,
     };
-    let ms = known_issues::matching(&facts, version);
+    issue_notes(&facts, version)
+}
+
+/// The known issues of a finding that is not about an error (a schema-version wait, an owner
+/// election): for a schema-version wait (DDL009) the path (`mdl`, metadata lock on or off)
+/// picks the issue; `job` is `None` for a job-less finding.
+pub fn issues_without_error(
+    meta: &RuleMeta,
+    job: Option<&JobTimeline>,
+    mdl: Option<bool>,
+    version: Option<&Version>,
+) -> (Vec<String>, Vec<String>) {
+    let facts = Facts {
+        rule: meta.code,
+        job,
+        error: None,
+        owner_changed: false,
+        ddl_retried: false,
+        mdl,
+    };
+    issue_notes(&facts, version)
+}
+
+fn issue_notes(facts: &Facts<'_>, version: Option<&Version>) -> (Vec<String>, Vec<String>) {
+    let ms = known_issues::matching(facts, version);
     (
         ms.iter().map(|m| m.issue.id.to_string()).collect(),
         ms.iter().map(|m| m.note(version)).collect(),
