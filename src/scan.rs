@@ -128,9 +128,9 @@ pub const ANCHORS: &[&str] = &[
     "etcd-cli",
     "add table index",
     "lightning",
-    "local backend",
+    // `create local backend for adding index`, `create checkpoint manager failed`.
+    "create ",
     "close writer",
-    "checkpoint manager",
     // `on next step`, `switch to next step`, `schedule step failed`.
     " step",
     "generate plan",

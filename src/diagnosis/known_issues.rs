@@ -279,8 +279,8 @@ pub static ISSUES: &[KnownIssue] = &[
         affected_since: None,
         fixed_in: &[],
         ambiguous: &[],
-        fix: "open upstream (reported on v8.5.4); fix PR #67017 merged 2026-03, release not identified",
-        affects: "v8.5.4 and earlier",
+        fix: "fix PR #67017 merged 2026-03 (after the newest source checked here), release not identified",
+        affects: "v8.5.4, where it was reported; earlier releases elect the owner the same way",
     },
     KnownIssue {
         id: "pingcap/tidb#41381",
@@ -397,9 +397,7 @@ pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
         .filter(|i| match i.needs {
             Needs::Nothing => true,
             Needs::DistTaskReverted => dist.is_some_and(|d| d.reverted > 0 || d.not_resumable > 0),
-            Needs::DistTask => {
-                dist.is_some() || mode.is_some_and(|m| m.starts_with("dxf"))
-            }
+            Needs::DistTask => dist.is_some() || mode.is_some_and(|m| m.starts_with("dxf")),
             Needs::NoDistTask => {
                 job.is_some() && dist.is_none() && !mode.is_some_and(|m| m.starts_with("dxf"))
             }

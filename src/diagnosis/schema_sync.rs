@@ -109,11 +109,14 @@ pub fn index(t: &Timelines) -> SyncIndex {
     failed_writes.sort_by(|a, b| {
         (a.ts, &a.evidence.file, a.evidence.line).cmp(&(b.ts, &b.evidence.file, b.evidence.line))
     });
-    failed_writes.dedup_by(|a, b| a.evidence.file == b.evidence.file && a.evidence.line == b.evidence.line);
+    failed_writes
+        .dedup_by(|a, b| a.evidence.file == b.evidence.file && a.evidence.line == b.evidence.line);
     // An instance that wrote a schema-version key of its own id is that id.
     for e in &failed_writes {
         if let Some(node) = e.detail.sync().and_then(|s| s.node.clone()) {
-            node_instance.entry(node).or_insert_with(|| e.instance.to_string());
+            node_instance
+                .entry(node)
+                .or_insert_with(|| e.instance.to_string());
         }
     }
     SyncIndex {
@@ -128,7 +131,9 @@ fn is_not_synced_line(e: &Event) -> bool {
 
 /// Whether an owner line is of the metadata-lock path.
 fn mdl_path(e: &Event) -> Option<bool> {
-    if e.message.ends_with("someone is not synced") || e.message.ends_with("all nodes are not synced") {
+    if e.message.ends_with("someone is not synced")
+        || e.message.ends_with("all nodes are not synced")
+    {
         return Some(true);
     }
     let key = e.detail.sync()?.key.as_deref()?;
@@ -144,7 +149,11 @@ fn mdl_path(e: &Event) -> Option<bool> {
 /// The owner's latest wait of a job: the `… not synced` lines after the job's last earlier
 /// progress, and whether a later line ended it.
 pub fn job_wait(job: &JobTimeline, idx: &SyncIndex) -> Option<SchemaWait> {
-    let lines: Vec<&Event> = job.events.iter().filter(|e| is_not_synced_line(e)).collect();
+    let lines: Vec<&Event> = job
+        .events
+        .iter()
+        .filter(|e| is_not_synced_line(e))
+        .collect();
     let last = *lines.last()?;
     // Where this wait began: after the last sync success or state change before its last line.
     let before_last = |ts: Option<Timestamp>| ts.is_some_and(|t| Some(t) < last.ts);
@@ -185,7 +194,12 @@ pub fn job_wait(job: &JobTimeline, idx: &SyncIndex) -> Option<SchemaWait> {
 /// The owner's waits that name no job (metadata lock off), one per (instance, version).
 pub fn jobless_waits(t: &Timelines, idx: &SyncIndex) -> Vec<SchemaWait> {
     let mut groups: BTreeMap<(Option<String>, Option<i64>), Vec<&Event>> = BTreeMap::new();
-    for e in t.cluster.unattributed.iter().filter(|e| is_not_synced_line(e)) {
+    for e in t
+        .cluster
+        .unattributed
+        .iter()
+        .filter(|e| is_not_synced_line(e))
+    {
         let s = e.detail.sync();
         groups
             .entry((s.and_then(|s| s.node.clone()), s.and_then(|s| s.version)))
@@ -194,9 +208,7 @@ pub fn jobless_waits(t: &Timelines, idx: &SyncIndex) -> Vec<SchemaWait> {
     }
     groups
         .into_values()
-        .map(|lines| {
-            build(&lines, idx, None)
-        })
+        .map(|lines| build(&lines, idx, None))
         .collect()
 }
 
@@ -215,7 +227,9 @@ fn build(lines: &[&Event], idx: &SyncIndex, job_id: Option<i64>) -> SchemaWait {
                 }
             }
             None => laggards.push(Laggard {
-                instance: node.as_ref().and_then(|n| idx.node_instance.get(n).cloned()),
+                instance: node
+                    .as_ref()
+                    .and_then(|n| idx.node_instance.get(n).cloned()),
                 node,
                 address,
                 lines: 1,
@@ -223,7 +237,7 @@ fn build(lines: &[&Event], idx: &SyncIndex, job_id: Option<i64>) -> SchemaWait {
             }),
         }
     }
-    laggards.sort_by(|a, b| b.lines.cmp(&a.lines));
+    laggards.sort_by_key(|l| std::cmp::Reverse(l.lines));
     let version = lines
         .iter()
         .rev()
@@ -245,9 +259,8 @@ fn build(lines: &[&Event], idx: &SyncIndex, job_id: Option<i64>) -> SchemaWait {
             let wnode = e.detail.sync().and_then(|s| s.node.as_deref());
             let by_node = l.node.is_some() && wnode == l.node.as_deref();
             // `update self version failed` names no id: it is the laggard's when its file is.
-            let by_instance = wnode.is_none()
-                && l.instance.as_deref() == Some(&*e.instance)
-                && in_window(e);
+            let by_instance =
+                wnode.is_none() && l.instance.as_deref() == Some(&*e.instance) && in_window(e);
             let by_job_key = e.job_id.is_some() && e.job_id == job_id;
             if (by_node && (by_job_key || in_window(e) || job_id.is_none()) || by_instance)
                 && job_fits(e)

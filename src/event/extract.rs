@@ -234,7 +234,9 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
         }
         EventKind::MdlHeldByTxn => Detail::MdlHolder {
             conn: field(keys::CONN_ID),
-            table_id: rec.field_any(keys::TABLE_ID).and_then(|t| parse_int(&t.get())),
+            table_id: rec
+                .field_any(keys::TABLE_ID)
+                .and_then(|t| parse_int(&t.get())),
             elapsed: field(keys::ELAPSED).as_deref().and_then(parse_go_duration),
         },
         EventKind::IngestSlotTaken => rec
@@ -719,16 +721,27 @@ mod tests {
         let e = one(
             r#"[2023/05/11 01:25:54.712 +08:00] [WARN] [util.go:299] ["[ddl] etcd-cli put kv failed"] [key=/tidb/ddl/all_schema_by_job_versions/130222/f296efb9-ed7c] [value=173784] [error="context deadline exceeded"] [retryCnt=0]"#,
         );
-        assert_eq!((e.kind, e.job_id), (EventKind::SchemaVersionUpdateFailed, Some(130222)));
+        assert_eq!(
+            (e.kind, e.job_id),
+            (EventKind::SchemaVersionUpdateFailed, Some(130222))
+        );
         let s = e.detail.sync().unwrap();
-        assert_eq!((s.node.as_deref(), s.version), (Some("f296efb9-ed7c"), Some(173784)));
+        assert_eq!(
+            (s.node.as_deref(), s.version),
+            (Some("f296efb9-ed7c"), Some(173784))
+        );
         let e = one(
             r#"[2024/05/06 13:20:01.291 +08:00] [INFO] [syncer.go:362] ["syncer check all versions, someone is not synced"] [category=ddl] [info="instance ip 10.0.1.6, port 4000, id 5b1e-0002"] ["ddl job id"=1305] [ver=2452]"#,
         );
         let s = e.detail.sync().unwrap();
         assert_eq!(
             (s.node.as_deref(), s.address.as_deref(), s.version, e.job_id),
-            (Some("5b1e-0002"), Some("10.0.1.6:4000"), Some(2452), Some(1305))
+            (
+                Some("5b1e-0002"),
+                Some("10.0.1.6:4000"),
+                Some(2452),
+                Some(1305)
+            )
         );
         let e = one(
             r#"[2025/05/13 08:02:11.951 +08:00] [Info] [syncer.go:352] ["[ddl] syncer check all versions, someone is not synced, continue checking"] [ddl=/tidb/ddl/all_schema_versions/4e3becf5] [currentVer=1217026] [latestVer=1217027]"#,
@@ -758,11 +771,15 @@ mod tests {
 
     #[test]
     fn go_durations() {
-        let ms = |s| parse_go_duration(s).map(|d| d.num_microseconds().unwrap());
+        let us = |s| parse_go_duration(s).map(|d| d.num_microseconds().unwrap());
+        let ms = us;
         assert_eq!(ms("52.118ms"), Some(52_118));
         assert_eq!(ms("1m5.5s"), Some(65_500_000));
         assert_eq!(ms("2h0m3s"), Some(7_203_000_000));
-        assert_eq!(ms("695.998µs"), Some(696));
+        assert_eq!(
+            parse_go_duration("695.998µs").map(|d| d.num_nanoseconds().unwrap()),
+            Some(695_998)
+        );
         assert_eq!(ms("0s"), Some(0));
         assert_eq!(ms("12"), None);
         assert_eq!(ms(""), None);

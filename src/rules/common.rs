@@ -34,6 +34,17 @@ pub fn fmt_duration(d: chrono::Duration) -> String {
     }
 }
 
+/// A duration as the log wrote it, to the millisecond under a minute (`45.803s`, `850ms`),
+/// else as [`fmt_duration`] does.
+pub fn fmt_duration_ms(d: chrono::Duration) -> String {
+    let ms = d.num_milliseconds().max(0);
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1000..=59_999 => format!("{}.{:03}s", ms / 1000, ms % 1000),
+        _ => fmt_duration(d),
+    }
+}
+
 /// `19:21:11.461` (the time of day as the log wrote it), or `?` without a time.
 pub fn hms(ts: Option<Timestamp>) -> String {
     ts.map_or_else(|| "?".to_string(), |t| t.format("%H:%M:%S%.3f").to_string())

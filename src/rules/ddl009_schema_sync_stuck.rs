@@ -140,10 +140,7 @@ fn build(
         .map(|n| format!("instance {n}"))
         .unwrap_or_else(|| "an instance".to_string());
     let title = match job {
-        Some(j) => format!(
-            "Job {} waits for {who} to report {version_txt}",
-            j.job_id
-        ),
+        Some(j) => format!("Job {} waits for {who} to report {version_txt}", j.job_id),
         None => format!("The DDL owner waits for {who} to report {version_txt}"),
     };
     let mut f = finding(&META, job.map(|j| j.job_id), title);

@@ -140,7 +140,7 @@ fn build(job: &JobTimeline, ctx: &Context) -> Option<Finding> {
                 elapsed: Some(d), ..
             } => format!(
                 "; its transaction had been open for {} at {}",
-                fmt_duration(*d),
+                fmt_duration_ms(*d),
                 hms(h.last.ts)
             ),
             _ => String::new(),
@@ -170,7 +170,12 @@ fn build(job: &JobTimeline, ctx: &Context) -> Option<Finding> {
             ));
         }
     }
-    if let Some(w) = ctx.of(job).schema_wait.as_ref().filter(|w| w.ended.is_none()) {
+    if let Some(w) = ctx
+        .of(job)
+        .schema_wait
+        .as_ref()
+        .filter(|w| w.ended.is_none())
+    {
         let named: Vec<String> = w
             .laggards
             .iter()
@@ -209,7 +214,10 @@ fn build(job: &JobTimeline, ctx: &Context) -> Option<Finding> {
     let kills: Vec<String> = holders
         .iter()
         .filter(|h| current(h))
-        .filter_map(|h| h.conn.map(|c| format!("`KILL {c}` (the connection is on {})", h.instance)))
+        .filter_map(|h| {
+            h.conn
+                .map(|c| format!("`KILL {c}` (the connection is on {})", h.instance))
+        })
         .collect();
     let mut sug = vec![format!(
         "Commit or roll back that transaction, or end its session{}; the DDL proceeds at once.",

@@ -96,7 +96,7 @@ fn blocker_of<'a>(
                     .map(|b| (b, e.evidence.clone())),
                 _ => None,
             })
-            .last();
+            .next_back();
         if let Some((b, ev)) = slot {
             return Some((b, Why::IngestSlot, Some(ev)));
         }
@@ -121,7 +121,10 @@ fn progress(b: &JobTimeline) -> Option<String> {
         .filter_map(|e| Some((e.rows.or(e.job.as_ref()?.row_count)?, e.ts)))
         .filter(|(n, _)| *n > 0)
         .collect();
-    let (first, last) = (pts.iter().min_by_key(|p| p.1)?, pts.iter().max_by_key(|p| p.1)?);
+    let (first, last) = (
+        pts.iter().min_by_key(|p| p.1)?,
+        pts.iter().max_by_key(|p| p.1)?,
+    );
     if last.0 <= first.0 {
         return Some(format!("its row count is {} ({})", last.0, hms(last.1)));
     }
@@ -150,10 +153,7 @@ fn build(
     let mut f = finding(
         &META,
         Some(job.job_id),
-        format!(
-            "Job {} is queued behind job {}",
-            job.job_id, b.job_id
-        ),
+        format!("Job {} is queued behind job {}", job.job_id, b.job_id),
     );
     let since = job.first_seen.unwrap_or(end);
     let mut parts = vec![format!(

@@ -113,9 +113,9 @@ fn build(job: &JobTimeline, wait: &Event, load: &Event, version: Option<&Version
         format!(
             "Job {} waited {} for a schema version while {} did a full InfoSchema load of {}",
             job.job_id,
-            fmt_duration(took),
+            fmt_duration_ms(took),
             load.instance,
-            fmt_duration(load_took)
+            fmt_duration_ms(load_took)
         ),
     );
     let ver = ws
@@ -123,9 +123,9 @@ fn build(job: &JobTimeline, wait: &Event, load: &Event, version: Option<&Version
         .map(|v| format!("schema version {v}"))
         .unwrap_or_else(|| "a schema version".to_string());
     let mut parts = vec![format!(
-        "The owner ({}) waited {} for every instance to load {ver} of {} (`{}`, take time, at {}).",
+        "The owner ({}) waited {} for every instance to load {ver} of {} (`{}` at {}).",
         wait.instance,
-        fmt_duration(took),
+        fmt_duration_ms(took),
         job_label(job),
         wait.message,
         hms(wait.ts)
@@ -139,7 +139,7 @@ fn build(job: &JobTimeline, wait: &Event, load: &Event, version: Option<&Version
     parts.push(format!(
         "Meanwhile {} rebuilt its whole InfoSchema{range}, which took {} (`full load InfoSchema success` at {}).",
         load.instance,
-        fmt_duration(load_took),
+        fmt_duration_ms(load_took),
         hms(load.ts)
     ));
     let gap = match version {

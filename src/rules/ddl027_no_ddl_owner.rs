@@ -69,14 +69,9 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             continue;
         };
         // The last election before the first step, close to it and long after the submission.
-        let Some(e) = t
-            .cluster
-            .owner_events
-            .iter()
-            .filter(|e| e.kind == EventKind::OwnerElected)
-            .filter(|e| e.ts.is_some_and(|et| et > s && et <= r))
-            .next_back()
-        else {
+        let Some(e) = t.cluster.owner_events.iter().rfind(|e| {
+            e.kind == EventKind::OwnerElected && e.ts.is_some_and(|et| et > s && et <= r)
+        }) else {
             continue;
         };
         let et = e.ts.expect("filtered");
@@ -152,15 +147,21 @@ fn build(election: &Event, jobs: &[Delayed], t: &Timelines, ctx: &Context) -> Fi
         .cluster
         .starts
         .iter()
-        .filter(|s| s.evidence.ts.is_some_and(|x| x <= st))
-        .next_back()
+        .rfind(|s| s.evidence.ts.is_some_and(|x| x <= st))
     {
-        let what = if s.is_restart() { "restarted" } else { "started" };
-        parts.push(format!(
-            "{} had {what} at {} (`Welcome to TiDB.`): after a fast restart the previous process's owner key keeps its etcd lease (about 60 s), and no instance wins the election until it expires.",
-            s.instance,
-            hms(s.evidence.ts)
-        ));
+        parts.push(if s.is_restart() {
+            format!(
+                "{} had restarted at {} (`Welcome to TiDB.`): after a fast restart the previous process's owner key keeps its etcd lease (about 60 s), and no instance wins the election until it expires.",
+                s.instance,
+                hms(s.evidence.ts)
+            )
+        } else {
+            format!(
+                "{} had started at {} (`Welcome to TiDB.`; its log begins there): if a previous process of it ran just before, that process's owner key kept its etcd lease (about 60 s), and no instance could win the election until it expired.",
+                s.instance,
+                hms(s.evidence.ts)
+            )
+        });
     }
     let (ids, notes) = issues_without_error(&META, Some(first.job), None, ctx.version.as_ref());
     parts.extend(notes);
@@ -181,8 +182,7 @@ fn build(election: &Event, jobs: &[Delayed], t: &Timelines, ctx: &Context) -> Fi
         .cluster
         .starts
         .iter()
-        .filter(|s| s.evidence.ts.is_some_and(|x| x <= st))
-        .next_back()
+        .rfind(|s| s.evidence.ts.is_some_and(|x| x <= st))
     {
         ev.add(&s.evidence);
     }
