@@ -73,7 +73,16 @@ pub struct FileStats {
     pub truncated_lines: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
+    /// NUL bytes dropped at line starts (the hole a copy-truncate rotation leaves at the start
+    /// of a log its writer kept appending to). They are in `bytes`, not in any line.
+    pub nul_bytes: u64,
+    /// The first physical line with content, cut to [`FIRST_LINE_CHARS`] characters: what a
+    /// file without a single record is named by ("first line: …").
+    pub first_line: Option<String>,
 }
+
+/// How much of a file's first line [`FileStats::first_line`] keeps.
+pub const FIRST_LINE_CHARS: usize = 120;
 
 /// The cheap test that decides which record lines are parsed in full.
 ///
@@ -240,6 +249,9 @@ struct Pending {
     /// Length of the first physical line in `text`: evidence quotes only that line, so that
     /// `text` in a report can be grepped for in the original file (DESIGN.md §4).
     first_len: usize,
+    /// What goes between the joined lines: nothing for a hard wrap, a line break for a message
+    /// that spans lines ([`record::Join`]).
+    sep: Option<u8>,
 }
 
 impl<'p> Scanner<'p> {
@@ -276,6 +288,14 @@ impl<'p> Scanner<'p> {
         let mut end = 0usize; // end of valid data
         let mut skipping = false; // inside an over-long line, dropping bytes until its newline
         let result = loop {
+            // A line that starts with NUL bytes (copy-truncate rotation leaves a hole of them
+            // at the start of the file; a crash can leave one mid-file): drop them as they
+            // arrive, however many, so that they never fill the line buffer.
+            if !skipping && start < end && buf[start] == 0 {
+                let run = buf[start..end].iter().take_while(|&&b| b == 0).count();
+                self.stats.nul_bytes += run as u64;
+                start += run;
+            }
             if end == buf.len() {
                 if start > 0 {
                     buf.copy_within(start..end, 0);
@@ -348,9 +368,17 @@ impl<'p> Scanner<'p> {
     /// Handles one physical line (terminator removed).
     fn line(&mut self, line: &[u8], sink: &mut dyn EventSink) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // NULs before the line (a short run the read loop did not see whole): not content.
+        let nuls = line.iter().take_while(|&&b| b == 0).count();
+        self.stats.nul_bytes += nuls as u64;
+        let line = &line[nuls..];
         self.stats.lines += 1;
         let line_no = self.stats.lines;
-        if record::is_record_start(line) {
+        if self.stats.first_line.is_none() && line.iter().any(|b| !b.is_ascii_whitespace()) {
+            let text = String::from_utf8_lossy(&line[..line.len().min(4 * FIRST_LINE_CHARS)]);
+            self.stats.first_line = Some(text.chars().take(FIRST_LINE_CHARS).collect());
+        }
+        if let Some(join) = record::record_start(line) {
             self.stats.records += 1;
             self.flush_pending(sink);
             if !self.seen_record {
@@ -361,11 +389,17 @@ impl<'p> Scanner<'p> {
             self.last_head.clear();
             self.last_head
                 .extend_from_slice(&line[..line.len().min(256)]);
-            if line.first() == Some(&b'[') && line.last() != Some(&b']') {
+            let sep = match join {
+                record::Join::None => None,
+                record::Join::HardWrap => Some(None),
+                record::Join::Lines => Some(Some(b'\n')),
+            };
+            if let Some(sep) = sep {
                 self.pending = Some(Pending {
                     line_no,
                     text: line.to_vec(),
                     first_len: line.len(),
+                    sep,
                 });
             } else if self.opts.full_parse {
                 self.parse(line, line.len(), line_no, sink);
@@ -381,7 +415,11 @@ impl<'p> Scanner<'p> {
         } else if self.seen_record {
             self.stats.continuations += 1;
             if let Some(p) = &mut self.pending {
-                if p.text.len() + line.len() <= self.opts.max_line {
+                // A lone time before the next record (a Grafana export puts each line's time
+                // on a line of its own) belongs to that record, not to this one.
+                let lone_time = std::str::from_utf8(line).is_ok_and(record::wrapper::is_lone_time);
+                if !lone_time && p.text.len() + line.len() < self.opts.max_line {
+                    p.text.extend(p.sep);
                     p.text.extend_from_slice(line);
                 }
             }

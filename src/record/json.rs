@@ -164,6 +164,7 @@ pub fn parse(line: &str) -> Option<Record<'_>> {
         message: o.message.unwrap_or(Text::Raw("")),
         fields: o.fields,
         format: Format::Json,
+        origin: None,
     })
 }
 
