@@ -167,7 +167,7 @@ pub static SHAPES: &[Shape] = &[
     Shape {
         name: "json",
         example: r#"{"level":"ERROR","time":"2023/07/18 09:33:51.968 +00:00","caller":"ddl_worker.go:942","message":"[ddl] run DDL job error","jobID":125}"#,
-        seen: "log.format = \"json\" (#45450)",
+        seen: "log.format = \"json\"; pretty-printed over many lines (#45450), which the scanner joins",
         starts: |l| l.starts_with('{') && json::parse(l).is_some(),
         parse: json::parse,
         join: never_joins,
