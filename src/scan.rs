@@ -247,6 +247,9 @@ pub struct Scanner<'p> {
     last_json: Option<(u64, Timestamp)>,
     /// The line of the record `last_head` holds.
     last_head_line: u64,
+    /// The zone of the file's last record that had one: zone-less lines in the same file (Go
+    /// std-log lines of an embedded library, written in the same local time) are read in it.
+    zone: Option<chrono::FixedOffset>,
 }
 
 /// The lines of a JSON object spread over several lines, until its closing `}`. Each line is
@@ -310,6 +313,7 @@ impl<'p> Scanner<'p> {
             json: None,
             last_json: None,
             last_head_line: 0,
+            zone: None,
         }
     }
 
@@ -406,7 +410,22 @@ impl<'p> Scanner<'p> {
 
     fn last_ts_from_head(&self) -> Option<Timestamp> {
         let s = String::from_utf8_lossy(&self.last_head);
-        record::parse_line(&s).map(|r| r.ts)
+        record::parse_line(&s).map(|r| self.local(&r))
+    }
+
+    /// A record's time, a zone-less one read in the zone of the file's records.
+    fn local(&self, rec: &record::Record<'_>) -> Timestamp {
+        match self.zone {
+            Some(z) if rec.format.is_zoneless() => record::time::in_zone(rec.ts, z),
+            _ => rec.ts,
+        }
+    }
+
+    /// Remembers the zone of a record's time, when it has one.
+    fn learn_zone(&mut self, rec: &record::Record<'_>) {
+        if !rec.format.is_zoneless() {
+            self.zone = Some(*rec.ts.offset());
+        }
     }
 
     /// Handles one physical line (terminator removed).
@@ -425,12 +444,20 @@ impl<'p> Scanner<'p> {
         if let Some(join) = record::record_start(line) {
             // A record inside an unfinished JSON object: it was no object after all.
             self.json = None;
+            if line.first() == Some(&b'[') {
+                if let Some(z) = line.get(1..).and_then(record::time::unified_offset) {
+                    self.zone = Some(z);
+                }
+            }
             self.stats.records += 1;
             self.flush_pending(sink);
             if !self.seen_record {
                 self.seen_record = true;
                 let s = String::from_utf8_lossy(line);
-                self.stats.first_ts = record::parse_line(&s).map(|r| r.ts);
+                self.stats.first_ts = record::parse_line(&s).map(|r| {
+                    self.learn_zone(&r);
+                    self.local(&r)
+                });
             }
             self.last_head.clear();
             self.last_head
@@ -580,7 +607,10 @@ impl<'p> Scanner<'p> {
         let ts = match quick {
             Some(ts) => ts,
             None => match record::parse_line(&String::from_utf8_lossy(line)) {
-                Some(r) => r.ts,
+                Some(r) => {
+                    self.learn_zone(&r);
+                    self.local(&r)
+                }
                 None => return,
             },
         };
@@ -598,9 +628,11 @@ impl<'p> Scanner<'p> {
     /// `first_len` bytes of `line` are the physical line `line_no`, quoted as evidence.
     fn parse(&mut self, line: &[u8], first_len: usize, line_no: u64, sink: &mut dyn EventSink) {
         let text = String::from_utf8_lossy(line);
-        let Some(rec) = record::parse_line(&text) else {
+        let Some(mut rec) = record::parse_line(&text) else {
             return;
         };
+        self.learn_zone(&rec);
+        rec.ts = self.local(&rec);
         let raw = if first_len >= line.len() {
             std::borrow::Cow::Borrowed(text.as_ref())
         } else {
@@ -738,6 +770,20 @@ mod tests {
         // Before any record, an object that is not one stays unparsed.
         let (st, _) = scan_bytes(b"{\n  \"a\": 1\n}\n", DEFAULT_MAX_LINE);
         assert_eq!((st.records, st.unparsed), (0, 3));
+    }
+
+    /// A Go std-log line (no zone) in a +08:00 log is read at +08:00: its wall clock is the
+    /// same local time the records are written in, and the end of the logs must not move by
+    /// the zone's offset.
+    #[test]
+    fn zoneless_lines_take_the_zone_of_the_file() {
+        let input = b"[2025/12/23 06:09:14.000 +08:00] [INFO] [a.go:1] [x]\n2025/12/23 06:09:15 background error: creating object 000012\n";
+        let (st, _) = scan_bytes(input, DEFAULT_MAX_LINE);
+        assert_eq!(st.records, 2);
+        assert_eq!(
+            st.last_ts.map(|t| crate::model::rfc3339(&t)).as_deref(),
+            Some("2025-12-23T06:09:15.000+08:00")
+        );
     }
 
     #[test]

@@ -88,6 +88,14 @@ pub enum Format {
     QueryTool,
 }
 
+impl Format {
+    /// The shape writes a wall-clock time without a zone (read as UTC, [`time::parse_legacy`]).
+    /// In a file whose other records carry a zone, the scanner reads it in that zone instead.
+    pub fn is_zoneless(self) -> bool {
+        matches!(self, Format::Legacy | Format::GoStd | Format::QueryTool)
+    }
+}
+
 /// Where a line says it came from, when it says so: lines collected from many instances into
 /// one file (a `grep` over several logs, a log platform's export) name their source on the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -62,6 +62,28 @@ pub fn parse_unified_bytes(b: &[u8]) -> Option<Timestamp> {
     Some(base + chrono::Duration::milliseconds(i64::from(ms)))
 }
 
+/// The zone of a unified header time (`±hh:mm` at bytes 24..30), read without the rest.
+pub fn unified_offset(b: &[u8]) -> Option<chrono::FixedOffset> {
+    if b.len() < UNIFIED_LEN || b[23] != b' ' || b[27] != b':' {
+        return None;
+    }
+    let sign = match b[24] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    chrono::FixedOffset::east_opt(sign * (n2(b, 25)? as i32 * 3600 + n2(b, 28)? as i32 * 60))
+}
+
+/// A zone-less time (read as UTC by [`parse_legacy`]) read again as a wall-clock time in
+/// `zone`.
+pub fn in_zone(ts: Timestamp, zone: chrono::FixedOffset) -> Timestamp {
+    ts.naive_utc()
+        .and_local_timezone(zone)
+        .single()
+        .unwrap_or(ts)
+}
+
 /// The unified header time without its milliseconds (they are checked by the caller).
 fn parse_second(b: &[u8]) -> Option<Timestamp> {
     if b[23] != b' ' || b[27] != b':' {
