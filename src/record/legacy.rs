@@ -24,7 +24,9 @@ use crate::record::time::{parse_legacy, parse_legacy_second, LEGACY_LEN, SECOND_
 /// The time layouts of the pre-2019 forms, as (length, parser): with milliseconds (2018, the
 /// logrus-based formatter) and without (2017, ngaut/log with Go's `log` flags). A new layout is
 /// one more row.
-const TIMES: &[(usize, fn(&[u8]) -> Option<Timestamp>)] = &[
+type TimeParser = fn(&[u8]) -> Option<Timestamp>;
+
+const TIMES: &[(usize, TimeParser)] = &[
     (LEGACY_LEN, parse_legacy),
     (SECOND_LEN, parse_legacy_second),
 ];
