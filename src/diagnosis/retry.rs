@@ -1,0 +1,90 @@
+//! What the logs say about retries: did TiDB's DDL layer retry, did the job reach its
+//! error-count limit, and could another retry have succeeded.
+//!
+//! These are facts, not guesses from the error class: `run DDL job failed, sleeps a while then
+//! retries it.` is logged only when the DDL layer judged the error retryable (failure-families
+//! §1 rule 6), so where the log shows what TiDB decided, the log wins over any table.
+
+use super::cause::Cause;
+use super::errclass::ErrorClass;
+use super::source::ErrorSource;
+use crate::event::EventKind;
+use crate::timeline::JobTimeline;
+
+/// The retry facts of one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RetryFacts {
+    /// `tidb_ddl_error_count_limit` as given.
+    pub limit: u64,
+    /// The highest ErrCount any line showed (job strings and the rollback line).
+    pub max_err_count: u64,
+    /// TiDB logged `DDL job error count exceed the limit, cancelling it now`.
+    pub limit_line: bool,
+    /// ErrCount reached the limit (`ErrCount + 1 >= limit`, or the limit line).
+    pub limit_reached: bool,
+    /// `sleeps a while then retries it.` lines for the job (any error).
+    pub retry_lines: u64,
+    /// A retry line carries the causing error: the DDL layer retried *it*.
+    pub cause_retried: bool,
+    /// The job's DDL retries only re-attached to a DXF task that was already reverted (`task
+    /// not resumable` more than once, or once after a revert): no retry could succeed.
+    pub reattach_loop: bool,
+    /// The job is a MODIFY COLUMN whose reorg converts any error to rollback (no retry list).
+    pub modify_column: bool,
+    /// Another attempt could have succeeded: a transient error whose retry redoes the failing
+    /// work (not a re-read of a reverted task, not a fixed too-old snapshot).
+    pub retry_could_succeed: bool,
+}
+
+impl RetryFacts {
+    /// Whether `SET GLOBAL tidb_ddl_error_count_limit = …` is advice that fits (§1 rule 3): the
+    /// limit was reached and a later retry could have succeeded.
+    pub fn budget_advice_fits(&self) -> bool {
+        self.limit_reached && self.retry_could_succeed
+    }
+}
+
+/// Computes the retry facts of a job.
+pub fn retry_facts(
+    job: &JobTimeline,
+    cause: Option<&Cause>,
+    source: Option<ErrorSource>,
+    limit: u64,
+) -> RetryFacts {
+    let max_err_count = job
+        .max_err_count
+        .max(job.rollback.as_ref().and_then(|r| r.err_count).unwrap_or(0));
+    let limit_line = job.count(EventKind::ErrorCountExceeded) > 0;
+    let limit_reached = limit_line || (limit > 0 && max_err_count + 1 >= limit);
+    let retry_lines = job.count(EventKind::JobRetrySleep);
+    let cause_retried = cause.is_some_and(|c| {
+        job.events_of(EventKind::JobRetrySleep)
+            .any(|e| e.error.as_deref() == Some(c.text.as_str()))
+    });
+    let reattach_loop = job
+        .dist_task
+        .as_ref()
+        .is_some_and(|d| d.reverted >= 1 && d.not_resumable > 1);
+    let modify_column = job
+        .rollback
+        .as_ref()
+        .is_some_and(|r| r.message.contains("modify column"))
+        || job
+            .job_type
+            .as_deref()
+            .is_some_and(|t| t.contains("modify column"));
+    let transient = cause.is_some_and(|c| c.classified.class == ErrorClass::Transient);
+    let retry_could_succeed =
+        transient && !reattach_loop && source != Some(ErrorSource::GcLifeTime);
+    RetryFacts {
+        limit,
+        max_err_count,
+        limit_line,
+        limit_reached,
+        retry_lines,
+        cause_retried,
+        reattach_loop,
+        modify_column,
+        retry_could_succeed,
+    }
+}
