@@ -688,11 +688,12 @@ fn judge_content(o: &mut InputOutcome, files: &[&FileResult]) {
     }
     if o.unrecognised.is_empty() && bytes > 0 && records == 0 {
         let first = files.iter().find(|f| f.stats.bytes > 0).expect("bytes > 0");
+        let n = files.len();
         o.unrecognised.push(format!(
-            "{} ({} files, none a TiDB/TiKV/PD log; the first with content: {})",
-            unrecognised(&o.path, &first.stats),
-            files.len(),
-            first.meta.name
+            "{}; none of the {n} file{} in {} is a TiDB/TiKV/PD log",
+            unrecognised(&first.meta.name, &first.stats),
+            if n == 1 { "" } else { "s" },
+            o.path
         ));
     }
     if !o.unrecognised.is_empty() {

@@ -118,8 +118,12 @@ fn by_content(head: &[u8]) -> FileKind {
     {
         return FileKind::SlowLog;
     }
+    // A JSON log names its level among the first keys of its first object (a JSON document
+    // that merely mentions a level somewhere is no log).
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') && trimmed.contains("\"level\"") {
+    if trimmed.starts_with('{')
+        && trimmed[..floor_char_boundary(trimmed, 200)].contains("\"level\"")
+    {
         return FileKind::TidbLog;
     }
     lines
@@ -128,7 +132,15 @@ fn by_content(head: &[u8]) -> FileKind {
         .find_map(|l| {
             let l = &l[..floor_char_boundary(l, 512)];
             let time = TIME.find(l)?;
-            let caller = CALLER.captures(&l[time.end()..])?;
+            // The time opens the line, or follows a short wrapper (`pod container `,
+            // `file.log:12:`, `> `): a few words and no quote, so that prose or a JSON
+            // document that quotes a log line is not taken for a log.
+            let before = &l[..time.start()];
+            if before.contains('"') || before.split_whitespace().count() > 3 {
+                return None;
+            }
+            let after = &l[time.end()..];
+            let caller = CALLER.captures(&after[..floor_char_boundary(after, 200)])?;
             Some(if &caller[1] == "rs" {
                 FileKind::TikvLog
             } else {
@@ -229,6 +241,11 @@ mod tests {
             classify("notes.txt", b"at 2024-01-13 19:21:09 it broke\n").0,
             Other
         );
+        // A JSON document or prose that quotes a log line is not a log (the corpus' case.json).
+        let doc = b"{\n  \"issue\": \"pingcap/tidb#1\",\n  \"notes\": \"the line [2021/08/29 20:49:53.213 +05:30] [INFO] [ddl_worker.go:319] shows it\"\n}\n";
+        assert_eq!(classify("case.json", doc).0, Other);
+        let prose = b"As you can see in the owner's log at 2021/08/29 20:49:53.213 +05:30 [ddl_worker.go:319] the job\n";
+        assert_eq!(classify("notes.txt", prose).0, Other);
         assert_eq!(classify("empty.log", b"").0, Other);
         assert_eq!(classify("", &[0xff, 0xfe, 0, 1]).0, Other);
     }
