@@ -82,7 +82,7 @@ fn modify_column_is_not_said_to_retry() {
     let r = run("fixtures/rules/DDL001/modify-column-region-unavailable.log");
     let t = text(findings(&r, "DDL001")[0]);
     assert!(
-        t.contains("MODIFY COLUMN's reorg converts any error to rollback"),
+        t.contains("MODIFY COLUMN's reorg retries only transaction conflicts"),
         "{t}"
     );
     assert!(!t.contains("retries this error"), "{t}");
