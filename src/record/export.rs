@@ -15,7 +15,7 @@
 //!   2024/01/05 00:56:20.483 tidb 127.0.0.1:4001 INFO [session.go:3884] ["CRUCIAL OPERATION"] ...
 //!   ```
 //!
-//! The body after the caller is written the unified way and is read by [`super::unified::body`].
+//! The body after the caller is written the unified way and is read by the unified parser.
 //! The instance goes into [`super::Record::origin`], so that a cluster's export read as one file
 //! still gives one timeline lane per instance.
 

@@ -113,7 +113,7 @@ pub fn parse(line: &str) -> Option<Record<'_>> {
     from_header(line, header(line.as_bytes())?)
 }
 
-/// Parses a unified line that lost its opening `[` ([`header_unbracketed`]).
+/// Parses a unified line that lost its opening `[`.
 pub fn parse_unbracketed(line: &str) -> Option<Record<'_>> {
     from_header(line, header_unbracketed(line.as_bytes())?)
 }
