@@ -1,5 +1,5 @@
 //! The report model (DESIGN.md §4, `schema_version` 1): built once from the analysis, the
-//! diagnosis and the findings ([`build`]), then only read.
+//! diagnosis and the findings ([`build()`]), then only read.
 //!
 //! Every renderer (`crate::render`) reads a [`Report`] and nothing else, so what the JSON says
 //! and what the terminal, the HTML page or the trace show cannot drift apart. The parts that
