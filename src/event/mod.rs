@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use crate::model::Evidence;
-use crate::model::Timestamp;
+use crate::model::{JobState, Timestamp};
 
 pub mod extract;
 pub mod jobstr;
@@ -176,6 +176,9 @@ pub enum Detail {
     },
     /// The job another job waits for (`processing job ID`, `dependentJob`).
     Blocker(i64),
+    /// A message TiDB writes only once the job reached this state (`DDL job is finished`:
+    /// `synced`), for lines without a job string ([`vocab::Spelling::reached`]).
+    Reached(JobState),
 }
 
 /// What a schema-version line says: which instance, which version, how long.
@@ -204,6 +207,14 @@ impl Detail {
         match self {
             Detail::TaskTransition { to, .. } => Some(to),
             Detail::TaskState(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The job state an event proves the job reached, when its kind says so.
+    pub fn reached(&self) -> Option<&JobState> {
+        match self {
+            Detail::Reached(s) => Some(s),
             _ => None,
         }
     }
@@ -290,6 +301,7 @@ impl Detail {
                 (!parts.is_empty()).then(|| parts.join(" "))
             }
             Detail::Blocker(j) => Some(format!("blocker={j}")),
+            Detail::Reached(s) => Some(s.to_string()),
         }
     }
 }
@@ -307,6 +319,8 @@ pub struct Event {
     pub job: Option<JobInfo>,
     pub task_id: Option<i64>,
     pub task_key: Option<String>,
+    /// The DXF task type (`task-type` / `type` field: `backfill`, `ImportInto`).
+    pub task_type: Option<String>,
     /// The error text, from `error`/`err`/`subtask-err`...
     pub error: Option<String>,
     /// Row count reported by progress lines.

@@ -1,5 +1,5 @@
 //! The report model (DESIGN.md §4, `schema_version` 1): built once from the analysis, the
-//! diagnosis and the findings ([`build`]), then only read.
+//! diagnosis and the findings ([`build()`]), then only read.
 //!
 //! Every renderer (`crate::render`) reads a [`Report`] and nothing else, so what the JSON says
 //! and what the terminal, the HTML page or the trace show cannot drift apart. The parts that
@@ -60,11 +60,20 @@ pub struct FileReport {
 pub struct InputReport {
     pub path: String,
     pub complete: bool,
-    /// What was lost and where; `null` when complete.
+    /// What was lost and where; `null` when complete. Damage first, then the files in which no
+    /// log record was recognised.
     pub error: Option<String>,
     pub files: Vec<FileReport>,
     /// Members skipped on purpose, with the reason.
     pub skipped: Vec<String>,
+    /// Intact content in which no log record was recognised ("no TiDB/TiKV/PD log record
+    /// recognised in …"), one message per file; also in `error`. Absent when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrecognised: Vec<String>,
+    /// Some of the input broke off (truncated, corrupt, unreadable), as opposed to holding no
+    /// record: what the banners call "damaged".
+    #[serde(skip)]
+    pub damaged: bool,
 }
 
 /// One distinct error of a job.
@@ -135,6 +144,46 @@ pub struct JobReport {
     pub events: Vec<EventReport>,
 }
 
+/// One DXF task (`tasks[]`): IMPORT INTO and add-index backfill tasks, also when no DDL job
+/// string is in the logs.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct TaskReport {
+    pub task_id: Option<i64>,
+    pub task_key: Option<String>,
+    /// `backfill`, `ImportInto`.
+    #[serde(rename = "type")]
+    pub task_type: Option<String>,
+    /// The DDL job it runs for, when the logs tie it to one.
+    pub job_id: Option<i64>,
+    /// The last state a line gave.
+    pub state: Option<String>,
+    /// Step and state transitions in time order.
+    pub steps: Vec<String>,
+    /// Errors its lines (subtasks, scheduler, storage) carried.
+    pub errors: Vec<JobError>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub first_seen: Option<Timestamp>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub last_seen: Option<Timestamp>,
+    pub instances: Vec<String>,
+}
+
+/// Reorg progress that names no job (`reorgs[]`): a reorg runs on that instance even though no
+/// job string made it into the logs.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ReorgReport {
+    pub instance: String,
+    /// Progress lines seen.
+    pub lines: u64,
+    /// Rows at the first and the last of them.
+    pub first_rows: u64,
+    pub last_rows: u64,
+    pub first: Evidence,
+    pub last: Evidence,
+}
+
 /// Finding counts by severity.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, schemars::JsonSchema)]
 pub struct SeverityCounts {
@@ -163,6 +212,10 @@ pub struct Report {
     pub tool: Tool,
     pub inputs: Vec<InputReport>,
     pub jobs: Vec<JobReport>,
+    /// DXF tasks (IMPORT INTO, add-index backfill), each tied to its job when one is known.
+    pub tasks: Vec<TaskReport>,
+    /// Reorg progress lines that no job could be tied to.
+    pub reorgs: Vec<ReorgReport>,
     pub findings: Vec<Finding>,
     /// Windows of cluster trouble inferred from TiDB, TiKV and PD log lines: every instance
     /// window (`scope: instance`), then the cluster windows (`scope: cluster`, instance windows
@@ -263,6 +316,23 @@ pub(crate) fn findings_of(report: &Report, job_id: i64) -> impl Iterator<Item = 
         .findings
         .iter()
         .filter(move |f| f.job_id == Some(job_id))
+}
+
+/// Why the report is incomplete, in words for a banner: "some input was damaged" when bytes
+/// broke off anywhere, else "some input holds no log record ddldiag recognises". `None` when
+/// the report is complete.
+pub fn incomplete_reason(report: &Report) -> Option<&'static str> {
+    if !is_incomplete(report) {
+        None
+    } else if report
+        .inputs
+        .iter()
+        .any(|i| i.damaged || i.files.iter().any(|f| !f.complete))
+    {
+        Some("some input was damaged")
+    } else {
+        Some("some input holds no log record ddldiag recognises")
+    }
 }
 
 /// Everything that was lost, one line per damaged input or file, for banners.

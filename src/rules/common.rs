@@ -187,6 +187,7 @@ pub fn finding(meta: &RuleMeta, job_id: Option<i64>, title: String) -> Finding {
         name: meta.name.to_string(),
         severity: meta.severity,
         job_id,
+        task: None,
         title,
         explanation: String::new(),
         suggestion: String::new(),
@@ -450,9 +451,14 @@ pub fn retry_mechanism(job: &JobTimeline, facts: &JobFacts, version: Option<&Ver
             r.limit
         );
     }
-    if r.modify_column {
+    if r.modify_column
+        && cause
+            .classified
+            .retried_by(crate::diagnosis::errclass::Path::ModifyColumn, version)
+            == Some(false)
+    {
         return format!(
-            "MODIFY COLUMN's reorg converts any error to rollback without consulting the DDL retry list, so this {} error ended the job at ErrCount {converted_at}.",
+            "MODIFY COLUMN's reorg retries only transaction conflicts, not the ADD INDEX retry list, so this {} error ended the job at ErrCount {converted_at}.",
             cause.classified.family
         );
     }

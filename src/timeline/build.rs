@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::{
-    Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint, ServerStart,
-    StartKind, StatePoint, Timelines, KEEP_PER_KIND,
+    AnonymousReorg, Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint,
+    ServerStart, StartKind, StatePoint, TaskTimeline, Timelines, KEEP_PER_KIND,
 };
 use crate::event::{Detail, Event, EventKind, Evidence};
 use crate::model::{JobState, Timestamp};
@@ -380,6 +380,16 @@ impl JobAcc {
                     state_now = Some((Some(JobState::Cancelling), String::new()));
                 }
                 EventKind::JobFinished => finished = Some(ev.evidence.clone()),
+                // `DDL job is finished` has no job string but says the job is `synced`: on
+                // an instance that only submitted the job (not the owner) it is the only word
+                // of the job's end.
+                _ if state_now.is_none() && ev.detail.reached().is_some() => {
+                    let ss = states
+                        .last()
+                        .map(|p| p.schema_state.clone())
+                        .unwrap_or_default();
+                    state_now = Some((ev.detail.reached().cloned(), ss));
+                }
                 _ => {}
             }
             if let Some((state, schema_state)) = state_now {
@@ -397,9 +407,10 @@ impl JobAcc {
                         evidence: ev.evidence.clone(),
                     });
                 }
-                // A final state is final: later lines (other instances' echoes) do not reopen it.
+                // A final state is final: later lines (other instances' echoes) do not reopen
+                // it. The outcome is in TiDB's words ([`JobState::as_outcome`]).
                 if !outcome.as_ref().is_some_and(JobState::is_final) {
-                    outcome = Some(state);
+                    outcome = state.as_outcome().or(outcome);
                 }
             }
         }
@@ -546,6 +557,10 @@ fn table_from_query(q: &str) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct TimelineBuilder {
     jobs: HashMap<JobKey, JobAcc>,
+    /// DXF tasks by id (or by key while no line has named the id).
+    tasks: HashMap<TaskIdent, TaskAcc>,
+    /// `run reorg job …` progress lines no job could be tied to, per instance.
+    anonymous_reorgs: BTreeMap<Arc<str>, ReorgAcc>,
     /// DXF task id → job, learned from lines that name both (or name one right after the other).
     task_jobs: HashMap<i64, JobKey>,
     starts: Vec<ServerStart>,
@@ -580,6 +595,15 @@ impl TimelineBuilder {
                 return;
             }
             _ => {}
+        }
+        if ev.task_id.is_some() || ev.task_key.is_some() {
+            self.push_task(&ev);
+        }
+        if ev.job_id.is_none() && ev.kind == EventKind::ReorgProgress {
+            self.anonymous_reorgs
+                .entry(Arc::clone(&ev.instance))
+                .or_default()
+                .push(&ev);
         }
         match ev.job_id {
             Some(id) => {
@@ -654,6 +678,22 @@ impl TimelineBuilder {
         for (t, j) in other.task_jobs {
             self.task_jobs.entry(t).or_insert(j);
         }
+        for (k, acc) in other.tasks {
+            match self.tasks.get_mut(&k) {
+                Some(mine) => mine.merge(acc),
+                None => {
+                    self.tasks.insert(k, acc);
+                }
+            }
+        }
+        for (k, acc) in other.anonymous_reorgs {
+            match self.anonymous_reorgs.get_mut(&k) {
+                Some(mine) => mine.merge(acc),
+                None => {
+                    self.anonymous_reorgs.insert(k, acc);
+                }
+            }
+        }
         self.starts.extend(other.starts);
         self.owner_events.merge(other.owner_events);
         for (k, e) in other.unattributed {
@@ -702,6 +742,11 @@ impl TimelineBuilder {
                     .merge(acc);
             }
         }
+        let tasks = finish_tasks(std::mem::take(&mut self.tasks), &self.task_jobs);
+        let anonymous_reorgs = std::mem::take(&mut self.anonymous_reorgs)
+            .into_iter()
+            .filter_map(|(instance, acc)| acc.finish(&instance))
+            .collect();
         let mut jobs: Vec<JobTimeline> = self
             .jobs
             .into_iter()
@@ -717,6 +762,8 @@ impl TimelineBuilder {
             .sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
         Timelines {
             jobs,
+            tasks,
+            anonymous_reorgs,
             cluster: Cluster {
                 starts: self.starts,
                 owner_events: self.owner_events.kept,
@@ -885,5 +932,280 @@ mod tests {
         assert_eq!(t("create unique index u on t5 (a)").as_deref(), Some("t5"));
         assert_eq!(t("create database d"), None);
         assert_eq!(t("drop schema if exists testdb"), None);
+    }
+}
+
+// --- DXF tasks as subjects of their own (issue 12: IMPORT INTO has no DDL job string) ---
+
+/// How a task is known: by id once any line names it, by key before that.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum TaskIdent {
+    Id(i64),
+    Key(String),
+}
+
+/// How many step transitions a task keeps (first ones; a task has a handful of steps).
+const MAX_TASK_STEPS: usize = 16;
+
+/// Everything kept for one DXF task while events stream in (bounded like a job's).
+#[derive(Debug, Default, Clone)]
+struct TaskAcc {
+    id: Option<i64>,
+    key: Option<String>,
+    task_type: Option<String>,
+    by_kind: BTreeMap<EventKind, Ends>,
+    errors: HashMap<String, Span>,
+    instances: BTreeMap<Arc<str>, ()>,
+    first_seen: Option<Timestamp>,
+    last_seen: Option<Timestamp>,
+    /// Step and state changes in time order: (time, `from->to`).
+    steps: Vec<(Option<Timestamp>, String)>,
+    /// The last state a line gave, by time.
+    state: Option<(Option<Timestamp>, String)>,
+}
+
+impl TaskAcc {
+    fn push(&mut self, ev: &Event) {
+        self.id = self.id.or(ev.task_id);
+        if self.key.is_none() {
+            self.key = ev.task_key.clone();
+        }
+        if self.task_type.is_none() {
+            self.task_type = ev.task_type.clone().or_else(|| {
+                ev.task_key.as_deref().and_then(|k| {
+                    if k.starts_with("ImportInto/") {
+                        Some("ImportInto".to_string())
+                    } else if k.contains("ddl/backfill/") {
+                        Some("backfill".to_string())
+                    } else {
+                        None
+                    }
+                })
+            });
+        }
+        self.instances.insert(Arc::clone(&ev.instance), ());
+        self.first_seen = min_ts(self.first_seen, ev.ts);
+        self.last_seen = max_ts(self.last_seen, ev.ts);
+        // `cannot get task` is DDL's lookup of a task already moved to history, not the task's
+        // own error.
+        if let Some(err) = ev
+            .error
+            .as_deref()
+            .filter(|_| ev.kind != EventKind::CannotGetTask)
+        {
+            add_error(&mut self.errors, err, &ev.evidence);
+        }
+        let state = match (&ev.kind, &ev.detail) {
+            (_, Detail::TaskTransition { from, to }) => {
+                self.note_step(ev.ts, format!("{from}->{to}"));
+                Some(to.clone())
+            }
+            (_, Detail::TaskStep { from, to }) => {
+                self.note_step(ev.ts, format!("step {from}->{to}"));
+                None
+            }
+            (_, Detail::TaskState(s)) => Some(s.clone()),
+            (EventKind::TaskReverted, _) => Some("reverted".to_string()),
+            (EventKind::TaskPaused, _) => Some("paused".to_string()),
+            _ => None,
+        };
+        if let Some(st) = state {
+            if self.state.as_ref().is_none_or(|(t, _)| *t <= ev.ts) {
+                self.state = Some((ev.ts, st));
+            }
+        }
+        self.by_kind.entry(ev.kind).or_default().push(ev.clone());
+    }
+
+    fn note_step(&mut self, ts: Option<Timestamp>, step: String) {
+        if self.steps.len() < MAX_TASK_STEPS && !self.steps.iter().any(|(_, s)| *s == step) {
+            let pos = self.steps.partition_point(|(t, _)| *t <= ts);
+            self.steps.insert(pos, (ts, step));
+        }
+    }
+
+    fn merge(&mut self, o: TaskAcc) {
+        self.id = self.id.or(o.id);
+        if self.key.is_none() {
+            self.key = o.key;
+        }
+        if self.task_type.is_none() {
+            self.task_type = o.task_type;
+        }
+        for (k, ends) in o.by_kind {
+            self.by_kind.entry(k).or_default().merge(ends);
+        }
+        merge_errors(&mut self.errors, o.errors);
+        self.instances.extend(o.instances);
+        self.first_seen = min_ts(self.first_seen, o.first_seen);
+        self.last_seen = max_ts(self.last_seen, o.last_seen);
+        for (t, s) in o.steps {
+            self.note_step(t, s);
+        }
+        if let Some((t, st)) = o.state {
+            if self.state.as_ref().is_none_or(|(mine, _)| *mine <= t) {
+                self.state = Some((t, st));
+            }
+        }
+    }
+}
+
+impl TimelineBuilder {
+    /// Adds a DXF line to its task: under its id when the line names one (a key-only task of the
+    /// same key joins it), else under its key.
+    fn push_task(&mut self, ev: &Event) {
+        let ident = match (ev.task_id, &ev.task_key) {
+            (Some(id), key) => {
+                if let Some(k) = key {
+                    if let Some(by_key) = self.tasks.remove(&TaskIdent::Key(k.clone())) {
+                        self.tasks
+                            .entry(TaskIdent::Id(id))
+                            .or_default()
+                            .merge(by_key);
+                    }
+                }
+                TaskIdent::Id(id)
+            }
+            (None, Some(k)) => {
+                let known = self
+                    .tasks
+                    .iter()
+                    .find(|(i, t)| matches!(i, TaskIdent::Id(_)) && t.key.as_deref() == Some(k))
+                    .map(|(i, _)| i.clone());
+                known.unwrap_or_else(|| TaskIdent::Key(k.clone()))
+            }
+            (None, None) => return,
+        };
+        self.tasks.entry(ident).or_default().push(ev);
+    }
+}
+
+/// Finishes every task: key-only tasks join the task of that key named by id (files disagree
+/// about which lines carry the id), then each is tied to its job (key `ddl/backfill/<job>` or a
+/// learned task-id link).
+fn finish_tasks(
+    mut tasks: HashMap<TaskIdent, TaskAcc>,
+    task_jobs: &HashMap<i64, JobKey>,
+) -> Vec<TaskTimeline> {
+    let key_only: Vec<TaskIdent> = tasks
+        .keys()
+        .filter(|i| matches!(i, TaskIdent::Key(_)))
+        .cloned()
+        .collect();
+    let mut by_key: HashMap<String, TaskIdent> = HashMap::new();
+    for (i, t) in &tasks {
+        if let (TaskIdent::Id(_), Some(k)) = (i, &t.key) {
+            by_key.entry(k.clone()).or_insert_with(|| i.clone());
+        }
+    }
+    for i in key_only {
+        let TaskIdent::Key(k) = &i else { continue };
+        // The id-task of the same key; failing that, the one id-task linked to the key's job
+        // (`task not resumable [taskKey]` then `task reverted [task-id]`: no line names both).
+        let target = by_key.get(k).cloned().or_else(|| {
+            let job = crate::event::extract::job_id_from_task_key(k)?;
+            let linked: Vec<&TaskIdent> = tasks
+                .keys()
+                .filter(|t| matches!(t, TaskIdent::Id(id) if task_jobs.get(id).is_some_and(|j| j.id == job)))
+                .collect();
+            match linked[..] {
+                [only] => Some(only.clone()),
+                _ => None,
+            }
+        });
+        if let Some(target) = target {
+            let acc = tasks.remove(&i).expect("listed above");
+            tasks.get_mut(&target).expect("listed above").merge(acc);
+        }
+    }
+    let mut out: Vec<TaskTimeline> = tasks
+        .into_values()
+        .map(|acc| {
+            let job_id = acc
+                .key
+                .as_deref()
+                .and_then(crate::event::extract::job_id_from_task_key)
+                .or_else(|| acc.id.and_then(|id| task_jobs.get(&id)).map(|k| k.id));
+            let mut events: Vec<Event> = Vec::new();
+            let mut event_counts = BTreeMap::new();
+            for (kind, ends) in &acc.by_kind {
+                event_counts.insert(*kind, ends.count);
+                events.extend(ends.kept.iter().cloned());
+            }
+            events.sort_by_key(order_key);
+            let mut errors = to_stats(acc.errors);
+            errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+            TaskTimeline {
+                task_id: acc.id,
+                task_key: acc.key,
+                task_type: acc.task_type,
+                job_id,
+                state: acc.state.map(|(_, s)| s),
+                steps: acc.steps.into_iter().map(|(_, s)| s).collect(),
+                errors,
+                first_seen: acc.first_seen,
+                last_seen: acc.last_seen,
+                instances: acc.instances.keys().map(|s| s.to_string()).collect(),
+                events,
+                event_counts,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.first_seen, a.task_id, &a.task_key).cmp(&(b.first_seen, b.task_id, &b.task_key))
+    });
+    out
+}
+
+/// `run reorg job done` / `wait timeout` lines of one instance that name no job.
+#[derive(Debug, Default, Clone)]
+struct ReorgAcc {
+    lines: u64,
+    first: Option<(u64, Evidence)>,
+    last: Option<(u64, Evidence)>,
+}
+
+impl ReorgAcc {
+    fn push(&mut self, ev: &Event) {
+        self.lines += 1;
+        self.note(ev.rows.unwrap_or(0), &ev.evidence);
+    }
+
+    /// Keeps the earliest and the latest line (by time, then file and line).
+    fn note(&mut self, rows: u64, ev: &Evidence) {
+        if self
+            .first
+            .as_ref()
+            .is_none_or(|(_, f)| ev_key(ev) < ev_key(f))
+        {
+            self.first = Some((rows, ev.clone()));
+        }
+        if self
+            .last
+            .as_ref()
+            .is_none_or(|(_, l)| ev_key(ev) > ev_key(l))
+        {
+            self.last = Some((rows, ev.clone()));
+        }
+    }
+
+    fn merge(&mut self, o: ReorgAcc) {
+        self.lines += o.lines;
+        for (rows, ev) in o.first.iter().chain(o.last.iter()) {
+            self.note(*rows, ev);
+        }
+    }
+
+    fn finish(self, instance: &str) -> Option<AnonymousReorg> {
+        let (first_rows, first) = self.first?;
+        let (last_rows, last) = self.last?;
+        Some(AnonymousReorg {
+            instance: instance.to_string(),
+            lines: self.lines,
+            first_rows,
+            last_rows,
+            first,
+            last,
+        })
     }
 }

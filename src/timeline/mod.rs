@@ -188,10 +188,66 @@ impl Cluster {
     }
 }
 
+/// A DXF task (`ddl/backfill/<job>`, `ImportInto/<id>`): a subject of its own, because IMPORT
+/// INTO tasks and task-only excerpts have no DDL job string at all.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskTimeline {
+    pub task_id: Option<i64>,
+    pub task_key: Option<String>,
+    /// `backfill`, `ImportInto`, as the lines name it (or the key implies).
+    pub task_type: Option<String>,
+    /// The DDL job it runs for: from the key, or a line that tied its id to a job.
+    pub job_id: Option<i64>,
+    /// The last state a line gave (`running`, `reverting`, `reverted`, `failed`, `succeed`...).
+    pub state: Option<String>,
+    /// Step and state transitions in time order (`init->read-index`, `running->reverting`).
+    pub steps: Vec<String>,
+    /// Errors its lines carried, most frequent first.
+    pub errors: Vec<ErrorStat>,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub instances: Vec<String>,
+    /// Kept events (bounded like a job's), in time order.
+    pub events: Vec<Event>,
+    pub event_counts: BTreeMap<EventKind, u64>,
+}
+
+impl TaskTimeline {
+    /// `ImportInto/150005`, `ddl/backfill/491`, or `task 30001` when only the id is known.
+    pub fn name(&self) -> String {
+        match (&self.task_key, self.task_id) {
+            (Some(k), _) => k.clone(),
+            (None, Some(id)) => format!("task {id}"),
+            (None, None) => "a DXF task".to_string(),
+        }
+    }
+
+    /// Total events of `kind` seen for this task.
+    pub fn count(&self, kind: EventKind) -> u64 {
+        self.event_counts.get(&kind).copied().unwrap_or(0)
+    }
+}
+
+/// Reorg progress that names no job (`run reorg job wait timeout` before master): a reorg is
+/// running on that instance even when no job string made it into the logs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnonymousReorg {
+    pub instance: String,
+    pub lines: u64,
+    pub first_rows: u64,
+    pub last_rows: u64,
+    pub first: Evidence,
+    pub last: Evidence,
+}
+
 /// The output of the timeline stage: what the rules read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Timelines {
     /// Jobs ordered by first appearance, then id.
     pub jobs: Vec<JobTimeline>,
+    /// DXF tasks ordered by first appearance.
+    pub tasks: Vec<TaskTimeline>,
+    /// Id-less reorg progress that no job could be tied to, per instance.
+    pub anonymous_reorgs: Vec<AnonymousReorg>,
     pub cluster: Cluster,
 }
