@@ -130,10 +130,12 @@ pub const ANCHORS: &[&str] = &[
     "lightning",
     "local backend",
     "close writer",
-    "checkpoint manager",
-    "next step",
+    // `create checkpoint manager failed`, `resume checkpoint`.
+    "checkpoint",
+    // `on next step`, `switch to next step`, `schedule step failed`.
+    " step",
     "generate plan",
-    "schedule step",
+    "pause user DDL",
     "signal to exit",
 ];
 

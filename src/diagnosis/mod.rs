@@ -26,7 +26,7 @@ pub mod retry;
 pub mod source;
 
 pub use cause::Cause;
-pub use owner::{ChangeKind, OwnerChange};
+pub use owner::{ChangeKind, ForeignResume, OwnerChange, Takeover};
 pub use retry::RetryFacts;
 pub use source::ErrorSource;
 
@@ -65,6 +65,11 @@ pub struct JobFacts {
     pub source: Option<ErrorSource>,
     /// Retries, the error-count limit and whether a retry could have helped.
     pub retry: RetryFacts,
+    /// The first owner change that moved the job off the instance running it, and how that
+    /// instance ended ([`owner::takeover`]).
+    pub takeover: Option<Takeover>,
+    /// A `resume checkpoint` of a checkpoint another instance wrote ([`owner::foreign_resume`]).
+    pub foreign_resume: Option<ForeignResume>,
 }
 
 /// The settings and every job's facts: what each rule reads besides the timelines.
@@ -103,9 +108,12 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
                 .or_else(|| job.errors.first().map(|e| e.text.as_str()))
                 .and_then(source::source_of);
             let retry = retry::retry_facts(job, cause.as_ref(), source, limit);
+            let owner_changes = owner::owner_changes(job, &t.cluster);
             JobFacts {
                 cause,
-                owner_changes: owner::owner_changes(job, &t.cluster),
+                takeover: owner::takeover(job, &t.cluster, &owner_changes),
+                foreign_resume: owner::foreign_resume(job),
+                owner_changes,
                 fault_overlap: fault_overlap::context_for(job, windows),
                 source,
                 retry,

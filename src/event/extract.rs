@@ -73,6 +73,9 @@ pub mod keys {
     pub const NEXT_STEP: &[&str] = &["next-step"];
     /// `schedule task` / `execute one task`.
     pub const STATE: &[&str] = &["state"];
+    /// `resume checkpoint`: the instance that wrote the checkpoint, and the one resuming it.
+    pub const PREVIOUS_INSTANCE: &[&str] = &["previous instance"];
+    pub const CURRENT_INSTANCE: &[&str] = &["current instance"];
 }
 
 /// Turns one record into the events it means; empty when its message is not in the vocabulary.
@@ -195,6 +198,12 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
                 _ => some(field(keys::STATE), Detail::TaskState),
             },
         },
+        EventKind::CheckpointResumed => {
+            match (field(keys::PREVIOUS_INSTANCE), field(keys::CURRENT_INSTANCE)) {
+                (Some(previous), Some(current)) => Detail::Checkpoint { previous, current },
+                _ => Detail::None,
+            }
+        }
         _ => Detail::None,
     }
 }

@@ -77,6 +77,15 @@ pub enum EventKind {
     TaskReverted,
     /// `task paused` / `global task paused`.
     TaskPaused,
+    /// `pause user DDL by system successful` (smooth upgrade), `job paused by user`: the job
+    /// was paused.
+    JobPaused,
+    /// `normal cluster state, resume the job failed`: after an upgrade TiDB could not resume a
+    /// job it had paused.
+    JobResumeFailed,
+    /// `resume checkpoint`: an ingest reorg resumed from its checkpoint; the detail names the
+    /// instance that wrote the checkpoint and the one resuming it.
+    CheckpointResumed,
     /// `cannot get task` (row-count refresh of a task already in history).
     CannotGetTask,
     /// `task state transform`, `schedule task`, `switch to next step` ..., and the DDL side's
@@ -152,6 +161,9 @@ pub enum Detail {
     TaskStep { from: String, to: String },
     /// `schedule task` / `execute one task`: the task's state.
     TaskState(String),
+    /// `resume checkpoint`: the `previous instance` that wrote the checkpoint and the `current
+    /// instance` resuming it (TiDB's `host:port`; empty when the checkpoint is fresh).
+    Checkpoint { previous: String, current: String },
 }
 
 impl Detail {
@@ -194,6 +206,9 @@ impl Detail {
             Detail::TaskTransition { from, to } => Some(format!("{from}->{to}")),
             Detail::TaskStep { from, to } => Some(format!("step {from}->{to}")),
             Detail::TaskState(s) => Some(format!("state={s}")),
+            Detail::Checkpoint { previous, current } => {
+                Some(format!("previous={previous} current={current}"))
+            }
         }
     }
 }

@@ -16,7 +16,12 @@ pub mod ddl005_owner_changed;
 pub mod ddl006_expected_rollback;
 pub mod ddl007_retry_storm;
 pub mod ddl008_unclassified_rollback;
+pub mod ddl013_tidb_died_mid_job;
+pub mod ddl020_job_paused;
+pub mod ddl021_non_rollbackable_retry_loop;
+pub mod ddl022_cancel_stuck;
 pub mod ddl023_gc_life_time_too_short;
+pub mod ddl028_rollback_after_owner_change;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
 
@@ -112,7 +117,12 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl006_expected_rollback::ExpectedRollback,
         &ddl007_retry_storm::RetryStorm,
         &ddl008_unclassified_rollback::UnclassifiedRollback,
+        &ddl013_tidb_died_mid_job::TidbDiedMidJob,
+        &ddl020_job_paused::JobPaused,
+        &ddl021_non_rollbackable_retry_loop::NonRollbackableRetryLoop,
+        &ddl022_cancel_stuck::CancelStuck,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
+        &ddl028_rollback_after_owner_change::RollbackAfterOwnerChange,
     ];
     ALL
 }
@@ -184,7 +194,12 @@ mod tests {
         ("DDL006", "expected-rollback", Severity::Info),
         ("DDL007", "retry-storm", Severity::Warning),
         ("DDL008", "unclassified-rollback", Severity::Warning),
+        ("DDL013", "tidb-died-mid-job", Severity::Warning),
+        ("DDL020", "job-paused", Severity::Warning),
+        ("DDL021", "non-rollbackable-retry-loop", Severity::Error),
+        ("DDL022", "cancel-stuck", Severity::Error),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
+        ("DDL028", "rollback-after-owner-change", Severity::Error),
     ];
 
     #[test]
