@@ -178,9 +178,7 @@ pub fn takeover(job: &JobTimeline, cluster: &Cluster, changes: &[OwnerChange]) -
             None => job
                 .events
                 .iter()
-                .filter(|e| {
-                    e.ts.is_some_and(|t| t < at) && Some(&*e.instance) != c.to.as_deref()
-                })
+                .filter(|e| e.ts.is_some_and(|t| t < at) && Some(&*e.instance) != c.to.as_deref())
                 .last()?
                 .instance
                 .to_string(),
@@ -212,9 +210,7 @@ pub fn takeover(job: &JobTimeline, cluster: &Cluster, changes: &[OwnerChange]) -
         let restart = cluster
             .starts
             .iter()
-            .find(|s| {
-                s.instance == old && s.is_restart() && s.evidence.ts.is_some_and(|t| t >= at)
-            })
+            .find(|s| s.instance == old && s.is_restart() && s.evidence.ts.is_some_and(|t| t >= at))
             .map(|s| s.evidence.clone());
         let new = c.to.clone().or_else(|| {
             changes

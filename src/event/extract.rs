@@ -199,7 +199,10 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
             },
         },
         EventKind::CheckpointResumed => {
-            match (field(keys::PREVIOUS_INSTANCE), field(keys::CURRENT_INSTANCE)) {
+            match (
+                field(keys::PREVIOUS_INSTANCE),
+                field(keys::CURRENT_INSTANCE),
+            ) {
                 (Some(previous), Some(current)) => Detail::Checkpoint { previous, current },
                 _ => Detail::None,
             }

@@ -53,14 +53,12 @@ fn build(job: &JobTimeline, end: Option<crate::model::Timestamp>, _ctx: &Context
         .rev()
         .take_while(|s| matches!(s.state, JobState::Paused | JobState::Pausing))
         .last();
-    let by_system = job
-        .events_of(EventKind::JobPaused)
-        .find(|e| {
-            matches!(
-                &*e.message,
-                "pause user DDL by system successful" | "pause the job successfully"
-            )
-        });
+    let by_system = job.events_of(EventKind::JobPaused).find(|e| {
+        matches!(
+            &*e.message,
+            "pause user DDL by system successful" | "pause the job successfully"
+        )
+    });
     let resume_failed = job.events_of(EventKind::JobResumeFailed).last();
     let mut f = finding(
         &META,
@@ -84,8 +82,12 @@ fn build(job: &JobTimeline, end: Option<crate::model::Timestamp>, _ctx: &Context
         capitalize(&job_label(job)),
         job.outcome,
         match (since, end) {
-            (Some(s), Some(e)) if e > s =>
-                format!(" ({}), paused since {} ({})", hms(Some(e)), hms(Some(s)), fmt_duration(e - s)),
+            (Some(s), Some(e)) if e > s => format!(
+                " ({}), paused since {} ({})",
+                hms(Some(e)),
+                hms(Some(s)),
+                fmt_duration(e - s)
+            ),
             (Some(s), _) => format!(", paused at {}", hms(Some(s))),
             _ => String::new(),
         }

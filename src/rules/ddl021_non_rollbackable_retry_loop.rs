@@ -100,9 +100,8 @@ fn build(job: &JobTimeline, ctx: &Context) -> Finding {
     );
     parts.extend(notes);
     f.explanation = sentences(&parts);
-    let mut sug = vec![
-        "Fix the error it repeats; cancelling may not work in this state.".to_string(),
-    ];
+    let mut sug =
+        vec!["Fix the error it repeats; cancelling may not work in this state.".to_string()];
     sug.extend(upgrade_advice(&ids));
     f.known_issues = ids;
     sug.push("Check the object's definition with `SHOW CREATE TABLE`.".into());

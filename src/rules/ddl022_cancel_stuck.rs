@@ -115,7 +115,10 @@ fn build(
         };
         parts.push(format!(
             "Since then the job's logs repeat `{msg}` ({count}, {}).",
-            window(evs.first().and_then(|e| e.ts), evs.last().and_then(|e| e.ts))
+            window(
+                evs.first().and_then(|e| e.ts),
+                evs.last().and_then(|e| e.ts)
+            )
         ));
     }
     if let Some(rb) = &job.rollback {

@@ -83,7 +83,9 @@ fn build(job: &JobTimeline, ctx: &Context) -> Option<Finding> {
         ),
     );
     let mut parts = Vec::new();
-    let change_ts = tk.and_then(|t| t.change.ts).or(resume.and_then(|r| r.evidence.ts));
+    let change_ts = tk
+        .and_then(|t| t.change.ts)
+        .or(resume.and_then(|r| r.evidence.ts));
     if let Some(tk) = tk {
         parts.push(match &tk.shutdown {
             Some(s) if tk.graceful => format!(
