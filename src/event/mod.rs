@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use crate::model::Evidence;
-use crate::model::Timestamp;
+use crate::model::{JobState, Timestamp};
 
 pub mod extract;
 pub mod jobstr;
@@ -164,6 +164,9 @@ pub enum Detail {
     /// `resume checkpoint`: the `previous instance` that wrote the checkpoint and the `current
     /// instance` resuming it (TiDB's `host:port`; empty when the checkpoint is fresh).
     Checkpoint { previous: String, current: String },
+    /// A message TiDB writes only once the job reached this state (`DDL job is finished`:
+    /// `synced`), for lines without a job string ([`vocab::Spelling::reached`]).
+    Reached(JobState),
 }
 
 impl Detail {
@@ -172,6 +175,14 @@ impl Detail {
         match self {
             Detail::TaskTransition { to, .. } => Some(to),
             Detail::TaskState(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The job state an event proves the job reached, when its kind says so.
+    pub fn reached(&self) -> Option<&JobState> {
+        match self {
+            Detail::Reached(s) => Some(s),
             _ => None,
         }
     }
@@ -209,6 +220,7 @@ impl Detail {
             Detail::Checkpoint { previous, current } => {
                 Some(format!("previous={previous} current={current}"))
             }
+            Detail::Reached(s) => Some(s.to_string()),
         }
     }
 }
