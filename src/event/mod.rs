@@ -77,8 +77,8 @@ pub enum EventKind {
     TaskReverted,
     /// `task paused` / `global task paused`.
     TaskPaused,
-    /// `pause user DDL by system successful` (smooth upgrade), `job paused by user`: the job
-    /// was paused.
+    /// `pause the job successfully` / `pause user DDL by system successful` (TiDB pausing user
+    /// DDL during a smooth upgrade), `job paused by user`: the job was paused.
     JobPaused,
     /// `normal cluster state, resume the job failed`: after an upgrade TiDB could not resume a
     /// job it had paused.
