@@ -9,8 +9,8 @@ use crate::timeline::{JobTimeline, Timelines};
 declare_rule! {
     /// ## What it does
     /// Flags a job that is `paused` or `pausing` at the end of the logs: paused by a user
-    /// (`ADMIN PAUSE DDL JOBS`) or by TiDB itself during a smooth upgrade (`pause user DDL by
-    /// system successful`), and not resumed. A failed automatic resume after the upgrade
+    /// (`ADMIN PAUSE DDL JOBS`) or by TiDB itself during a smooth upgrade (`pause the job
+    /// successfully`, `pause user DDL by system successful`), and not resumed. A failed automatic resume after the upgrade
     /// (`normal cluster state, resume the job failed`) is named with its error.
     ///
     /// ## Why is this bad?

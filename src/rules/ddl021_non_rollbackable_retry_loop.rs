@@ -25,8 +25,9 @@ declare_rule! {
     /// TABLE` and the job with `ADMIN SHOW DDL JOBS`.
     ///
     /// ## Example
-    /// Job 3301 (truncate partition, `SchemaState:delete only`) logs `run DDL job error` with
-    /// ErrCount 620, 621, … of limit 512 and never the cancel line.
+    /// Job 3301 (drop column, `SchemaState:write only`: a DROP COLUMN is rollbackable only in
+    /// `public`) logs `run DDL job error` with ErrCount 620, 621, … of limit 512 and never the
+    /// cancel line.
     pub struct NonRollbackableRetryLoop {
         code: "DDL021",
         name: "non-rollbackable-retry-loop",
