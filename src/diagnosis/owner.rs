@@ -170,16 +170,16 @@ pub fn takeover(job: &JobTimeline, cluster: &Cluster, changes: &[OwnerChange]) -
         let before = |inst: &str| {
             job.events
                 .iter()
-                .filter(|e| &*e.instance == inst && e.ts.is_some_and(|t| t < at))
-                .last()
+                .rev()
+                .find(|e| &*e.instance == inst && e.ts.is_some_and(|t| t < at))
         };
         let old = match &c.from {
             Some(f) => f.clone(),
             None => job
                 .events
                 .iter()
-                .filter(|e| e.ts.is_some_and(|t| t < at) && Some(&*e.instance) != c.to.as_deref())
-                .last()?
+                .rev()
+                .find(|e| e.ts.is_some_and(|t| t < at) && Some(&*e.instance) != c.to.as_deref())?
                 .instance
                 .to_string(),
         };
