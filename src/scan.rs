@@ -134,7 +134,6 @@ pub const ANCHORS: &[&str] = &[
     "onError",
     "onNextStage",
     "retryable err",
-    "etcd-cli",
     "add table index",
     "lightning",
     // `create local backend for adding index`, `create checkpoint manager failed`.
@@ -142,7 +141,11 @@ pub const ANCHORS: &[&str] = &[
     "close writer",
     // `on next step`, `switch to next step`, `schedule step failed`.
     " step",
-    "generate plan",
+    // `etcd-cli put kv failed`, `generate plan failed`, `read all data failed`, ...
+    " failed",
+    // `resume checkpoint`, `create checkpoint manager failed`.
+    "checkpoint",
+    "pause user DDL",
     "signal to exit",
     // `old running transaction block DDL` (metadata lock holder).
     "block DDL",

@@ -141,7 +141,7 @@ pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#52805",
         title: "add index rolled back during a rolling restart (dist task off)",
-        rules: &["DDL001", "DDL008"],
+        rules: &["DDL001", "DDL008", "DDL028"],
         errors: &[],
         needs: Needs::OwnerChangeNoDistTask,
         affected_since: None,

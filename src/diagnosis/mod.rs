@@ -27,7 +27,7 @@ pub mod schema_sync;
 pub mod source;
 
 pub use cause::Cause;
-pub use owner::{ChangeKind, OwnerChange};
+pub use owner::{ChangeKind, ForeignResume, OwnerChange, Takeover};
 pub use retry::RetryFacts;
 pub use schema_sync::{Laggard, SchemaWait, SyncIndex};
 pub use source::ErrorSource;
@@ -69,6 +69,11 @@ pub struct JobFacts {
     pub retry: RetryFacts,
     /// The owner's latest wait for a schema version of this job ([`schema_sync::job_wait`]).
     pub schema_wait: Option<SchemaWait>,
+    /// The first owner change that moved the job off the instance running it, and how that
+    /// instance ended ([`owner::takeover`]).
+    pub takeover: Option<Takeover>,
+    /// A `resume checkpoint` of a checkpoint another instance wrote ([`owner::foreign_resume`]).
+    pub foreign_resume: Option<ForeignResume>,
 }
 
 /// The settings and every job's facts: what each rule reads besides the timelines.
@@ -112,9 +117,12 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
                 .or_else(|| job.errors.first().map(|e| e.text.as_str()))
                 .and_then(source::source_of);
             let retry = retry::retry_facts(job, cause.as_ref(), source, limit);
+            let owner_changes = owner::owner_changes(job, &t.cluster);
             JobFacts {
                 cause,
-                owner_changes: owner::owner_changes(job, &t.cluster),
+                takeover: owner::takeover(job, &t.cluster, &owner_changes),
+                foreign_resume: owner::foreign_resume(job),
+                owner_changes,
                 fault_overlap: fault_overlap::context_for(job, windows),
                 source,
                 retry,

@@ -108,6 +108,9 @@ pub mod keys {
     pub const DEPENDENT_JOB: &[&str] = &["dependentJob"];
     /// The instance's own id on master's owner lines (`[key=…] [id=<uuid>]`).
     pub const SELF_ID: &[&str] = &["id"];
+    /// `resume checkpoint`: the instance that wrote the checkpoint, and the one resuming it.
+    pub const PREVIOUS_INSTANCE: &[&str] = &["previous instance"];
+    pub const CURRENT_INSTANCE: &[&str] = &["current instance"];
 }
 
 /// Turns one record into the events it means; empty when its message is not in the vocabulary.
@@ -290,6 +293,15 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
                 _ => some(field(keys::STATE), Detail::TaskState),
             },
         },
+        EventKind::CheckpointResumed => {
+            match (
+                field(keys::PREVIOUS_INSTANCE),
+                field(keys::CURRENT_INSTANCE),
+            ) {
+                (Some(previous), Some(current)) => Detail::Checkpoint { previous, current },
+                _ => Detail::None,
+            }
+        }
         _ => Detail::None,
     }
 }

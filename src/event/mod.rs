@@ -88,6 +88,15 @@ pub enum EventKind {
     TaskReverted,
     /// `task paused` / `global task paused`.
     TaskPaused,
+    /// `pause the job successfully` / `pause user DDL by system successful` (TiDB pausing user
+    /// DDL during a smooth upgrade), `job paused by user`: the job was paused.
+    JobPaused,
+    /// `normal cluster state, resume the job failed`: after an upgrade TiDB could not resume a
+    /// job it had paused.
+    JobResumeFailed,
+    /// `resume checkpoint`: an ingest reorg resumed from its checkpoint; the detail names the
+    /// instance that wrote the checkpoint and the one resuming it.
+    CheckpointResumed,
     /// `cannot get task` (row-count refresh of a task already in history).
     CannotGetTask,
     /// `task state transform`, `schedule task`, `switch to next step` ..., and the DDL side's
@@ -176,6 +185,9 @@ pub enum Detail {
     },
     /// The job another job waits for (`processing job ID`, `dependentJob`).
     Blocker(i64),
+    /// `resume checkpoint`: the `previous instance` that wrote the checkpoint and the `current
+    /// instance` resuming it (TiDB's `host:port`; empty when the checkpoint is fresh).
+    Checkpoint { previous: String, current: String },
     /// A message TiDB writes only once the job reached this state (`DDL job is finished`:
     /// `synced`), for lines without a job string ([`vocab::Spelling::reached`]).
     Reached(JobState),
@@ -301,6 +313,9 @@ impl Detail {
                 (!parts.is_empty()).then(|| parts.join(" "))
             }
             Detail::Blocker(j) => Some(format!("blocker={j}")),
+            Detail::Checkpoint { previous, current } => {
+                Some(format!("previous={previous} current={current}"))
+            }
             Detail::Reached(s) => Some(s.to_string()),
         }
     }

@@ -176,6 +176,7 @@ pub static VOCAB: &[Spelling] = &[
     row!("close writer error", BackfillError, "seen 2025-07 (issue-62469)", "ddl/ingest/engine.go"),
     row!("build ingest writer context failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/ingest/engine.go"),
     row!("create index ingest worker failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/backfilling_operators.go"),
+    row!("resume checkpoint", CheckpointResumed, "v7.5–master", "ddl/ingest/checkpoint.go"),
     row!("create checkpoint manager failed", BackfillError, "v7.5–master", "ddl/ingest/backend_mgr.go, ddl/reorg.go, ddl/backfilling.go"),
 
     // --- DXF, DDL side (§4.6) ---
@@ -191,6 +192,12 @@ pub static VOCAB: &[Spelling] = &[
     row!("global task reverted", TaskReverted, "v7.5", "disttask/framework/handle/handle.go"),
     row!("task paused", TaskPaused, "v7.6–master", "disttask/framework/handle/handle.go"),
     row!("global task paused", TaskPaused, "v7.5", "disttask/framework/handle/handle.go"),
+
+    // --- pause / resume (failure-families DDL020) ---
+    row!("pause user DDL by system successful", JobPaused, "v7.5–master", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5+)"),
+    row!("pause the job successfully", JobPaused, "v7.5–master", "ddl/job_table.go (≤v8.1), ddl/job_scheduler.go (v8.5+)"),
+    row!("job paused by user", JobPaused, "v7.5–master", "ddl/index.go, ddl/reorg.go (≤v8.1)"),
+    row!("normal cluster state, resume the job failed", JobResumeFailed, "v7.5–master", "ddl/job_table.go (≤v8.1), ddl/job_scheduler.go (v8.5+)"),
     row!("cannot get task during waiting", CannotGetTask, "v7.6–master", "disttask/framework/handle/handle.go"),
     row!("cannot get global task during waiting", CannotGetTask, "v7.5", "disttask/framework/handle/handle.go"),
     row!("met retryable error", TaskRetryableError, "v7.5–master", "disttask/framework/handle/handle.go (RunWithRetry), scheduler.go (v7.5)"),
