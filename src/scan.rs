@@ -145,10 +145,10 @@ pub const ANCHORS: &[&str] = &[
     " failed",
     // `resume checkpoint`, `create checkpoint manager failed`.
     "checkpoint",
-    "pause user DDL",
     "signal to exit",
     // `old running transaction block DDL` (metadata lock holder).
-    "block DDL",
+    // `old running transaction block DDL`, `pause user DDL by system successful`.
+    " DDL",
     // `full load InfoSchema success`.
     "full load",
 ];
