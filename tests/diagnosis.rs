@@ -75,13 +75,14 @@ fn a_retried_plain_deadline_is_said_to_be_retried() {
     assert!(f["known_issues"].as_array().unwrap().is_empty());
 }
 
-/// MODIFY COLUMN converts any reorg error at once; it is never said to retry it.
+/// MODIFY COLUMN retries only transaction conflicts (docs/retry-semantics.md): a region error
+/// ends it at once, and it is never said to retry it.
 #[test]
 fn modify_column_is_not_said_to_retry() {
     let r = run("fixtures/rules/DDL001/modify-column-region-unavailable.log");
     let t = text(findings(&r, "DDL001")[0]);
     assert!(
-        t.contains("MODIFY COLUMN's reorg converts any error to rollback"),
+        t.contains("MODIFY COLUMN's reorg retries only transaction conflicts"),
         "{t}"
     );
     assert!(!t.contains("retries this error"), "{t}");
@@ -155,10 +156,10 @@ fn precondition_errors_do_not_fail_a_warning_gate() {
 }
 
 /// An id-less progress line belongs to the job in reorg, never to a queued one; the queued
-/// job's stall advice does not cancel it.
+/// job is told as queued behind the reorg (DDL024, not a stall) and is not cancelled.
 #[test]
 fn id_less_progress_is_the_reorg_jobs_and_a_queued_job_is_not_cancelled() {
-    let r = run("fixtures/rules/DDL004/queued-behind-reorg.log");
+    let r = run("fixtures/rules/DDL024/queued-behind-reorg.log");
     let jobs = r["jobs"].as_array().unwrap();
     let rows = |id: i64| {
         jobs.iter()
@@ -168,12 +169,13 @@ fn id_less_progress_is_the_reorg_jobs_and_a_queued_job_is_not_cancelled() {
     };
     assert_eq!(rows(6101), 21_600_000);
     assert!(rows(6102).is_null() || rows(6102) == 0);
-    let f = findings(&r, "DDL004");
+    assert!(findings(&r, "DDL004").is_empty());
+    let f = findings(&r, "DDL024");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["job_id"], 6102);
     let s = f[0]["suggestion"].as_str().unwrap();
-    assert!(!s.contains("ADMIN CANCEL"), "{s}");
-    assert!(s.contains("waits for a job ahead of it"), "{s}");
+    assert!(!s.contains("ADMIN CANCEL DDL JOBS 6102"), "{s}");
+    assert!(s.contains("job 6102 starts when job 6101 finishes"), "{s}");
 }
 
 /// DDL004 fails the default gate, and its explain names the real option.

@@ -1,9 +1,12 @@
 //! What the logs say about retries: did TiDB's DDL layer retry, did the job reach its
 //! error-count limit, and could another retry have succeeded.
 //!
-//! These are facts, not guesses from the error class: `run DDL job failed, sleeps a while then
-//! retries it.` is logged only when the DDL layer judged the error retryable (failure-families
-//! §1 rule 6), so where the log shows what TiDB decided, the log wins over any table.
+//! These are facts, not guesses from the error class. A retry is a `run DDL job failed, sleeps a
+//! while then retries it.` line *followed by another attempt*: only sleep lines before the
+//! conversion to rollback count. v6.5 and v7.1 log the line after every failed step, also one
+//! just converted to rollback; from v7.5 it reflects the retry list's verdict on the error, and
+//! MODIFY COLUMN / partition reorg log it while rolling back on an error they do not retry
+//! (docs/retry-semantics.md §4). A sleep line after the conversion therefore says nothing.
 
 use super::cause::Cause;
 use super::errclass::ErrorClass;
@@ -22,7 +25,8 @@ pub struct RetryFacts {
     pub limit_line: bool,
     /// ErrCount reached the limit (`ErrCount + 1 >= limit`, or the limit line).
     pub limit_reached: bool,
-    /// `sleeps a while then retries it.` lines for the job (any error).
+    /// `sleeps a while then retries it.` lines before the job's conversion to rollback (any
+    /// error): each was followed by another attempt.
     pub retry_lines: u64,
     /// A retry line carries the causing error: the DDL layer retried *it*.
     pub cause_retried: bool,
@@ -56,9 +60,17 @@ pub fn retry_facts(
         .max(job.rollback.as_ref().and_then(|r| r.err_count).unwrap_or(0));
     let limit_line = job.count(EventKind::ErrorCountExceeded) > 0;
     let limit_reached = limit_line || (limit > 0 && max_err_count + 1 >= limit);
-    let retry_lines = job.count(EventKind::JobRetrySleep);
+    // Sleep lines at or after the conversion were not followed by a retry of the job.
+    let converted = job.rollback.as_ref().and_then(|r| r.evidence.ts);
+    let before = |e: &&crate::event::Event| converted.is_none_or(|c| e.ts.is_some_and(|t| t < c));
+    let after = job
+        .events_of(EventKind::JobRetrySleep)
+        .filter(|e| !before(e))
+        .count() as u64;
+    let retry_lines = job.count(EventKind::JobRetrySleep).saturating_sub(after);
     let cause_retried = cause.is_some_and(|c| {
         job.events_of(EventKind::JobRetrySleep)
+            .filter(before)
             .any(|e| e.error.as_deref() == Some(c.text.as_str()))
     });
     let reattach_loop = job

@@ -18,17 +18,24 @@ use std::sync::OnceLock;
 
 use super::jobstr;
 use super::EventKind;
+use crate::model::JobState;
 
 /// One spelling of one event.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Spelling {
-    /// The message text without any `[ddl] ` prefix.
+    /// The message text without any `[ddl] ` prefix. Pre-2019 messages carry values inside the
+    /// text; their rows name them with placeholders: `{job}` (the job id, digits), `{n}` (a
+    /// number), `{any}` (a word without blanks). See [`match_template`].
     pub message: &'static str,
     pub kind: EventKind,
     /// The TiDB versions that write this spelling, as found in the source or in real logs.
     pub versions: &'static str,
     /// Where TiDB writes it (file in the TiDB source tree), to check the row against the source.
     pub source: &'static str,
+    /// The state the job is known to be in when TiDB writes this message, for messages whose
+    /// line carries no job string (`DDL job is finished` is written only once the job is
+    /// `synced`, on the instance that submitted it, which need not be the owner).
+    pub reached: Option<JobState>,
 }
 
 macro_rules! row {
@@ -38,6 +45,16 @@ macro_rules! row {
             kind: EventKind::$kind,
             versions: $ver,
             source: $src,
+            reached: None,
+        }
+    };
+    ($msg:expr, $kind:ident, $ver:expr, $src:expr, reached = $state:ident) => {
+        Spelling {
+            message: $msg,
+            kind: EventKind::$kind,
+            versions: $ver,
+            source: $src,
+            reached: Some(JobState::$state),
         }
     };
 }
@@ -80,7 +97,9 @@ pub static VOCAB: &[Spelling] = &[
 
     // --- finish ---
     row!("finish DDL job", JobFinished, "v1.0–master", "ddl/ddl_worker.go, ddl/job_worker.go"),
-    row!("DDL job is finished", JobClientDone, "v4.0–master", "ddl/ddl.go (≤v8.1), ddl/executor.go"),
+    // Logged only when the history job `IsSynced()` (ddl.go `doDDLJob`, executor.go `DoDDLJobWrapper`).
+    row!("DDL job is finished", JobClientDone, "v4.0–master", "ddl/ddl.go (≤v8.1), ddl/executor.go", reached = Synced),
+    row!("DDL job {job} is finished", JobClientDone, "v1.0–v2.x (pre-2019 format, `[ddl] ` prefix)", "ddl/ddl.go `log.Infof(\"[ddl] DDL job %d is finished\", jobID)`", reached = Synced),
     row!("DDL job is failed", JobClientDone, "v5.2–master", "ddl/ddl.go (≤v8.1), ddl/executor.go"),
 
     // --- step failures (the job loop could not run or finish a step) ---
@@ -95,6 +114,7 @@ pub static VOCAB: &[Spelling] = &[
     // --- schema version sync / MDL (§4.4) ---
     row!("wait latest schema version changed(get the metadata lock if tidb_enable_metadata_lock is true)", SchemaVersionSynced, "v6.4–v8.5", "ddl/ddl_worker.go, ddl/schema_version.go"),
     row!("wait latest schema version changed", SchemaVersionSynced, "v4.0–v6.3", "ddl/ddl_worker.go"),
+    row!("wait latest schema version {n} changed, take time {any}", SchemaVersionSynced, "v1.0–v2.x (pre-2019 format)", "ddl/ddl_worker.go `waitSchemaChanged`"),
     row!("wait schema version synced success", SchemaVersionSynced, "master", "ddl/schema_version.go"),
     row!("wait latest schema version encounter error", SchemaVersionNotSynced, "v7.5–v8.5", "ddl/ddl_worker.go, ddl/schema_version.go"),
     row!("wait schema version synced encounter error", SchemaVersionNotSynced, "master", "ddl/schema_version.go"),
@@ -106,6 +126,19 @@ pub static VOCAB: &[Spelling] = &[
     row!("mdl gets lock, update self version to owner failed", SchemaVersionUpdateFailed, "v8.0–master", "domain/domain.go, infoschema/issyncer/syncer.go"),
     row!("update self version failed", SchemaVersionUpdateFailed, "v6.5–master (issue-43755, issue-61210, source)", "domain/domain.go, infoschema/issyncer/syncer.go"),
     row!("etcd-cli put kv failed", SchemaVersionUpdateFailed, "v6.5–master (`[ddl] ` prefix in v6.5)", "ddl/util/util.go"),
+    // INFO every 10 s once the transaction is older than a minute, DEBUG before (v7.1–master);
+    // v6.5.0 logs it at DEBUG only, with `conn ID` and no jobID (session/session.go:4150).
+    row!("old running transaction block DDL", MdlHeldByTxn, "v7.1–master (INFO past 1m; v6.5 DEBUG only)", "session/session.go (≤v7.1), pkg/session/session.go (v7.5–v8.5), pkg/sessionctx/variable/session.go (master)"),
+    // `start time` is the load's duration up to v8.1; `elapsed time` (and `isV2`) from v8.5.
+    row!("full load InfoSchema success", SchemaFullLoad, "v6.5–master (`start time` ≤v8.1, `elapsed time` v8.5+)", "domain/domain.go (≤v8.5), infoschema/issyncer/loader.go (master)"),
+
+    // --- waiting for another job ---
+    row!("current DDL job depends on other job", JobDependsOn, "v6.5–v8.5 (`[ddl] ` prefix ≤v7.1)", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5)"),
+    // v7.6 only: a queued ADD INDEX is not picked while another job holds the ingest slot
+    // (job_table.go getReorgJob → MarkJobProcessing; logged at most once a minute). v7.1/v7.5
+    // spell `ingest backfill is already in use by another DDL job` [job ID=<holder>] and fall
+    // back to txn-merge instead of waiting; v8.1+ have no single slot.
+    row!("ingest backfill worker is already in used by another DDL job", IngestSlotTaken, "v7.6", "ddl/ingest/backend_mgr.go"),
 
     // --- owner election (§4.5) ---
     row!("get owner", OwnerElected, "v7.5–master", "owner/manager.go"),
@@ -143,6 +176,7 @@ pub static VOCAB: &[Spelling] = &[
     row!("close writer error", BackfillError, "seen 2025-07 (issue-62469)", "ddl/ingest/engine.go"),
     row!("build ingest writer context failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/ingest/engine.go"),
     row!("create index ingest worker failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/backfilling_operators.go"),
+    row!("resume checkpoint", CheckpointResumed, "v7.5–master", "ddl/ingest/checkpoint.go"),
     row!("create checkpoint manager failed", BackfillError, "v7.5–master", "ddl/ingest/backend_mgr.go, ddl/reorg.go, ddl/backfilling.go"),
     // Confirmed in the TiDB mirror (git grep at each tag): disk_root.go v7.6.0:133, v8.1.0:131,
     // v8.5.0:131, master:170 (v7.5 puts the usage into the `[ddl:8256]` error text instead).
@@ -150,7 +184,6 @@ pub static VOCAB: &[Spelling] = &[
     // message.go LitErrAllocMemFail: `[ddl-ingest] allocate memory failed` v7.1, bare v7.5–master.
     row!("allocate memory failed", IngestMemoryExhausted, "v7.1–master (`[ddl-ingest] ` prefix in v7.1)", "ddl/ingest/message.go"),
     row!("finish a index ingest task", IngestTaskFinished, "v7.5–master", "ddl/backfilling_operators.go (≤v8.5), ddl/ingest/checkpoint.go (master)"),
-    row!("resume checkpoint", CheckpointResumed, "v7.1–master (`[ddl-ingest] ` prefix in v7.1)", "ddl/ingest/checkpoint.go"),
     row!("meet error and handle the job later", IngestRegionRetry, "v7.1–v8.5", "lightning/backend/local/region_job.go"),
     row!("meet retryable error when ingesting, will handle the job later", IngestRegionRetry, "master", "lightning/backend/local/job_worker.go"),
 
@@ -179,6 +212,12 @@ pub static VOCAB: &[Spelling] = &[
     row!("global task reverted", TaskReverted, "v7.5", "disttask/framework/handle/handle.go"),
     row!("task paused", TaskPaused, "v7.6–master", "disttask/framework/handle/handle.go"),
     row!("global task paused", TaskPaused, "v7.5", "disttask/framework/handle/handle.go"),
+
+    // --- pause / resume (failure-families DDL020) ---
+    row!("pause user DDL by system successful", JobPaused, "v7.5–master", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5+)"),
+    row!("pause the job successfully", JobPaused, "v7.5–master", "ddl/job_table.go (≤v8.1), ddl/job_scheduler.go (v8.5+)"),
+    row!("job paused by user", JobPaused, "v7.5–master", "ddl/index.go, ddl/reorg.go (≤v8.1)"),
+    row!("normal cluster state, resume the job failed", JobResumeFailed, "v7.5–master", "ddl/job_table.go (≤v8.1), ddl/job_scheduler.go (v8.5+)"),
     row!("cannot get task during waiting", CannotGetTask, "v7.6–master", "disttask/framework/handle/handle.go"),
     row!("cannot get global task during waiting", CannotGetTask, "v7.5", "disttask/framework/handle/handle.go"),
     row!("met retryable error", TaskRetryableError, "v7.5–master", "disttask/framework/handle/handle.go (RunWithRetry), scheduler.go (v7.5)"),
@@ -215,18 +254,79 @@ pub static VOCAB: &[Spelling] = &[
 /// `[ddl-ingest] `).
 ///
 /// Also accepts the 2017-era messages that glue the job string to the text
-/// (`run DDL job ID:34, Type:create table, ...`): the part before ` ID:<n>, Type:` is looked up.
-/// Exact matching (not prefix or substring) keeps e.g. `run DDL job` from swallowing
-/// `run DDL job error`. The table is hashed once per process.
+/// (`run DDL job ID:34, Type:create table, ...`): the part before ` ID:<n>, Type:` is looked up;
+/// and the rows with placeholders (`DDL job {job} is finished`). Exact matching (not prefix or
+/// substring) keeps e.g. `run DDL job` from swallowing `run DDL job error`. The table is hashed
+/// once per process.
 pub fn lookup(message: &str) -> Option<&'static Spelling> {
+    lookup_with_job(message).map(|(s, _)| s)
+}
+
+/// [`lookup`], and the job id a placeholder row read out of the message (`DDL job 34 is
+/// finished` → 34).
+pub fn lookup_with_job(message: &str) -> Option<(&'static Spelling, Option<i64>)> {
     static MAP: OnceLock<HashMap<&'static str, &'static Spelling>> = OnceLock::new();
-    let map = MAP.get_or_init(|| VOCAB.iter().map(|s| (s.message, s)).collect());
+    let map = MAP.get_or_init(|| {
+        VOCAB
+            .iter()
+            .filter(|s| !is_template(s.message))
+            .map(|s| (s.message, s))
+            .collect()
+    });
     let m = strip_category(message);
     if let Some(s) = map.get(m) {
-        return Some(s);
+        return Some((s, None));
     }
-    let (text, _) = split_inline_job(m)?;
-    map.get(text).copied()
+    if let Some(s) = split_inline_job(m).and_then(|(text, _)| map.get(text)) {
+        return Some((s, None));
+    }
+    // Placeholder rows are few (pre-2019 spellings): tried one by one, only when nothing else
+    // matched, and only on messages that contain a digit (every placeholder needs one).
+    if !m.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    VOCAB
+        .iter()
+        .filter(|s| is_template(s.message))
+        .find_map(|s| match_template(s.message, m).map(|job| (s, job)))
+}
+
+fn is_template(message: &str) -> bool {
+    message.contains('{')
+}
+
+/// Matches `message` against a row with placeholders; returns the `{job}` value (`None` when
+/// the row has none), or `None` when it does not match.
+///
+/// `{job}` and `{n}` take digits, `{any}` takes a word without blanks; the literal text between
+/// them must be exact, and the whole message must be used.
+pub fn match_template(template: &str, message: &str) -> Option<Option<i64>> {
+    let mut rest = message;
+    let mut job = None;
+    let mut t = template;
+    loop {
+        let Some(open) = t.find('{') else {
+            return (rest == t).then_some(job);
+        };
+        rest = rest.strip_prefix(&t[..open])?;
+        let close = open + t[open..].find('}')?;
+        let hole = &t[open + 1..close];
+        t = &t[close + 1..];
+        let n = match hole {
+            "job" | "n" => rest.bytes().take_while(u8::is_ascii_digit).count(),
+            _ => rest
+                .bytes()
+                .take_while(|b| !b.is_ascii_whitespace())
+                .count(),
+        };
+        if n == 0 {
+            return None;
+        }
+        if hole == "job" {
+            job = rest[..n].parse().ok();
+        }
+        rest = &rest[n..];
+    }
 }
 
 /// Splits `run DDL job ID:34, Type:...` into the message text and the job string.
@@ -257,6 +357,23 @@ mod tests {
 
     /// Rows whose message is in neither messages.tsv nor the corpus, with where each was confirmed.
     const ALLOW: &[(&str, &str)] = &[
+        // Not in messages.tsv (logged from the session package): `git grep` of the TiDB mirror,
+        // v7.1.0 session/session.go:4323, v7.5.0 pkg/session/session.go:4413, v7.6.0 :4380,
+        // v8.1.0 :4412, v8.5.0 :4628, master pkg/sessionctx/variable/session.go:3805 (logFn).
+        (
+            "old running transaction block DDL",
+            "TiDB source v7.1.0–master (RemoveLockDDLJobs)",
+        ),
+        // Pre-2019 (ngaut/log) spellings, in log-variants.md's vocabulary ("1.0/2.0 (2017-18)
+        // pre-zap") and in pingcap/tidb ddl/ddl.go and ddl_worker.go of v1.0 (find_string).
+        (
+            "DDL job {job} is finished",
+            "log-variants.md; pingcap/tidb ddl/ddl.go v1.0 `[ddl] DDL job %d is finished`",
+        ),
+        (
+            "wait latest schema version {n} changed, take time {any}",
+            "log-variants.md `[ddl] wait latest schema version N changed, take time <dur>`",
+        ),
         // log-variants.md (v5.2/5.3-dev ReplBug logs); pingcap/tidb ddl/ddl_worker.go start loop
         // `logutil.Logger(w.logCtx).Error("[ddl] handle DDL job failed", zap.Error(err))` (find_string).
         (
@@ -393,6 +510,16 @@ mod tests {
             EventKind::JobFinished
         );
         assert!(lookup("run DDL jo").is_none());
+        // Pre-2019 messages with values in the text.
+        let (s, job) = lookup_with_job("[ddl] DDL job 34 is finished").unwrap();
+        assert_eq!((s.kind, job), (EventKind::JobClientDone, Some(34)));
+        assert_eq!(s.reached, Some(JobState::Synced));
+        let (s, job) =
+            lookup_with_job("[ddl] wait latest schema version 27 changed, take time 2.01s")
+                .unwrap();
+        assert_eq!((s.kind, job), (EventKind::SchemaVersionSynced, None));
+        assert!(lookup("DDL job x is finished").is_none());
+        assert!(lookup("DDL job 34 is finished now").is_none());
         assert!(lookup("diff load InfoSchema success").is_none());
         assert!(lookup("[ddl:8214]Cancelled DDL job").is_none());
         assert!(lookup("").is_none());

@@ -29,9 +29,10 @@ declare_rule! {
     /// It depends on how the job got there, and the finding says which:
     /// - the retries only re-read a reverted DXF task (#50417): upgrade past the fix and re-run;
     ///   a larger `tidb_ddl_error_count_limit` would only prolong the loop;
-    /// - TiDB's DDL layer did not retry the error (no `sleeps a while then retries it.` line) or
-    ///   MODIFY COLUMN converted it at once: re-run once the fault is over, upgrade to the release
-    ///   that added the error to the retry list;
+    /// - TiDB's DDL layer did not retry the error (no `sleeps a while then retries it.` line
+    ///   followed by another attempt), or MODIFY COLUMN (which retries only transaction conflicts)
+    ///   converted it at once: re-run once the fault is over, upgrade to the release that added
+    ///   the error to the retry list;
     /// - the DDL layer retried it until the limit: the fault outlasted the budget; raise
     ///   `tidb_ddl_error_count_limit` only if faults of that length are expected.
     ///

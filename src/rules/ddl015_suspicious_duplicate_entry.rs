@@ -5,15 +5,16 @@ use crate::event::{Detail, Event, EventKind};
 use crate::model::{Finding, Timestamp};
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
-use crate::timeline::{Cluster, JobTimeline, Timelines};
+use crate::timeline::{JobTimeline, Timelines};
 
 declare_rule! {
     /// ## What it does
     /// Flags an ADD UNIQUE INDEX rolled back on a duplicate key (`import index duplicate key,
     /// convert job to rollback`, or a reorg conversion with `[kv:1062]Duplicate entry …`) when
-    /// something during the same job makes the duplicate doubtful: the DDL owner changed before
-    /// it, the backfill resumed from an ingest checkpoint written by another instance (`resume
-    /// checkpoint` with `previous instance` ≠ `current instance`), or the duplicate was found
+    /// something during the same job makes the duplicate doubtful: the backfill resumed from an
+    /// ingest checkpoint written by another instance (`resume checkpoint` with `previous
+    /// instance` ≠ `current instance`) after an owner change, the owner changed at most two
+    /// minutes before the duplicate, or the duplicate was found
     /// while merging the temporary index, i.e. in rows written concurrently with the DDL
     /// (`backfill worker exit on error` [worker=`… tp merge temporary index`]).
     ///
@@ -62,7 +63,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
                 return None;
             }
             let why = suspicions(job, facts, duplicate_at(job, facts));
-            (!why.is_empty()).then(|| build(job, facts, &cause.text, why, &t.cluster, ctx))
+            (!why.is_empty()).then(|| build(job, facts, &cause.text, why, ctx))
         })
         .collect()
 }
@@ -75,6 +76,11 @@ fn duplicate_at(job: &JobTimeline, facts: &JobFacts) -> Option<Timestamp> {
         .or_else(|| facts.cause.as_ref()?.evidence.as_ref()?.ts)
 }
 
+/// An owner change this close before the duplicate (with no checkpoint resume) is "right
+/// after": later, the backfill has run long enough on the new owner for the duplicate to be
+/// its own finding (a change four minutes earlier is DDL005 context, not a suspicion).
+const RIGHT_AFTER_SECS: i64 = 120;
+
 fn suspicions<'a>(
     job: &'a JobTimeline,
     facts: &'a JobFacts,
@@ -84,21 +90,31 @@ fn suspicions<'a>(
         (Some(t), Some(a)) => t <= a,
         _ => true,
     };
+    let resume = facts
+        .foreign_resume
+        .as_ref()
+        .filter(|r| before(r.evidence.ts));
     let mut out = Vec::new();
     for c in &facts.owner_changes {
-        if before(c.ts()) {
+        let close = match (c.ts(), at) {
+            (Some(t), Some(a)) => t <= a && (a - t).num_seconds() <= RIGHT_AFTER_SECS,
+            _ => false,
+        };
+        // With a resume from another instance the hand-over is part of that story.
+        if close || (resume.is_some() && before(c.ts())) {
             out.push(Suspicion::OwnerChange(c));
         }
     }
-    for e in job.events_of(EventKind::CheckpointResumed) {
-        if let Detail::Checkpoint { previous, current } = &e.detail {
-            if !previous.is_empty() && !current.is_empty() && previous != current && before(e.ts) {
-                out.push(Suspicion::Resume {
-                    ev: e,
-                    previous,
-                    current,
-                });
-            }
+    if let Some(r) = resume {
+        let ev = job
+            .events_of(EventKind::CheckpointResumed)
+            .find(|e| e.evidence.line == r.evidence.line && e.evidence.file == r.evidence.file);
+        if let Some(ev) = ev {
+            out.push(Suspicion::Resume {
+                ev,
+                previous: &r.previous,
+                current: &r.current,
+            });
         }
     }
     if let Some(e) = job.events_of(EventKind::BackfillError).find(|e| {
@@ -140,22 +156,18 @@ fn ago(ts: Option<Timestamp>, at: Option<Timestamp>) -> String {
     }
 }
 
-/// `got signal to exit` on an instance shortly before it resigned: a graceful exit (§1 rule 11).
-fn shutdown_before<'a>(
-    cluster: &'a Cluster,
-    instance: &str,
-    at: Option<Timestamp>,
-) -> Option<&'a Event> {
-    cluster.owner_events.iter().find(|e| {
-        e.kind == EventKind::ServerStop
-            && *e.instance == *instance
-            && e.ts
-                .zip(at)
-                .is_some_and(|(s, a)| s <= a && (a - s).num_seconds() <= 60)
-    })
+/// How the old owner ended, from the job's takeover fact (§1 rule 11), when it is this change's.
+fn exit_of<'a>(
+    facts: &'a JobFacts,
+    c: &OwnerChange,
+) -> Option<&'a crate::diagnosis::owner::Takeover> {
+    facts
+        .takeover
+        .as_ref()
+        .filter(|t| c.from.as_deref() == Some(t.old.as_str()))
 }
 
-fn describe(s: &Suspicion<'_>, at: Option<Timestamp>, cluster: &Cluster) -> String {
+fn describe(s: &Suspicion<'_>, at: Option<Timestamp>, facts: &JobFacts) -> String {
     match s {
         Suspicion::OwnerChange(c) => {
             let what = match (c.kind, c.from.as_deref(), c.to.as_deref()) {
@@ -165,10 +177,16 @@ fn describe(s: &Suspicion<'_>, at: Option<Timestamp>, cluster: &Cluster) -> Stri
                 (ChangeKind::Restart { graceful: false }, Some(i), _) => {
                     format!("{i} restarted without a shutdown line (an abrupt end)")
                 }
-                (_, Some(a), Some(b)) => match shutdown_before(cluster, a, c.ts()) {
-                    Some(sig) => format!(
-                        "the DDL owner moved from {a} to {b} ({a} had logged `got signal to exit` at {}: a graceful shutdown)",
-                        hms(sig.ts)
+                (_, Some(a), Some(b)) => match exit_of(facts, c) {
+                    Some(t) if t.graceful => format!(
+                        "the DDL owner moved from {a} to {b} ({a} was shut down gracefully{})",
+                        t.shutdown
+                            .as_ref()
+                            .map(|e| format!(", `{}` at {}", shutdown_message(&e.text), hms(e.ts)))
+                            .unwrap_or_default()
+                    ),
+                    Some(_) => format!(
+                        "the DDL owner moved from {a} to {b} ({a} stopped without a shutdown line: an abrupt end)"
                     ),
                     None => format!("the DDL owner moved from {a} to {b}"),
                 },
@@ -200,7 +218,6 @@ fn build(
     facts: &JobFacts,
     err: &str,
     why: Vec<Suspicion<'_>>,
-    cluster: &Cluster,
     ctx: &Context,
 ) -> Finding {
     let at = duplicate_at(job, facts);
@@ -235,7 +252,7 @@ fn build(
         parts.push("The key value is not in the message: TiDB printed its format verbs (`'%.64s'`) instead of the value.".into());
     }
     for s in why.iter().take(3) {
-        parts.push(describe(s, at, cluster));
+        parts.push(describe(s, at, facts));
     }
     if why
         .iter()
@@ -270,13 +287,7 @@ fn build(
         match s {
             Suspicion::OwnerChange(c) => {
                 c.evidence.iter().for_each(|e| ev.add(e));
-                if let Some(sig) = c
-                    .from
-                    .as_deref()
-                    .and_then(|a| shutdown_before(cluster, a, c.ts()))
-                {
-                    ev.add(&sig.evidence);
-                }
+                ev.add_opt(exit_of(facts, c).and_then(|t| t.shutdown.as_ref()));
             }
             Suspicion::Resume { ev: e, .. } | Suspicion::MergeTempIndex(e) => ev.add(&e.evidence),
         }
@@ -284,6 +295,18 @@ fn build(
     ev.add_opt(job.finished.as_ref());
     f.evidence = ev.into_sorted();
     f
+}
+
+/// The message of a shutdown line (`got signal to exit`, `resign ddl owner success`).
+fn shutdown_message(line: &str) -> &str {
+    [
+        "got signal to exit",
+        "resign ddl owner success",
+        "resign owner success",
+    ]
+    .into_iter()
+    .find(|m| line.contains(m))
+    .unwrap_or("shutdown")
 }
 
 /// The sentence with its first letter in lower case, to continue another sentence.

@@ -9,14 +9,17 @@ use crate::timeline::{JobTimeline, Timelines};
 
 declare_rule! {
     /// ## What it does
-    /// Flags a job whose attempts fail with `[tikv:9006]GC life time is shorter than transaction
-    /// duration, transaction starts at <t>, GC safe point is <s>` and the same start time `<t>` on
-    /// every attempt: the backfill reads at the job's snapshot, and the GC safe point has passed it.
+    /// Flags a job that fails with `[tikv:9006]GC life time is shorter than transaction
+    /// duration, transaction starts at <t>, GC safe point is <s>`: a transaction of the DDL was
+    /// still running when the GC safe point passed its start time — the work takes longer than
+    /// `tidb_gc_life_time` allows.
     ///
     /// ## Why is this bad?
-    /// Every retry re-reads the same snapshot, which no longer exists, so no retry can succeed:
-    /// retrying until `tidb_ddl_error_count_limit` only delays the rollback. It is not a TiKV
-    /// fault, and not a transient error, whatever the error code's place on the retry list.
+    /// It is not a TiKV fault and not a passing one: with the same GC life time the same work
+    /// runs into the same wall. When every attempt reports the same start time, the attempts are
+    /// not reading anew at all: each DDL retry re-attaches to the reverted DXF task and reads its
+    /// stored error back (docs/retry-semantics.md §4), so retrying until
+    /// `tidb_ddl_error_count_limit` only delays the rollback.
     ///
     /// ## What to do
     /// Check `SELECT @@global.tidb_gc_life_time` and raise it above the DDL's expected duration
@@ -24,14 +27,14 @@ declare_rule! {
     /// A larger error-count limit does not help.
     ///
     /// ## Example
-    /// Job 4201 fails three times with `transaction starts at 2024-03-04 01:00:01.020 …, GC safe
-    /// point is 2024-03-04 01:40:00.000 …`: its snapshot is 40 minutes behind the safe point.
+    /// Job 4201's DXF task 70003 is reverted with `transaction starts at 2024-03-04 01:00:01.020
+    /// …, GC safe point is 2024-03-04 01:40:00.000 …`; each DDL retry reads the same error back.
     pub struct GcLifeTimeTooShort {
         code: "DDL023",
         name: "gc-life-time-too-short",
         severity: Error,
-        summary: "The job's snapshot fell behind the GC safe point: every retry re-reads an expired snapshot",
-        replaces: ["DDL001", "DDL004", "DDL007", "DDL008"],
+        summary: "A transaction of the job outlived tidb_gc_life_time ([tikv:9006]): retries cannot outlast it",
+        replaces: ["DDL001", "DDL002", "DDL004", "DDL007", "DDL008"],
     }
 }
 
@@ -59,22 +62,19 @@ fn build(job: &JobTimeline) -> Option<Finding> {
         .errors
         .iter()
         .find(|s| s.text.contains("[tikv:9006]") || s.text.contains("GC life time"))?;
-    // The rule's premise: one snapshot. Several distinct start times would be an ordinary race.
     let starts: std::collections::BTreeSet<&str> = job
         .errors
         .iter()
+        .chain(job.dist_task.iter().flat_map(|d| &d.errors))
         .filter(|s| s.text.contains("GC life time"))
         .filter_map(|s| times(&s.text).0)
         .collect();
-    if starts.len() > 1 {
-        return None;
-    }
     let (start, safe) = times(&stat.text);
     let mut f = finding(
         &META,
         Some(job.job_id),
         format!(
-            "{}'s snapshot fell behind the GC safe point: every retry re-reads it",
+            "{} failed because a transaction outlived tidb_gc_life_time ([tikv:9006])",
             capitalize(&job_label(job))
         ),
     );
@@ -93,12 +93,29 @@ fn build(job: &JobTimeline) -> Option<Finding> {
         }
     )];
     parts.push(
-        "Every attempt reads at the same snapshot, which garbage collection has already removed, so no retry can succeed; retrying until the error-count limit only delays the rollback."
+        "A transaction of the DDL was still running when the GC safe point passed its start time: the work takes longer than `tidb_gc_life_time` allows, and the same work with the same GC life time meets the same error."
             .into(),
     );
+    let reattach = job
+        .dist_task
+        .as_ref()
+        .is_some_and(|d| d.reverted >= 1 && d.not_resumable > 1);
+    if starts.len() == 1 && (stat.count > 1 || reattach) {
+        parts.push(match job.dist_task.as_ref().filter(|_| reattach) {
+            Some(d) => format!(
+                "Every attempt reports the same start time: no attempt read anew. Each DDL retry re-attached to the reverted DXF task {} ({} `task not resumable` lines) and read its stored error back, so retrying cannot succeed.",
+                d.task_key
+                    .clone()
+                    .or(d.task_id.map(|i| format!("id {i}")))
+                    .unwrap_or_default(),
+                d.not_resumable
+            ),
+            None => "Every attempt reports the same start time: the attempts returned one stored error again rather than reading anew, so retrying cannot succeed.".to_string(),
+        });
+    }
     if job.count(EventKind::JobRetrySleep) > 0 {
         parts.push(format!(
-            "TiDB's DDL layer did retry it ({} `sleeps a while then retries it.` lines): `[tikv:9006]` is on its retry list.",
+            "TiDB's DDL layer retried it ({} `sleeps a while then retries it.` lines): `[tikv:9006]` is on its reorg retry list.",
             job.count(EventKind::JobRetrySleep)
         ));
     }

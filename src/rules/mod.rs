@@ -16,13 +16,23 @@ pub mod ddl005_owner_changed;
 pub mod ddl006_expected_rollback;
 pub mod ddl007_retry_storm;
 pub mod ddl008_unclassified_rollback;
+pub mod ddl009_schema_sync_stuck;
+pub mod ddl010_blocked_by_metadata_lock;
 pub mod ddl011_ingest_environment_broken;
 pub mod ddl012_resource_exhausted;
+pub mod ddl013_tidb_died_mid_job;
 pub mod ddl014_index_may_be_inconsistent;
 pub mod ddl015_suspicious_duplicate_entry;
 pub mod ddl019_tikv_ingest_backpressure;
+pub mod ddl020_job_paused;
+pub mod ddl021_non_rollbackable_retry_loop;
+pub mod ddl022_cancel_stuck;
 pub mod ddl023_gc_life_time_too_short;
+pub mod ddl024_job_queued;
+pub mod ddl025_slow_schema_load;
 pub mod ddl026_slow_backfill;
+pub mod ddl027_no_ddl_owner;
+pub mod ddl028_rollback_after_owner_change;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
 
@@ -118,13 +128,23 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl006_expected_rollback::ExpectedRollback,
         &ddl007_retry_storm::RetryStorm,
         &ddl008_unclassified_rollback::UnclassifiedRollback,
+        &ddl009_schema_sync_stuck::SchemaSyncStuck,
+        &ddl010_blocked_by_metadata_lock::BlockedByMetadataLock,
         &ddl011_ingest_environment_broken::IngestEnvironmentBroken,
         &ddl012_resource_exhausted::ResourceExhausted,
+        &ddl013_tidb_died_mid_job::TidbDiedMidJob,
         &ddl014_index_may_be_inconsistent::IndexMayBeInconsistent,
         &ddl015_suspicious_duplicate_entry::SuspiciousDuplicateEntry,
         &ddl019_tikv_ingest_backpressure::TikvIngestBackpressure,
+        &ddl020_job_paused::JobPaused,
+        &ddl021_non_rollbackable_retry_loop::NonRollbackableRetryLoop,
+        &ddl022_cancel_stuck::CancelStuck,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
+        &ddl024_job_queued::JobQueued,
+        &ddl025_slow_schema_load::SlowSchemaLoad,
         &ddl026_slow_backfill::SlowBackfill,
+        &ddl027_no_ddl_owner::NoDdlOwner,
+        &ddl028_rollback_after_owner_change::RollbackAfterOwnerChange,
     ];
     ALL
 }
@@ -196,13 +216,23 @@ mod tests {
         ("DDL006", "expected-rollback", Severity::Info),
         ("DDL007", "retry-storm", Severity::Warning),
         ("DDL008", "unclassified-rollback", Severity::Warning),
+        ("DDL009", "schema-sync-stuck", Severity::Error),
+        ("DDL010", "blocked-by-metadata-lock", Severity::Error),
         ("DDL011", "ingest-environment-broken", Severity::Error),
         ("DDL012", "resource-exhausted", Severity::Error),
+        ("DDL013", "tidb-died-mid-job", Severity::Warning),
         ("DDL014", "index-may-be-inconsistent", Severity::Error),
         ("DDL015", "suspicious-duplicate-entry", Severity::Warning),
         ("DDL019", "tikv-ingest-backpressure", Severity::Warning),
+        ("DDL020", "job-paused", Severity::Warning),
+        ("DDL021", "non-rollbackable-retry-loop", Severity::Error),
+        ("DDL022", "cancel-stuck", Severity::Error),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
+        ("DDL024", "job-queued", Severity::Info),
+        ("DDL025", "slow-schema-load", Severity::Warning),
         ("DDL026", "slow-backfill", Severity::Info),
+        ("DDL027", "no-ddl-owner", Severity::Warning),
+        ("DDL028", "rollback-after-owner-change", Severity::Error),
     ];
 
     #[test]
