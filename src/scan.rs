@@ -126,14 +126,17 @@ pub const ANCHORS: &[&str] = &[
     "onNextStage",
     "retryable err",
     "etcd-cli",
-    "add table index",
+    // `start to add table index`, `create local backend for adding index`.
+    " index",
     "lightning",
-    "local backend",
     "close writer",
     "checkpoint manager",
-    "next step",
+    // `switch to next step`, `on next step`, `schedule step failed`.
+    " step",
     "generate plan",
-    "schedule step",
+    // Global-sort readers (br/pkg/storage, lightning/backend/external).
+    "s3 reader",
+    "read all data",
     "signal to exit",
 ];
 

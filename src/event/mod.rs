@@ -91,6 +91,9 @@ pub enum EventKind {
     TaskRetryableError,
     /// `meet un-retryable error`: a lower layer gave up on an error.
     UnretryableError,
+    /// `open new s3 reader failed` / `read all data failed`: a global-sort read of external
+    /// storage failed (the `file` field holds the object key `<id>/<subtask>/...`).
+    ExternalStorageError,
     /// `generate plan failed` / `generate part of subtasks failed`.
     GeneratePlanFailed,
     /// `task manager met error`.
@@ -152,6 +155,8 @@ pub enum Detail {
     TaskStep { from: String, to: String },
     /// `schedule task` / `execute one task`: the task's state.
     TaskState(String),
+    /// `open new s3 reader failed`: the object key read (`<id>/<subtask>/data/...`).
+    ObjectKey(String),
 }
 
 impl Detail {
@@ -177,7 +182,11 @@ impl Detail {
     pub fn summary(&self) -> Option<String> {
         match self {
             Detail::None => None,
-            Detail::Owner(s) | Detail::Release(s) | Detail::Store(s) | Detail::Query(s) => {
+            Detail::Owner(s)
+            | Detail::Release(s)
+            | Detail::Store(s)
+            | Detail::Query(s)
+            | Detail::ObjectKey(s) => {
                 Some(s.clone())
             }
             Detail::Backfill {

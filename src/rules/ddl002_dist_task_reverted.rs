@@ -245,7 +245,9 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
             .map(|(_, k)| k.clone())
     };
     let mut groups: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
-    for e in t.cluster.unattributed.iter().filter(relevant) {
+    // IMPORT INTO's lines and global-sort reads no DDL job owns are DDL018's.
+    let import = |e: &&Event| crate::rules::ddl018_import_into_failed::claims(t, e);
+    for e in t.cluster.unattributed.iter().filter(relevant).filter(|e| !import(e)) {
         let err = e.error.as_deref().unwrap_or_default();
         let key = e
             .task_key

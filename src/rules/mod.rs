@@ -16,6 +16,9 @@ pub mod ddl005_owner_changed;
 pub mod ddl006_expected_rollback;
 pub mod ddl007_retry_storm;
 pub mod ddl008_unclassified_rollback;
+pub mod ddl016_dist_task_cannot_plan;
+pub mod ddl017_dist_task_retry_loop;
+pub mod ddl018_import_into_failed;
 pub mod ddl023_gc_life_time_too_short;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
@@ -112,6 +115,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl006_expected_rollback::ExpectedRollback,
         &ddl007_retry_storm::RetryStorm,
         &ddl008_unclassified_rollback::UnclassifiedRollback,
+        &ddl016_dist_task_cannot_plan::DistTaskCannotPlan,
+        &ddl017_dist_task_retry_loop::DistTaskRetryLoop,
+        &ddl018_import_into_failed::ImportIntoFailed,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
     ];
     ALL
@@ -184,6 +190,9 @@ mod tests {
         ("DDL006", "expected-rollback", Severity::Info),
         ("DDL007", "retry-storm", Severity::Warning),
         ("DDL008", "unclassified-rollback", Severity::Warning),
+        ("DDL016", "dist-task-cannot-plan", Severity::Error),
+        ("DDL017", "dist-task-retry-loop", Severity::Error),
+        ("DDL018", "import-into-failed", Severity::Error),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
     ];
 
