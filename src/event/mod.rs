@@ -186,9 +186,7 @@ impl Detail {
             | Detail::Release(s)
             | Detail::Store(s)
             | Detail::Query(s)
-            | Detail::ObjectKey(s) => {
-                Some(s.clone())
-            }
+            | Detail::ObjectKey(s) => Some(s.clone()),
             Detail::Backfill {
                 table,
                 index,

@@ -548,3 +548,20 @@ pub fn times_phrase(count: u64, first: &Evidence, last: &Evidence) -> String {
         .unwrap_or_default();
     format!("{n} {}{dur}", window(first.ts, last.ts))
 }
+
+/// `"open new s3 reader failed" ×3, "subtask failed" ×1`: which messages carried an error, in
+/// first-seen order.
+pub fn by_message<'a>(evs: impl Iterator<Item = &'a Event>) -> String {
+    let mut counts: Vec<(String, u64)> = Vec::new();
+    for e in evs {
+        match counts.iter_mut().find(|(m, _)| **m == *e.message) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((e.message.to_string(), 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(m, n)| format!("{m:?} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

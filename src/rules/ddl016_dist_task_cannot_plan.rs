@@ -10,8 +10,7 @@ declare_rule! {
     /// ## What it does
     /// Flags a DXF task (an ADD INDEX backfill, `ddl/backfill/<job>`) whose scheduler on the DDL
     /// owner keeps failing to plan the next step: `generate part of subtasks failed` or
-    /// `generate plan failed` with the planner's error (`backend context not found`, `no
-    /// available TiDB node to dispatch subtasks`, ...). It names the task, the step it tries to
+    /// `generate plan failed` with the planner's error (`backend context not found`, ...). It names the task, the step it tries to
     /// reach, the error, how many times and since when. IMPORT INTO tasks are DDL018's.
     ///
     /// ## Why is this bad?
@@ -86,9 +85,20 @@ pub(crate) fn last_step(task: &TaskTimeline) -> Option<(String, String)> {
 fn build(t: &Timelines, ctx: &Context, task: &TaskTimeline) -> Option<Finding> {
     let plans: Vec<_> = task.events_of(EventKind::GeneratePlanFailed).collect();
     let first = *plans.first()?;
-    let last = *plans.last()?;
+    let last: &crate::event::Event = plans.last()?;
     let err = first.error.clone().unwrap_or_default();
-    let count = task.count(EventKind::GeneratePlanFailed);
+    // One planning attempt can log two lines (`generate part of subtasks failed`, then
+    // `generate plan failed`): count the attempts by the first line's message.
+    let total = task.count(EventKind::GeneratePlanFailed);
+    let same: Vec<_> = plans
+        .iter()
+        .filter(|e| e.message == first.message)
+        .collect();
+    let (count, last) = if total as usize == plans.len() {
+        (same.len() as u64, **same.last()?)
+    } else {
+        (total, last)
+    };
     let job = task
         .job_id
         .and_then(|id| t.jobs.iter().find(|j| j.job_id == id));
@@ -102,7 +112,8 @@ fn build(t: &Timelines, ctx: &Context, task: &TaskTimeline) -> Option<Finding> {
         job.map(|j| j.job_id),
         format!(
             "DXF task {label}{} cannot plan its next step{}: {err}",
-            job.map(|j| format!(" of job {}", j.job_id)).unwrap_or_default(),
+            job.map(|j| format!(" of job {}", j.job_id))
+                .unwrap_or_default(),
             step.as_ref()
                 .map(|(_, to)| format!(" ({to})"))
                 .unwrap_or_default()
@@ -111,7 +122,7 @@ fn build(t: &Timelines, ctx: &Context, task: &TaskTimeline) -> Option<Finding> {
     f.task = Some(task.name());
     let msg = first.message.to_string();
     let mut parts = vec![format!(
-        "The DXF scheduler on instance {} failed to plan the subtasks of task {label}{} with `{err}` ({msg:?}, {}).",
+        "The DXF scheduler on instance {} failed to plan the subtasks of task {label}{} with `{err}` ({msg:?} {}).",
         first.instance,
         step.as_ref()
             .map(|(from, to)| format!(" for step {to} (after {from})"))

@@ -58,10 +58,12 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
         .filter(|task| !is_import(task))
         .filter(|task| task.count(EventKind::TaskReverted) == 0)
         .filter(|task| {
-            !task
-                .state
-                .as_deref()
-                .is_some_and(|s| matches!(s, "succeed" | "reverting" | "reverted" | "failed" | "revert_failed"))
+            !task.state.as_deref().is_some_and(|s| {
+                matches!(
+                    s,
+                    "succeed" | "reverting" | "reverted" | "failed" | "revert_failed"
+                )
+            })
         })
         .filter_map(|task| build(t, ctx, task))
         .collect()
@@ -78,7 +80,9 @@ fn build(t: &Timelines, ctx: &Context, task: &TaskTimeline) -> Option<Finding> {
         .collect();
     let last = *same.last()?;
     let stat = stat_for(&task.errors, &err);
-    let count = stat.map_or(same.len() as u64, |s| s.count);
+    // The error's lines, by message (`onError` and `meet retryable error` both log one failure).
+    let lines = stat.map_or(same.len() as u64, |s| s.count);
+    let count = lines;
     let retried = same.iter().any(|e| e.kind == EventKind::TaskRetryableError);
     let known = KNOWN_LOOPS.iter().any(|k| err.contains(k));
     // Deterministic and retried: the executor said it retries, or the same error came back, or
@@ -98,16 +102,18 @@ fn build(t: &Timelines, ctx: &Context, task: &TaskTimeline) -> Option<Finding> {
         job.map(|j| j.job_id),
         format!(
             "DXF task {label}{} keeps retrying an error that cannot succeed: {err}",
-            job.map(|j| format!(" of job {}", j.job_id)).unwrap_or_default()
+            job.map(|j| format!(" of job {}", j.job_id))
+                .unwrap_or_default()
         ),
     );
     f.task = Some(task.name());
     let (fs, ls) = stat.map_or((&first.evidence, &last.evidence), |s| (&s.first, &s.last));
     let mut parts = vec![format!(
-        "The task executor on instance {} met `{err}` ({:?}) {}, and no line shows the task reverted or failed.",
+        "The task executor on instance {} met `{err}` in {} lines ({}) {}, and no line shows the task reverted or failed.",
         first.instance,
-        first.message.to_string(),
-        times_phrase(count, fs, ls)
+        count,
+        by_message(same.iter().copied()),
+        window(fs.ts, ls.ts)
     )];
     parts.push(format!(
         "`{err}` is deterministic: the task's own metadata produces it, so a retry of the same subtask meets it again{}.",

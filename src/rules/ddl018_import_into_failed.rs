@@ -98,7 +98,9 @@ pub(crate) fn claims(t: &Timelines, e: &Event) -> bool {
     if e.job_id.is_some() {
         return false;
     }
-    if e.task_key.as_deref().is_some_and(|k| k.starts_with("ImportInto/"))
+    if e.task_key
+        .as_deref()
+        .is_some_and(|k| k.starts_with("ImportInto/"))
         || e.task_type.as_deref() == Some("ImportInto")
     {
         return true;
@@ -117,7 +119,12 @@ pub(crate) fn claims(t: &Timelines, e: &Event) -> bool {
             t.tasks.iter().any(|k| is_import(k) && k.task_id == Some(a))
                 || !t.jobs.iter().any(|j| j.job_id == a)
         }
-        None => t.jobs.is_empty() && e.task_key.as_deref().is_none_or(|k| k.starts_with("ImportInto/")),
+        None => {
+            t.jobs.is_empty()
+                && e.task_key
+                    .as_deref()
+                    .is_none_or(|k| k.starts_with("ImportInto/"))
+        }
     }
 }
 
@@ -180,7 +187,13 @@ fn for_task(
         .is_some_and(|s| matches!(s, "failed" | "reverting" | "reverted" | "revert_failed"));
     let first = evs.first()?;
     let err = first.error.clone().unwrap_or_default();
-    let short: String = err.lines().next().unwrap_or(&err).chars().take(200).collect();
+    let short: String = err
+        .lines()
+        .next()
+        .unwrap_or(&err)
+        .chars()
+        .take(200)
+        .collect();
     let key = task.and_then(|k| k.task_key.clone());
     let import_id = key
         .as_deref()
@@ -194,7 +207,9 @@ fn for_task(
     let storage_only = evs.iter().all(|e| storage_line(e));
     let title = match (task.is_some() || id.is_some(), storage_only) {
         (true, false) => format!("IMPORT INTO task {name} failed: {short}"),
-        (true, true) => format!("IMPORT INTO task {name}: its global-sort storage operations failed: {short}"),
+        (true, true) => {
+            format!("IMPORT INTO task {name}: its global-sort storage operations failed: {short}")
+        }
         (false, _) => format!("A global-sort read failed with no task named: {short}"),
     };
     let mut f = finding(&META, None, title);
@@ -206,7 +221,7 @@ fn for_task(
     let last = *same.last()?;
     let step = task.and_then(last_step);
     let mut parts = vec![format!(
-        "{} ({:?}) on {} {}{}.",
+        "{} on instance {} in {} line{} ({}) {}{}.",
         match (task, id) {
             (Some(_), _) => format!("The IMPORT INTO task {name} met `{short}`"),
             (None, Some(i)) => format!(
@@ -216,9 +231,11 @@ fn for_task(
                 "A global-sort read met `{short}`: no line names its task, and no DDL job is in the logs"
             ),
         },
-        first.message.to_string(),
         first.instance,
-        times_phrase(same.len() as u64, &first.evidence, &last.evidence),
+        same.len(),
+        if same.len() == 1 { "" } else { "s" },
+        by_message(same.iter().copied()),
+        window(first.ts, last.ts),
         step.as_ref()
             .map(|(from, to)| format!(", in step {from} → {to}"))
             .unwrap_or_default()
@@ -238,10 +255,21 @@ fn for_task(
             "Later lines of it carry {}.",
             others
                 .iter()
-                .map(|o| format!("`{}`", o.lines().next().unwrap_or(o).chars().take(120).collect::<String>()))
+                .map(|o| format!(
+                    "`{}`",
+                    o.lines()
+                        .next()
+                        .unwrap_or(o)
+                        .chars()
+                        .take(120)
+                        .collect::<String>()
+                ))
                 .collect::<Vec<_>>()
                 .join(" and ")
         ));
+    }
+    if evs.iter().any(|e| e.kind == EventKind::GeneratePlanFailed) {
+        parts.push("IMPORT INTO's scheduler does not retry a planning error: it ends the task (`failed` in v7.5, reverted from v8.1 on).".to_string());
     }
     let bug = err.contains("exceed max limit") || err.contains("invalid kv range");
     let source = source_of(&err);
@@ -262,7 +290,8 @@ fn for_task(
         Some(s) => format!("The task's last state in the logs is `{s}`."),
         None => "No line gives the task's state.".to_string(),
     });
-    parts.push("IMPORT INTO is not a DDL job: DDL statements do not list or cancel it.".to_string());
+    parts
+        .push("IMPORT INTO is not a DDL job: DDL statements do not list or cancel it.".to_string());
     let (ids, notes) = issues_for_task(&META, Some(&err), ctx.version.as_ref());
     parts.extend(notes);
     f.explanation = sentences(&parts);
@@ -308,9 +337,14 @@ mod tests {
 
     #[test]
     fn object_keys() {
-        assert_eq!(sort_key_ids("30001/30007/data/2a79/19"), Some((30001, 30007)));
         assert_eq!(
-            sort_key_ids("Post \"http://minio-peer:9000/tmp/p10010001/150005/150063/data/ce00/2?uploads=\""),
+            sort_key_ids("30001/30007/data/2a79/19"),
+            Some((30001, 30007))
+        );
+        assert_eq!(
+            sort_key_ids(
+                "Post \"http://minio-peer:9000/tmp/p10010001/150005/150063/data/ce00/2?uploads=\""
+            ),
             Some((150005, 150063))
         );
         assert_eq!(sort_key_ids("context canceled"), None);
