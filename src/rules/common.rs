@@ -473,36 +473,6 @@ pub fn retry_mechanism(job: &JobTimeline, facts: &JobFacts, version: Option<&Ver
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        let d = chrono::Duration::milliseconds;
-        assert_eq!(fmt_duration(d(300)), "300ms");
-        assert_eq!(fmt_duration(d(4_200)), "4.2s");
-        assert_eq!(fmt_duration(d(42_000)), "42s");
-        assert_eq!(fmt_duration(d((17 * 60 + 53) * 1000 + 400)), "17m53s");
-        assert_eq!(fmt_duration(d(3_720_000)), "1h2m0s");
-        assert_eq!(fmt_duration(d(-5)), "0ms");
-    }
-
-    #[test]
-    fn windows_are_never_zero_length() {
-        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
-        let a = t("2024-01-13T19:21:11.461+08:00");
-        let b = t("2024-01-13T19:21:12.000+08:00");
-        assert_eq!(window(Some(a), Some(a)), "at 19:21:11.461");
-        assert_eq!(
-            window(Some(a), Some(b)),
-            "between 19:21:11.461 and 19:21:12.000"
-        );
-        assert_eq!(window(None, Some(b)), "at 19:21:12.000");
-        assert_eq!(window(None, None), "");
-    }
-}
-
 /// The known issues a DXF-task finding fits, when no job is tied to the task: ids and the
 /// explanation's sentences.
 pub fn issues_for_task(
@@ -564,4 +534,34 @@ pub fn by_message<'a>(evs: impl Iterator<Item = &'a Event>) -> String {
         .map(|(m, n)| format!("{m:?} ×{n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let d = chrono::Duration::milliseconds;
+        assert_eq!(fmt_duration(d(300)), "300ms");
+        assert_eq!(fmt_duration(d(4_200)), "4.2s");
+        assert_eq!(fmt_duration(d(42_000)), "42s");
+        assert_eq!(fmt_duration(d((17 * 60 + 53) * 1000 + 400)), "17m53s");
+        assert_eq!(fmt_duration(d(3_720_000)), "1h2m0s");
+        assert_eq!(fmt_duration(d(-5)), "0ms");
+    }
+
+    #[test]
+    fn windows_are_never_zero_length() {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let a = t("2024-01-13T19:21:11.461+08:00");
+        let b = t("2024-01-13T19:21:12.000+08:00");
+        assert_eq!(window(Some(a), Some(a)), "at 19:21:11.461");
+        assert_eq!(
+            window(Some(a), Some(b)),
+            "between 19:21:11.461 and 19:21:12.000"
+        );
+        assert_eq!(window(None, Some(b)), "at 19:21:12.000");
+        assert_eq!(window(None, None), "");
+    }
 }

@@ -171,7 +171,7 @@ fn failing(task: Option<&TaskTimeline>, extra: &[&Event]) -> Vec<Event> {
         .chain(extra.iter().copied())
         .cloned()
         .collect();
-    evs.sort_by(|a, b| a.ts.cmp(&b.ts));
+    evs.sort_by_key(|e| e.ts);
     evs
 }
 
@@ -204,7 +204,7 @@ fn for_task(
         (None, Some(i)) => i.to_string(),
         (None, None) => String::new(),
     };
-    let storage_only = evs.iter().all(|e| storage_line(e));
+    let storage_only = evs.iter().all(storage_line);
     let title = match (task.is_some() || id.is_some(), storage_only) {
         (true, false) => format!("IMPORT INTO task {name} failed: {short}"),
         (true, true) => {
