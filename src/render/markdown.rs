@@ -116,8 +116,8 @@ fn head(doc: &mut Doc, report: &Report) {
         jobs,
         s(jobs)
     ));
-    if is_incomplete(report) {
-        doc.push("> [!WARNING]\n> **INCOMPLETE**: some input was damaged; this report covers only what could be read.\n");
+    if let Some(reason) = crate::report::incomplete_reason(report) {
+        doc.push(&format!("> [!WARNING]\n> **INCOMPLETE**: {reason}; this report covers only what could be read.\n"));
         for l in crate::report::damage_lines(report) {
             doc.push(&format!("> - lost: {}\n", inline(&l, 500)));
         }
