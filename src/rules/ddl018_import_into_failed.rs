@@ -279,6 +279,13 @@ fn for_task(
         parts.push("The planner produced a key range whose start is after its end: a deterministic planning bug, not an environment problem.".to_string());
     } else if source == Some(ErrorSource::ExternalStorage) {
         parts.push("The error comes from the object store of global sort (`tidb_cloud_storage_uri`), not from TiKV.".to_string());
+        let c = crate::diagnosis::errclass::classify(&err);
+        if c.class == crate::diagnosis::errclass::ErrorClass::Transient {
+            parts.push(format!(
+                "It is a transient error by nature ({}): a retry once the store answers again could succeed, yet the import gave up on it.",
+                c.reason
+            ));
+        }
         if err.contains("retry quota exceeded") {
             parts.push("The storage SDK's retry quota was exhausted, and TiDB judged the error not retryable.".to_string());
         }
