@@ -10,8 +10,9 @@ declare_rule! {
     /// ## What it does
     /// Flags a DXF task (an ADD INDEX backfill, `ddl/backfill/<job>`) whose scheduler on the DDL
     /// owner keeps failing to plan the next step: `generate part of subtasks failed` or
-    /// `generate plan failed` with the planner's error (`backend context not found`, ...). It names the task, the step it tries to
-    /// reach, the error, how many times and since when. IMPORT INTO tasks are DDL018's.
+    /// `generate plan failed` with the planner's error (`backend context not found`, ...).
+    /// It names the task, the step it tries to reach, the error, how many times and since
+    /// when. IMPORT INTO tasks are DDL018's.
     ///
     /// ## Why is this bad?
     /// For a backfill task the scheduler retries planning on every tick and never gives up: the
