@@ -278,7 +278,10 @@ fn for_task(
     } else if err.contains("invalid kv range") {
         parts.push("The planner produced a key range whose start is after its end: a deterministic planning bug, not an environment problem.".to_string());
     } else if source == Some(ErrorSource::ExternalStorage) {
-        parts.push("The error comes from the object store of global sort (`tidb_cloud_storage_uri`).".to_string());
+        parts.push(
+            "The error comes from the object store of global sort (`tidb_cloud_storage_uri`)."
+                .to_string(),
+        );
         let c = crate::diagnosis::errclass::classify(&err);
         if c.class == crate::diagnosis::errclass::ErrorClass::Transient {
             parts.push(format!(
