@@ -134,19 +134,23 @@ pub const ANCHORS: &[&str] = &[
     "onError",
     "onNextStage",
     "retryable err",
-    "etcd-cli",
-    // `start to add table index`, `create local backend for adding index`.
+    // `start to add table index`.
     " index",
     "lightning",
+    // `create local backend for adding index`, `create checkpoint manager failed`.
+    "create ",
     "close writer",
-    "checkpoint manager",
-    // `switch to next step`, `on next step`, `schedule step failed`.
+    // `on next step`, `switch to next step`, `schedule step failed`.
     " step",
-    "generate plan",
-    // Global-sort readers (br/pkg/storage, lightning/backend/external).
-    "s3 reader",
-    "read all data",
+    // `generate plan failed`, `etcd-cli put kv failed`, and the global-sort readers'
+    // `open new s3 reader failed` / `read all data failed` (br/pkg/storage,
+    // lightning/backend/external).
+    " failed",
     "signal to exit",
+    // `old running transaction block DDL` (metadata lock holder).
+    "block DDL",
+    // `full load InfoSchema success`.
+    "full load",
 ];
 
 /// Literals that every fault-signal literal contains at least one of (two signals may share

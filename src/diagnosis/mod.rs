@@ -23,11 +23,13 @@ pub mod fault_overlap;
 pub mod known_issues;
 pub mod owner;
 pub mod retry;
+pub mod schema_sync;
 pub mod source;
 
 pub use cause::Cause;
 pub use owner::{ChangeKind, OwnerChange};
 pub use retry::RetryFacts;
+pub use schema_sync::{Laggard, SchemaWait, SyncIndex};
 pub use source::ErrorSource;
 
 /// What the rules need to know that the logs may not say (the command line's settings).
@@ -65,6 +67,8 @@ pub struct JobFacts {
     pub source: Option<ErrorSource>,
     /// Retries, the error-count limit and whether a retry could have helped.
     pub retry: RetryFacts,
+    /// The owner's latest wait for a schema version of this job ([`schema_sync::job_wait`]).
+    pub schema_wait: Option<SchemaWait>,
 }
 
 /// The settings and every job's facts: what each rule reads besides the timelines.
@@ -76,6 +80,10 @@ pub struct Diagnosis {
     pub tidb_version: Option<String>,
     /// [`Diagnosis::tidb_version`] parsed; `None` when absent or not a release (`None`, `master`).
     pub version: Option<Version>,
+    /// Which instance has which DDL id, and every failed schema-version write.
+    pub sync: SyncIndex,
+    /// The owner's waits that name no job and could not be tied to one (metadata lock off).
+    pub jobless_waits: Vec<SchemaWait>,
     /// One entry per job, in the order of [`Timelines::jobs`].
     jobs: Vec<JobFacts>,
     /// Job id → the first job with that id (ids repeat only across unit-test stores).
@@ -92,7 +100,8 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
         .as_deref()
         .or_else(|| t.cluster.tidb_version())
         .and_then(Version::parse);
-    let jobs = t
+    let sync = schema_sync::index(t);
+    let mut jobs: Vec<JobFacts> = t
         .jobs
         .iter()
         .map(|job| {
@@ -109,9 +118,37 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
                 fault_overlap: fault_overlap::context_for(job, windows),
                 source,
                 retry,
+                schema_wait: schema_sync::job_wait(job, &sync),
             }
         })
         .collect();
+    // A wait whose lines name no job (metadata lock off) is the job's when exactly one job
+    // was running without a wait of its own and had made its last progress before it began.
+    let mut jobless_waits = Vec::new();
+    for mut w in schema_sync::jobless_waits(t, &sync) {
+        let candidates: Vec<usize> = t
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|(i, j)| {
+                jobs[*i].schema_wait.is_none()
+                    && matches!(j.outcome, crate::model::JobState::Running)
+                    && j.last_progress
+                        .or(j.first_seen)
+                        .zip(w.first.ts)
+                        .is_some_and(|(p, f)| p <= f)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match candidates[..] {
+            [only] => {
+                w.job_id = Some(t.jobs[only].job_id);
+                w.job_inferred = true;
+                jobs[only].schema_wait = Some(w);
+            }
+            _ => jobless_waits.push(w),
+        }
+    }
     let mut by_id = HashMap::with_capacity(t.jobs.len());
     let mut positions = HashMap::with_capacity(t.jobs.len());
     for (i, j) in t.jobs.iter().enumerate() {
@@ -123,6 +160,8 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
         stall_after: settings.stall_after,
         tidb_version: settings.tidb_version,
         version,
+        sync,
+        jobless_waits,
         jobs,
         by_id,
         positions,

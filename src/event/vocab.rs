@@ -126,6 +126,19 @@ pub static VOCAB: &[Spelling] = &[
     row!("mdl gets lock, update self version to owner failed", SchemaVersionUpdateFailed, "v8.0–master", "domain/domain.go, infoschema/issyncer/syncer.go"),
     row!("update self version failed", SchemaVersionUpdateFailed, "v6.5–master (issue-43755, issue-61210, source)", "domain/domain.go, infoschema/issyncer/syncer.go"),
     row!("etcd-cli put kv failed", SchemaVersionUpdateFailed, "v6.5–master (`[ddl] ` prefix in v6.5)", "ddl/util/util.go"),
+    // INFO every 10 s once the transaction is older than a minute, DEBUG before (v7.1–master);
+    // v6.5.0 logs it at DEBUG only, with `conn ID` and no jobID (session/session.go:4150).
+    row!("old running transaction block DDL", MdlHeldByTxn, "v7.1–master (INFO past 1m; v6.5 DEBUG only)", "session/session.go (≤v7.1), pkg/session/session.go (v7.5–v8.5), pkg/sessionctx/variable/session.go (master)"),
+    // `start time` is the load's duration up to v8.1; `elapsed time` (and `isV2`) from v8.5.
+    row!("full load InfoSchema success", SchemaFullLoad, "v6.5–master (`start time` ≤v8.1, `elapsed time` v8.5+)", "domain/domain.go (≤v8.5), infoschema/issyncer/loader.go (master)"),
+
+    // --- waiting for another job ---
+    row!("current DDL job depends on other job", JobDependsOn, "v6.5–v8.5 (`[ddl] ` prefix ≤v7.1)", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5)"),
+    // v7.6 only: a queued ADD INDEX is not picked while another job holds the ingest slot
+    // (job_table.go getReorgJob → MarkJobProcessing; logged at most once a minute). v7.1/v7.5
+    // spell `ingest backfill is already in use by another DDL job` [job ID=<holder>] and fall
+    // back to txn-merge instead of waiting; v8.1+ have no single slot.
+    row!("ingest backfill worker is already in used by another DDL job", IngestSlotTaken, "v7.6", "ddl/ingest/backend_mgr.go"),
 
     // --- owner election (§4.5) ---
     row!("get owner", OwnerElected, "v7.5–master", "owner/manager.go"),
@@ -321,6 +334,13 @@ mod tests {
 
     /// Rows whose message is in neither messages.tsv nor the corpus, with where each was confirmed.
     const ALLOW: &[(&str, &str)] = &[
+        // Not in messages.tsv (logged from the session package): `git grep` of the TiDB mirror,
+        // v7.1.0 session/session.go:4323, v7.5.0 pkg/session/session.go:4413, v7.6.0 :4380,
+        // v8.1.0 :4412, v8.5.0 :4628, master pkg/sessionctx/variable/session.go:3805 (logFn).
+        (
+            "old running transaction block DDL",
+            "TiDB source v7.1.0–master (RemoveLockDDLJobs)",
+        ),
         // Pre-2019 (ngaut/log) spellings, in log-variants.md's vocabulary ("1.0/2.0 (2017-18)
         // pre-zap") and in pingcap/tidb ddl/ddl.go and ddl_worker.go of v1.0 (find_string).
         (

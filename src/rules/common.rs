@@ -34,6 +34,17 @@ pub fn fmt_duration(d: chrono::Duration) -> String {
     }
 }
 
+/// A duration as the log wrote it, to the millisecond under a minute (`45.803s`, `850ms`),
+/// else as [`fmt_duration`] does.
+pub fn fmt_duration_ms(d: chrono::Duration) -> String {
+    let ms = d.num_milliseconds().max(0);
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1000..=59_999 => format!("{}.{:03}s", ms / 1000, ms % 1000),
+        _ => fmt_duration(d),
+    }
+}
+
 /// `19:21:11.461` (the time of day as the log wrote it), or `?` without a time.
 pub fn hms(ts: Option<Timestamp>) -> String {
     ts.map_or_else(|| "?".to_string(), |t| t.format("%H:%M:%S%.3f").to_string())
@@ -132,12 +143,37 @@ pub fn issues_for(
 ) -> (Vec<String>, Vec<String>) {
     let facts = Facts {
         rule: meta.code,
-        job,
+        job: Some(job),
         error,
         owner_changed: !facts.owner_changes.is_empty(),
         ddl_retried: facts.retry.retry_lines > 0,
+        mdl: None,
     };
-    let ms = known_issues::matching(&facts, version);
+    issue_notes(&facts, version)
+}
+
+/// The known issues of a finding that is not about an error (a schema-version wait, an owner
+/// election): for a schema-version wait (DDL009) the path (`mdl`, metadata lock on or off)
+/// picks the issue; `job` is `None` for a job-less finding.
+pub fn issues_without_error(
+    meta: &RuleMeta,
+    job: Option<&JobTimeline>,
+    mdl: Option<bool>,
+    version: Option<&Version>,
+) -> (Vec<String>, Vec<String>) {
+    let facts = Facts {
+        rule: meta.code,
+        job,
+        error: None,
+        owner_changed: false,
+        ddl_retried: false,
+        mdl,
+    };
+    issue_notes(&facts, version)
+}
+
+fn issue_notes(facts: &Facts<'_>, version: Option<&Version>) -> (Vec<String>, Vec<String>) {
+    let ms = known_issues::matching(facts, version);
     (
         ms.iter().map(|m| m.issue.id.to_string()).collect(),
         ms.iter().map(|m| m.note(version)).collect(),
