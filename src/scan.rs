@@ -134,14 +134,17 @@ pub const ANCHORS: &[&str] = &[
     "onError",
     "onNextStage",
     "retryable err",
-    "add table index",
+    // `start to add table index`.
+    " index",
     "lightning",
     // `create local backend for adding index`, `create checkpoint manager failed`.
     "create ",
     "close writer",
     // `on next step`, `switch to next step`, `schedule step failed`.
     " step",
-    // `etcd-cli put kv failed`, `generate plan failed`, `read all data failed`, ...
+    // `etcd-cli put kv failed`, `generate plan failed`, and the global-sort readers'
+    // `open new s3 reader failed` / `read all data failed` (br/pkg/storage,
+    // lightning/backend/external).
     " failed",
     // `resume checkpoint`, `create checkpoint manager failed`.
     "checkpoint",

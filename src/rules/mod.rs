@@ -19,6 +19,9 @@ pub mod ddl008_unclassified_rollback;
 pub mod ddl009_schema_sync_stuck;
 pub mod ddl010_blocked_by_metadata_lock;
 pub mod ddl013_tidb_died_mid_job;
+pub mod ddl016_dist_task_cannot_plan;
+pub mod ddl017_dist_task_retry_loop;
+pub mod ddl018_import_into_failed;
 pub mod ddl020_job_paused;
 pub mod ddl021_non_rollbackable_retry_loop;
 pub mod ddl022_cancel_stuck;
@@ -125,6 +128,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl009_schema_sync_stuck::SchemaSyncStuck,
         &ddl010_blocked_by_metadata_lock::BlockedByMetadataLock,
         &ddl013_tidb_died_mid_job::TidbDiedMidJob,
+        &ddl016_dist_task_cannot_plan::DistTaskCannotPlan,
+        &ddl017_dist_task_retry_loop::DistTaskRetryLoop,
+        &ddl018_import_into_failed::ImportIntoFailed,
         &ddl020_job_paused::JobPaused,
         &ddl021_non_rollbackable_retry_loop::NonRollbackableRetryLoop,
         &ddl022_cancel_stuck::CancelStuck,
@@ -207,6 +213,9 @@ mod tests {
         ("DDL009", "schema-sync-stuck", Severity::Error),
         ("DDL010", "blocked-by-metadata-lock", Severity::Error),
         ("DDL013", "tidb-died-mid-job", Severity::Warning),
+        ("DDL016", "dist-task-cannot-plan", Severity::Error),
+        ("DDL017", "dist-task-retry-loop", Severity::Error),
+        ("DDL018", "import-into-failed", Severity::Error),
         ("DDL020", "job-paused", Severity::Warning),
         ("DDL021", "non-rollbackable-retry-loop", Severity::Error),
         ("DDL022", "cancel-stuck", Severity::Error),
