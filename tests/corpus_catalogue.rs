@@ -104,6 +104,48 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
             "DXF with global sort",
         ],
     ),
+    (
+        "issue-49770",
+        "DDL016",
+        &[
+            "pingcap/tidb#49770",
+            "task 10",
+            "job 125",
+            "backend context not found",
+            "write&ingest",
+        ],
+    ),
+    (
+        "issue-68828",
+        "DDL017",
+        &["pingcap/tidb#68828", "task 5", "index info not found"],
+    ),
+    (
+        "issue-59841",
+        "DDL018",
+        &[
+            "task 30001",
+            "invalid kv range",
+            "pingcap/tidb#59841",
+            "SHOW IMPORT JOBS",
+        ],
+    ),
+    (
+        "issue-65173",
+        "DDL018",
+        &["task 150005", "retry quota", "tidb_cloud_storage_uri"],
+    ),
+    (
+        "issue-48702",
+        "DDL018",
+        &["task 30001", "open new s3 reader failed"],
+    ),
+    ("issue-52047", "DDL018", &["task 150006", "RequestCanceled"]),
+    (
+        "issue-49537",
+        "DDL018",
+        &["pingcap/tidb#49537", "bug signature", "exceed max limit"],
+    ),
 ];
 
 #[test]

@@ -129,8 +129,9 @@ fn a_user_cancel_after_errors_is_a_user_cancel() {
 /// One failure, one finding: the IMPORT INTO task's S3 give-up is one finding naming the task.
 #[test]
 fn one_task_failure_is_one_finding_naming_the_task() {
-    let r = run("fixtures/rules/DDL002/unattributed-s3-timeout.log");
-    let f = findings(&r, "DDL002");
+    let r = run("fixtures/rules/DDL018/unattributed-s3-timeout.log");
+    assert!(findings(&r, "DDL002").is_empty());
+    let f = findings(&r, "DDL018");
     assert_eq!(f.len(), 1, "{f:?}");
     let t = text(f[0]);
     assert!(t.contains("IMPORT INTO task ImportInto/150005"), "{t}");

@@ -110,7 +110,7 @@ pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#50435",
         title: "add index always running after PD leader I/O delay (backfill executor Init read table meta through KV)",
-        rules: &["DDL004", "DDL007"],
+        rules: &["DDL004", "DDL007", "DDL016"],
         errors: &["pd-timeout", "backend context not found"],
         needs: Needs::DistTask,
         affected_since: None,
@@ -122,7 +122,7 @@ pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#49770",
         title: "global-sort add index cannot finish: the next step's subtasks cannot be generated",
-        rules: &["DDL004", "DDL007"],
+        rules: &["DDL004", "DDL007", "DDL016"],
         errors: &["backend context not found"],
         needs: Needs::DistTask,
         affected_since: None,
@@ -182,7 +182,7 @@ pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#68828",
         title: "stale DXF task meta: `index info not found` retried forever by the backfill executor",
-        rules: &["DDL004", "DDL007"],
+        rules: &["DDL004", "DDL007", "DDL017"],
         errors: &["index info not found"],
         needs: Needs::Nothing,
         affected_since: Some("v8.5.0"),
@@ -190,6 +190,30 @@ pub static ISSUES: &[KnownIssue] = &[
         ambiguous: &[],
         fix: "fix #68842 on master (typed non-retryable error); no release yet",
         affects: "v8.5.0 and later",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#59841",
+        title: "IMPORT INTO on global sort: planning the ingest step fails with `invalid kv range` (start key after end key)",
+        rules: &["DDL018"],
+        errors: &["invalid kv range"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "listed as fixed in the v8.5.3 release notes (unconfirmed in source)",
+        affects: "master before 2025-03; released versions unconfirmed",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#49537",
+        title: "global sort: an impossible read size (`read <n> bytes from external storage, exceed max limit 1073741824`) under S3 latency",
+        rules: &["DDL018"],
+        errors: &["exceed max limit"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "sibling report pingcap/tidb#50451; fixing release unconfirmed",
+        affects: "seen on master 2023-12 (v7.6 development)",
     },
     KnownIssue {
         id: "pingcap/tidb#70025",
@@ -510,6 +534,22 @@ pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
             Needs::MdlOn => facts.mdl == Some(true),
             Needs::MdlOff => facts.mdl == Some(false),
         })
+        .map(|i| Match {
+            issue: i,
+            affected: i.affected(version),
+        })
+        .filter(|m| m.affected != Affected::No)
+        .collect()
+}
+
+/// The issues a finding about a DXF task fits when no job is tied to it: only issues that need
+/// nothing of a job, or only that a DXF task ran (the task is one).
+pub fn matching_task(rule: &str, error: Option<&str>, version: Option<&Version>) -> Vec<Match> {
+    ISSUES
+        .iter()
+        .filter(|i| i.rules.contains(&rule))
+        .filter(|i| i.error_matches(error))
+        .filter(|i| matches!(i.needs, Needs::Nothing | Needs::DistTask))
         .map(|i| Match {
             issue: i,
             affected: i.affected(version),

@@ -71,6 +71,8 @@ pub mod keys {
     /// Step switches of the DXF scheduler.
     pub const CURRENT_STEP: &[&str] = &["current-step", "curr-step"];
     pub const NEXT_STEP: &[&str] = &["next-step"];
+    /// The object key a global-sort reader opened (`open new s3 reader failed`).
+    pub const FILE: &[&str] = &["file"];
     /// `schedule task` / `execute one task`.
     pub const STATE: &[&str] = &["state"];
     /// The local sort directory of `create local backend for adding index` (v8.1+):
@@ -290,6 +292,7 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
         EventKind::ServerStart => some(field(keys::RELEASE_VERSION), Detail::Release),
         EventKind::NewDomain => some(field(keys::STORE), Detail::Store),
         EventKind::JobSubmitted => some(query, Detail::Query),
+        EventKind::ExternalStorageError => some(field(keys::FILE), Detail::ObjectKey),
         _ if spelling.reached.is_some() => spelling
             .reached
             .clone()

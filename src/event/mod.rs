@@ -127,6 +127,9 @@ pub enum EventKind {
     TaskRetryableError,
     /// `meet un-retryable error`: a lower layer gave up on an error.
     UnretryableError,
+    /// `open new s3 reader failed` / `read all data failed`: a global-sort read of external
+    /// storage failed (the `file` field holds the object key `<id>/<subtask>/...`).
+    ExternalStorageError,
     /// `generate plan failed` / `generate part of subtasks failed`.
     GeneratePlanFailed,
     /// `task manager met error`.
@@ -222,6 +225,8 @@ pub enum Detail {
         kvs: Option<u64>,
         bytes: Option<u64>,
     },
+    /// `open new s3 reader failed`: the object key read (`<id>/<subtask>/data/...`).
+    ObjectKey(String),
     /// Schema-version lines (the owner's wait, an instance's failed write, a full load).
     SchemaSync(SchemaSync),
     /// `old running transaction block DDL`: who holds the metadata lock.
@@ -310,7 +315,9 @@ impl Detail {
         match self {
             Detail::None => None,
             Detail::Owner { id, .. } => Some(id.clone()),
-            Detail::Release(s) | Detail::Store(s) | Detail::Query(s) => Some(s.clone()),
+            Detail::Release(s) | Detail::Store(s) | Detail::Query(s) | Detail::ObjectKey(s) => {
+                Some(s.clone())
+            }
             Detail::Backfill {
                 table,
                 index,

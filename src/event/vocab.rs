@@ -229,6 +229,7 @@ pub static VOCAB: &[Spelling] = &[
     row!("onNextStage", TaskStateChange, "v7.5", "disttask/framework/dispatcher/dispatcher.go"),
     row!("on next step", TaskStateChange, "v7.6", "disttask/framework/scheduler/scheduler.go"),
     row!("switch to next step", TaskStateChange, "v8.1–master", "disttask/framework/scheduler/scheduler.go"),
+    row!("on next subtasks batch", TaskStateChange, "v7.5–v8.5", "ddl/backfilling_dist_scheduler.go (backfilling_dispatcher.go v7.5), disttask/importinto/scheduler.go (dispatcher.go v7.5)"),
     row!("subtasks encounter errors", SubtasksEncounterErrors, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
     row!("generate plan failed", GeneratePlanFailed, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
     row!("generate part of subtasks failed", GeneratePlanFailed, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
@@ -244,9 +245,12 @@ pub static VOCAB: &[Spelling] = &[
     row!("execute task failed", SubtaskError, "v7.6", "disttask/framework/taskexecutor/task_executor.go (lightning BeginTask/End)"),
     row!("execute task step failed", SubtaskError, "v8.1–master", "disttask/framework/taskexecutor/task_executor.go (lightning BeginTask/End)"),
     row!("run subtask failed", SubtaskError, "master", "dxf/framework/taskexecutor/task_executor.go"),
+    row!("cleanup subtask env", TaskStateChange, "v7.5–v8.5", "disttask/importinto/task_executor.go (scheduler.go v7.5)"),
     row!("meet retryable error", TaskRetryableError, "v7.6–master", "disttask/framework/taskexecutor/task_executor.go"),
     row!("met retryable err", TaskRetryableError, "v7.6–master", "disttask/framework/taskexecutor/manager.go"),
     row!("meet un-retryable error", UnretryableError, "seen 2025-12 (issue-65173), master source", "lightning/common/retry.go (IsRetryableError)"),
+    row!("open new s3 reader failed", ExternalStorageError, "v7.5–v8.5", "br/pkg/storage/s3.go, ks3.go"),
+    row!("read all data failed", ExternalStorageError, "v7.6–v8.5", "br/pkg/lightning/backend/external/merge_v2.go (v7.6), pkg/lightning/backend/external/merge_v2.go"),
     row!("task manager met error", TaskManagerError, "v7.5–v8.5", "disttask/framework/scheduler/manager.go (v7.5), taskexecutor/manager.go"),
 ];
 

@@ -538,6 +538,69 @@ pub fn retry_mechanism(job: &JobTimeline, facts: &JobFacts, version: Option<&Ver
     s
 }
 
+/// The known issues a DXF-task finding fits, when no job is tied to the task: ids and the
+/// explanation's sentences.
+pub fn issues_for_task(
+    meta: &RuleMeta,
+    error: Option<&str>,
+    version: Option<&Version>,
+) -> (Vec<String>, Vec<String>) {
+    let ms = known_issues::matching_task(meta.code, error, version);
+    (
+        ms.iter().map(|m| m.issue.id.to_string()).collect(),
+        ms.iter().map(|m| m.note(version)).collect(),
+    )
+}
+
+/// The SQL condition that selects a DXF task in `mysql.tidb_global_task(_history)`.
+pub fn task_cond(task: &crate::timeline::TaskTimeline) -> String {
+    match (&task.task_key, task.task_id) {
+        (_, Some(id)) => format!("id = {id}"),
+        (Some(k), None) => format!("task_key = '{k}'"),
+        (None, None) => "task_key LIKE 'ddl/backfill/%'".to_string(),
+    }
+}
+
+/// `ddl/backfill/125 (id 10)`, `10`: a DXF task as a finding names it after the word "task".
+pub fn task_label(task: &crate::timeline::TaskTimeline) -> String {
+    match (&task.task_key, task.task_id) {
+        (Some(k), Some(id)) => format!("{k} (id {id})"),
+        (Some(k), None) => k.clone(),
+        (None, Some(id)) => id.to_string(),
+        (None, None) => "(no id)".to_string(),
+    }
+}
+
+/// `3 times between 11:18:53.397 and 11:20:01.002 (1m7s)`, `once at 11:18:53.397`.
+pub fn times_phrase(count: u64, first: &Evidence, last: &Evidence) -> String {
+    let n = match count {
+        1 => "once".to_string(),
+        n => format!("{n} times"),
+    };
+    let dur = span(first, last)
+        .filter(|d| d.num_milliseconds() > 0)
+        .map(|d| format!(" ({})", fmt_duration(d)))
+        .unwrap_or_default();
+    format!("{n} {}{dur}", window(first.ts, last.ts))
+}
+
+/// `"open new s3 reader failed" ×3, "subtask failed" ×1`: which messages carried an error, in
+/// first-seen order.
+pub fn by_message<'a>(evs: impl Iterator<Item = &'a Event>) -> String {
+    let mut counts: Vec<(String, u64)> = Vec::new();
+    for e in evs {
+        match counts.iter_mut().find(|(m, _)| **m == *e.message) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((e.message.to_string(), 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(m, n)| format!("{m:?} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

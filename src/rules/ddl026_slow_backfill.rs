@@ -199,11 +199,27 @@ fn build(job: &JobTimeline, end: Timestamp, ctx: &Context) -> Option<Finding> {
     if end - last_seen > ctx.stall_after {
         return None;
     }
-    let failing = job
-        .errors
+    // The job's own errors, and its DXF task's (a plan that cannot be made, an executor's
+    // retry loop, a revert: DDL016 / DDL017 / DDL002 come first in §2's order).
+    // An error up to a minute before the last progress counts: a DXF step can report its
+    // rows just after the next step's planning began to fail.
+    let recent = |e: &crate::timeline::ErrorStat| {
+        e.last
+            .ts
+            .is_some_and(|t| t >= last_seen - chrono::Duration::seconds(60))
+    };
+    let failing = job.errors.iter().any(recent)
+        || job
+            .dist_task
+            .as_ref()
+            .is_some_and(|d| d.reverted > 0 || d.errors.iter().any(recent))
+        || [
+            EventKind::GeneratePlanFailed,
+            EventKind::TaskRetryableError,
+            EventKind::SubtasksEncounterErrors,
+        ]
         .iter()
-        .any(|e| e.last.ts.is_some_and(|t| t >= last_seen))
-        || job.dist_task.as_ref().is_some_and(|d| d.reverted > 0);
+        .any(|k| job.events_of(*k).any(|e| e.ts >= began.ts));
     if failing {
         return None;
     }

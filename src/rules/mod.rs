@@ -23,6 +23,9 @@ pub mod ddl012_resource_exhausted;
 pub mod ddl013_tidb_died_mid_job;
 pub mod ddl014_index_may_be_inconsistent;
 pub mod ddl015_suspicious_duplicate_entry;
+pub mod ddl016_dist_task_cannot_plan;
+pub mod ddl017_dist_task_retry_loop;
+pub mod ddl018_import_into_failed;
 pub mod ddl019_tikv_ingest_backpressure;
 pub mod ddl020_job_paused;
 pub mod ddl021_non_rollbackable_retry_loop;
@@ -135,6 +138,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl013_tidb_died_mid_job::TidbDiedMidJob,
         &ddl014_index_may_be_inconsistent::IndexMayBeInconsistent,
         &ddl015_suspicious_duplicate_entry::SuspiciousDuplicateEntry,
+        &ddl016_dist_task_cannot_plan::DistTaskCannotPlan,
+        &ddl017_dist_task_retry_loop::DistTaskRetryLoop,
+        &ddl018_import_into_failed::ImportIntoFailed,
         &ddl019_tikv_ingest_backpressure::TikvIngestBackpressure,
         &ddl020_job_paused::JobPaused,
         &ddl021_non_rollbackable_retry_loop::NonRollbackableRetryLoop,
@@ -223,6 +229,9 @@ mod tests {
         ("DDL013", "tidb-died-mid-job", Severity::Warning),
         ("DDL014", "index-may-be-inconsistent", Severity::Error),
         ("DDL015", "suspicious-duplicate-entry", Severity::Warning),
+        ("DDL016", "dist-task-cannot-plan", Severity::Error),
+        ("DDL017", "dist-task-retry-loop", Severity::Error),
+        ("DDL018", "import-into-failed", Severity::Error),
         ("DDL019", "tikv-ingest-backpressure", Severity::Warning),
         ("DDL020", "job-paused", Severity::Warning),
         ("DDL021", "non-rollbackable-retry-loop", Severity::Error),
