@@ -66,7 +66,8 @@ pub struct Analysis {
     /// Windows of trouble inferred from `faults` ([`crate::fault::windows`]).
     pub fault_windows: FaultWindows,
     /// Every DDL event in (time, file, line) order when [`Options::collect_events`] is set.
-    pub events: Vec<crate::event::Event>,
+    /// Shared with the report rather than copied: it may be the largest thing in memory.
+    pub events: Arc<Vec<crate::event::Event>>,
 }
 
 impl Analysis {
@@ -371,8 +372,10 @@ fn process(
     };
     let mut reader: Box<dyn Read> = match meta.encoding {
         Encoding::Plain => Box::new(raw),
-        Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
-            io::BufReader::with_capacity(CHUNK, raw),
+        // Charged to the input's budget: a bomb split over many `.gz` members is one bomb.
+        Encoding::Gzip => Box::new(source::Capped::new(
+            flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(CHUNK, raw)),
+            meta.budget.clone(),
         )),
     };
     let file: Arc<str> = Arc::from(meta.name.as_str());
@@ -614,7 +617,7 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
         timelines,
         faults,
         fault_windows,
-        events,
+        events: Arc::new(events),
     })
 }
 

@@ -174,7 +174,7 @@ pub struct Report {
     pub picture: Picture,
     /// Every DDL event, when the run collected them (`--format jsonl`, `ddldiag events`).
     #[serde(skip)]
-    pub events: Vec<crate::event::Event>,
+    pub events: std::sync::Arc<Vec<crate::event::Event>>,
     /// The rule catalogue as the renderers show it (SARIF `rules[]`).
     #[serde(skip)]
     pub rules: Vec<RuleDoc>,
