@@ -147,16 +147,22 @@ pub fn markdown_code(t: &str) -> String {
 /// backslash-escaped, so no link, image, emphasis, heading, table cell or HTML tag can start.
 /// Newlines and other hidden characters become spaces or visible escapes.
 pub fn markdown_prose(t: &str) -> String {
+    markdown_prose_trusting(t, &[])
+}
+
+/// [`markdown_prose`], leaving the words in `trusted` (ddldiag's own issue references, such as
+/// `pingcap/tidb#50417`) for GitHub to link.
+pub fn markdown_prose_trusting(t: &str, trusted: &[&str]) -> String {
     let mut out = String::with_capacity(t.len() + 16);
     let parts: Vec<&str> = t.split('`').collect();
     for (i, part) in parts.iter().enumerate() {
         if i % 2 == 0 {
-            prose_words(part, &mut out);
+            prose_words(part, trusted, &mut out);
         } else if i + 1 < parts.len() {
             out.push_str(&markdown_code(part));
         } else {
             // An odd number of backticks: the last one opens nothing and is shown as itself.
-            prose_words(&format!("`{part}"), &mut out);
+            prose_words(&format!("`{part}"), trusted, &mut out);
         }
     }
     // `12. text` or `12) text` at the start of a paragraph would be a list item.
@@ -167,8 +173,11 @@ pub fn markdown_prose(t: &str) -> String {
     out
 }
 
-/// Prose outside code spans (see [`markdown_prose`]).
-fn prose_words(t: &str, out: &mut String) {
+/// Prose outside code spans (see [`markdown_prose`]). Only what could start markup is
+/// escaped, so the source stays readable: `[`, `*`, `<`, `` ` ``, `\`, `|`, `~`, `$` and `&`
+/// anywhere; `_` where it could open or close emphasis; `#`, `-`, `+`, `=` and `>` where a
+/// line starts.
+fn prose_words(t: &str, trusted: &[&str], out: &mut String) {
     let t: String = t
         .chars()
         .map(|c| {
@@ -189,20 +198,43 @@ fn prose_words(t: &str, out: &mut String) {
         if word.is_empty() {
             continue;
         }
-        if autolinked(word) {
-            out.push_str(&markdown_code(word));
+        // Trailing sentence punctuation stays outside a code span.
+        let core = word.trim_end_matches([',', '.', ';', ':', '!', '?', ')']);
+        let tail = &word[core.len()..];
+        if !core.is_empty() && autolinked(core) && !trusted.contains(&core) {
+            out.push_str(&markdown_code(core));
+            push_escaped(tail, out);
             continue;
         }
-        for c in word.chars() {
-            let inert = matches!(
-                c,
-                ',' | '.' | ':' | ';' | '?' | '/' | '\'' | '"' | '%' | '='
-            );
-            if c.is_ascii_punctuation() && !inert {
-                out.push('\\');
-            }
-            out.push(c);
+        if trusted.contains(&core) {
+            out.push_str(core);
+            push_escaped(tail, out);
+            continue;
         }
+        push_escaped(word, out);
+    }
+}
+
+/// Backslash-escapes the characters of `word` that could start Markdown markup (see
+/// [`prose_words`]); `out` tells whether the word starts a line.
+fn push_escaped(word: &str, out: &mut String) {
+    let chars: Vec<char> = word.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let line_start = out.is_empty() || out.ends_with('\n');
+        let alnum = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '|' | '~' | '$' | '&' => true,
+            '_' => !(alnum(i.checked_sub(1)) && alnum(Some(i + 1))),
+            '#' | '-' | '+' | '=' | '>' => line_start,
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
     }
 }
 
@@ -255,9 +287,14 @@ mod tests {
         let p = markdown_prose("see [x](http://e.vil) ![](http://t/p.gif) *em* @admin #12 `q`");
         assert_eq!(
             p,
-            "see `[x](http://e.vil)` `![](http://t/p.gif)` \\*em\\* `@admin` `#12` `q`"
+            "see `[x](http://e.vil`) `![](http://t/p.gif`) \\*em\\* `@admin` `#12` `q`"
         );
         assert_eq!(markdown_prose("a `b"), "a \\`b");
-        assert_eq!(markdown_prose("1. x_y"), "1\\. x\\_y");
+        assert_eq!(markdown_prose("1. x_y _z_"), "1\\. x_y \\_z\\_");
+        assert_eq!(markdown_prose("- a-b"), "\\- a-b");
+        assert_eq!(
+            markdown_prose_trusting("see pingcap/tidb#1, #2.", &["pingcap/tidb#1"]),
+            "see pingcap/tidb#1, `#2`."
+        );
     }
 }
