@@ -25,12 +25,15 @@ const CHUNK: usize = 256 * 1024;
 /// Chunks in flight per member: bounds memory to `threads × QUEUE × CHUNK` plus buffers.
 const QUEUE: usize = 8;
 
+/// Most worker threads a run uses, whatever [`Options::threads`] says.
+pub const MAX_THREADS: usize = 256;
+
 /// Options of one analysis run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub source: SourceOptions,
     pub scan: ScanOptions,
-    /// Worker threads; 0 means one per core.
+    /// Worker threads; 0 means one per core; at most [`MAX_THREADS`].
     pub threads: usize,
     /// Only events at or after this time.
     pub since: Option<Timestamp>,
@@ -310,6 +313,15 @@ impl crate::scan::EventSink for Window<'_> {
         if ev.ts.is_some_and(|ts| self.outside(ts)) {
             return;
         }
+        // Restarts are DDL-vocabulary events (`Welcome to TiDB`), not signal lines: every one
+        // is counted here, while the timeline keeps only a bounded selection of them.
+        if ev.kind == crate::event::EventKind::ServerStart {
+            if let Some(ts) = ev.ts {
+                let evidence = &ev.evidence;
+                self.faults
+                    .add(crate::fault::FaultKind::Restart, ts, || evidence.clone());
+            }
+        }
         if let Some(c) = self.corr.as_deref_mut() {
             if let Some(v) = self.collected.as_deref_mut() {
                 v.push(ev.clone());
@@ -435,10 +447,13 @@ impl crate::scan::EventSink for Discard {
 /// [`Panicked`] when a worker or walker thread panicked (a bug): the data it held would be
 /// missing, so no analysis is returned at all.
 pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
+    // Bounded for library callers as `--threads` is for the command line: each worker is a
+    // thread with its own buffers, and spawning thousands aborts the process.
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
-    };
+    }
+    .min(MAX_THREADS);
     let prefilter = Prefilter::default();
     let (work_tx, work_rx) = mpsc::sync_channel::<Member>(threads);
     let work_rx = Mutex::new(work_rx);
@@ -598,15 +613,6 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
         }
     }
     let timelines = builder.finish();
-    // Restarts are DDL-vocabulary events (`Welcome to TiDB`), so they reach the windows from the
-    // timeline's cluster facts rather than from the scanner's signal path.
-    for s in &timelines.cluster.starts {
-        if let Some(ts) = s.evidence.ts {
-            let mut c = FaultCounter::default();
-            c.add(crate::fault::FaultKind::Restart, ts, || s.evidence.clone());
-            faults.add_counter(&s.instance, c);
-        }
-    }
     let fault_windows = crate::fault::windows(&faults);
     events.sort_by(|a, b| {
         (a.ts, &a.evidence.file, a.evidence.line).cmp(&(b.ts, &b.evidence.file, b.evidence.line))

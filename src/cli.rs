@@ -22,7 +22,7 @@ use crate::source::{Input, SourceOptions};
 
 /// Most worker threads `--threads` accepts: more only costs stacks and contention on a machine
 /// this tool runs on, and an unchecked count made thread spawning abort the process.
-const MAX_THREADS: i64 = 256;
+const MAX_THREADS: i64 = analyze::MAX_THREADS as i64;
 /// Longest `--max-line-bytes`: each worker may hold a line this long.
 const MAX_LINE_BYTES: u64 = 1 << 30;
 /// Longest `--stall-minutes`, a year: beyond it the duration arithmetic would overflow, and no

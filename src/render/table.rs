@@ -65,6 +65,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
         out.push_str(&jobs_table(report, &st, false).to_string());
         out.push('\n');
     }
+    bounds(&mut out, report, &st);
     out.push('\n');
     fault_windows(&mut out, report, &st);
 
@@ -482,6 +483,40 @@ fn finding(out: &mut String, f: &Finding, st: &Style) {
         out.push_str(&st.wrap(&format!("Fault: {}", esc(&fc.note)), "  ", "    "));
     }
     evidence(out, &f.evidence, st);
+}
+
+/// What the memory bounds left out, so that a count that looks small is known to be capped;
+/// nothing when nothing was (every real bundle).
+fn bounds(out: &mut String, report: &Report, st: &Style) {
+    let mut lines: Vec<String> = report
+        .summary
+        .dropped
+        .iter()
+        .map(|(what, n)| format!("cluster: {n} {what}"))
+        .collect();
+    let jobs: Vec<&JobReport> = report
+        .jobs
+        .iter()
+        .filter(|j| !j.dropped.is_empty())
+        .collect();
+    for j in jobs.iter().take(5) {
+        let parts: Vec<String> = j.dropped.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        lines.push(format!("job {}: {}", j.job_id, parts.join(", ")));
+    }
+    if jobs.len() > 5 {
+        lines.push(format!("… and {} more jobs", jobs.len() - 5));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        st.bold("Bounded (more than a real job logs; left out and counted):")
+    );
+    for l in lines {
+        out.push_str(&st.wrap(&esc(&l), "  ", "    "));
+    }
 }
 
 /// Cluster fault windows, one line each; nothing at all when there are none.

@@ -94,12 +94,19 @@ pub fn build(
             exit_code: 0,
             complete: analysis.complete(),
             tidb_version,
+            dropped: analysis
+                .timelines
+                .cluster
+                .dropped
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
         },
         jobs,
         findings,
         fault_windows,
         picture: super::lanes::picture(analysis),
-        events: analysis.events.clone(),
+        events: std::sync::Arc::clone(&analysis.events),
         rules: crate::rules::all()
             .iter()
             .map(|r| RuleDoc::from(r.meta()))
@@ -146,6 +153,11 @@ pub fn job_report(job: &JobTimeline) -> JobReport {
         backfill_mode: job.backfill_mode.clone(),
         rows: job.rows.as_ref().map(|(n, _)| *n),
         events: fold_events(&job.events),
+        dropped: job
+            .dropped
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
     }
 }
 

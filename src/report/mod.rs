@@ -133,6 +133,10 @@ pub struct JobReport {
     pub backfill_mode: Option<String>,
     pub rows: Option<u64>,
     pub events: Vec<EventReport>,
+    /// What the per-job bounds left out of this job's timeline, with counts (absent when
+    /// nothing was): e.g. state events of (state, schema state) pairs past the limit.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dropped: std::collections::BTreeMap<String, u64>,
 }
 
 /// Finding counts by severity.
@@ -154,6 +158,10 @@ pub struct Summary {
     pub complete: bool,
     /// The TiDB version detected from `Welcome to TiDB` lines (or given with `--tidb-version`).
     pub tidb_version: Option<String>,
+    /// What the cluster-wide bounds left out (e.g. server starts past the per-instance limit),
+    /// with counts; absent when nothing was.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dropped: std::collections::BTreeMap<String, u64>,
 }
 
 /// The whole report.

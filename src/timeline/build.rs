@@ -16,8 +16,100 @@ use super::{
 use crate::event::{Detail, Event, EventKind, Evidence};
 use crate::model::{JobState, Timestamp};
 
-/// Distinct error texts kept per job; the rest are folded into the last one's count.
-const MAX_DISTINCT_ERRORS: usize = 32;
+/// Distinct error texts kept per job (and per DXF task); the others are folded into one
+/// `(other errors)` entry with their total count.
+pub const MAX_DISTINCT_ERRORS: usize = 32;
+/// Distinct (state, schema state) pairs kept per job. TiDB has about a hundred real pairs; a
+/// log with garbage `State:` words (a million distinct values took 6.2 GiB) keeps this many.
+pub const MAX_STATE_PAIRS: usize = 128;
+/// Instances named per job.
+pub const MAX_INSTANCES_PER_JOB: usize = 256;
+/// `Welcome to TiDB` lines kept per instance at each end (first N, last N); a crash loop
+/// restarts thousands of times. Every restart still counts in the fault windows.
+pub const KEEP_STARTS_PER_INSTANCE: usize = 32;
+
+/// What the bounds dropped, under the names the report uses.
+pub const DROPPED_STATES: &str = "state events of unkept (state, schema state) pairs";
+pub const DROPPED_ERRORS: &str = "errors folded into (other errors)";
+pub const DROPPED_TASK_ERRORS: &str = "DXF task errors folded into (other errors)";
+pub const DROPPED_INSTANCES: &str = "events of unnamed instances";
+pub const DROPPED_STARTS: &str = "server starts";
+
+/// Which entries a bounded map keeps when full: the smallest keys. The key is the entry's own
+/// (its text), never the time it arrived or the file it came from, so every arrival order and
+/// every split of the logs into files keeps the same entries with exact counts (an entry kept
+/// anywhere is among the smallest of every part that saw it).
+///
+/// Returns nothing; an entry that does not fit (or is pushed out) goes to `spill`.
+fn upsert<K: Ord, V>(
+    map: &mut BTreeMap<K, V>,
+    cap: usize,
+    k: K,
+    v: V,
+    combine: impl FnOnce(&mut V, V),
+    spill: impl FnOnce(V),
+) {
+    if let Some(old) = map.get_mut(&k) {
+        combine(old, v);
+        return;
+    }
+    if map.len() < cap {
+        map.insert(k, v);
+        return;
+    }
+    let bigger = map.last_key_value().is_some_and(|(max, _)| k < *max);
+    if bigger {
+        map.insert(k, v);
+        if let Some((_, out)) = map.pop_last() {
+            spill(out);
+        }
+    } else {
+        spill(v);
+    }
+}
+
+/// A value and the line that gave it, keeping the earliest by (time, file, line): the rule
+/// for every field two files can disagree on (job type, table, query, ...), so the report does
+/// not depend on which worker finished first.
+#[derive(Debug, Clone)]
+struct Earliest<T>(Option<((Option<Timestamp>, Arc<str>, u64), T)>);
+
+impl<T> Default for Earliest<T> {
+    fn default() -> Self {
+        Earliest(None)
+    }
+}
+
+impl<T> Earliest<T> {
+    /// Offers `v` (made only when it would win) as seen at `ev`.
+    fn offer(&mut self, ev: &Evidence, v: impl FnOnce() -> Option<T>) {
+        let wins = self
+            .0
+            .as_ref()
+            .is_none_or(|(k, _)| ev_key(ev) < (k.0, &*k.1, k.2));
+        if wins {
+            if let Some(v) = v() {
+                self.0 = Some(((ev.ts, ev.file.clone(), ev.line), v));
+            }
+        }
+    }
+
+    fn merge(&mut self, o: Earliest<T>) {
+        if let Some((k, v)) = o.0 {
+            if self.0.as_ref().is_none_or(|(mine, _)| k < *mine) {
+                self.0 = Some((k, v));
+            }
+        }
+    }
+
+    fn value(self) -> Option<T> {
+        self.0.map(|(_, v)| v)
+    }
+
+    fn get(&self) -> Option<&T> {
+        self.0.as_ref().map(|(_, v)| v)
+    }
+}
 
 /// Identifies one job: its id within one store (see [`JobTimeline::store`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,31 +127,64 @@ fn earlier(a: &Event, b: &Event) -> bool {
     order_key(a) < order_key(b)
 }
 
-/// The first and last [`KEEP_PER_KIND`] events of one kind, by time, plus a total count.
-#[derive(Debug, Default, Clone)]
-struct Ends {
-    count: u64,
-    /// Sorted by time; at most `2 * KEEP_PER_KIND`, holding the global first and last N.
-    kept: Vec<Event>,
+/// What [`Ends`] orders by: (time, file, line) of the line it came from.
+trait Placed {
+    fn evidence(&self) -> &Evidence;
 }
 
-impl Ends {
-    fn push(&mut self, ev: Event) {
+impl Placed for Event {
+    fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+}
+
+impl Placed for ServerStart {
+    fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+}
+
+/// The first and last `keep` items (events of one kind, starts of one instance), by time, plus
+/// a total count.
+#[derive(Debug, Clone)]
+struct Ends<T = Event, const KEEP: usize = KEEP_PER_KIND> {
+    count: u64,
+    /// Sorted by time; at most `2 * KEEP`, holding the global first and last `KEEP`.
+    kept: Vec<T>,
+}
+
+impl<T, const KEEP: usize> Default for Ends<T, KEEP> {
+    fn default() -> Self {
+        Ends {
+            count: 0,
+            kept: Vec::new(),
+        }
+    }
+}
+
+impl<T: Placed, const KEEP: usize> Ends<T, KEEP> {
+    fn push(&mut self, ev: T) {
         self.count += 1;
-        let pos = self.kept.partition_point(|k| !earlier(&ev, k));
+        let k = ev_key(ev.evidence());
+        let pos = self.kept.partition_point(|x| ev_key(x.evidence()) <= k);
         self.kept.insert(pos, ev);
-        if self.kept.len() > 2 * KEEP_PER_KIND {
+        if self.kept.len() > 2 * KEEP {
             // Drop the middle element: it is neither among the first N nor the last N.
-            self.kept.remove(KEEP_PER_KIND);
+            self.kept.remove(KEEP);
         }
     }
 
-    fn merge(&mut self, other: Ends) {
+    fn merge(&mut self, other: Ends<T, KEEP>) {
         let count = self.count + other.count;
         for ev in other.kept {
             self.push(ev);
         }
         self.count = count;
+    }
+
+    /// Items seen but not kept.
+    fn dropped(&self) -> u64 {
+        self.count - self.kept.len() as u64
     }
 }
 
@@ -104,28 +229,106 @@ fn ev_key(e: &Evidence) -> (Option<Timestamp>, &str, u64) {
 #[derive(Debug, Default, Clone)]
 struct JobAcc {
     by_kind: BTreeMap<EventKind, Ends>,
-    /// First and last event of each distinct (state, schema state), including the job string.
-    states: BTreeMap<(String, String), (Event, Event)>,
+    /// First and last event of each distinct (state, schema state), including the job string,
+    /// and how many lines showed it; at most [`MAX_STATE_PAIRS`], known states first.
+    states: BTreeMap<StateKey, (Event, Event, u64)>,
     /// ErrCount value → the first line that showed it. Trimmed to the lowest and highest values.
     err_counts: BTreeMap<u64, Evidence>,
-    errors: HashMap<String, Span>,
-    task_errors: HashMap<String, Span>,
-    instances: BTreeMap<Arc<str>, ()>,
+    errors: Errors,
+    task_errors: Errors,
+    /// Instance → lines of the job it logged; at most [`MAX_INSTANCES_PER_JOB`].
+    instances: BTreeMap<Arc<str>, u64>,
     first_seen: Option<Timestamp>,
     last_seen: Option<Timestamp>,
     /// Latest row count seen, by time.
     rows: Option<(u64, Evidence)>,
     /// Row count → first time it was reached (trimmed), to find the last progress.
     row_marks: BTreeMap<u64, Evidence>,
-    job_type: Option<String>,
-    schema_id: Option<i64>,
-    table_id: Option<i64>,
-    table: Option<String>,
-    index: Option<String>,
-    query: Option<String>,
-    ingest: Option<bool>,
-    task_id: Option<i64>,
-    task_key: Option<String>,
+    job_type: Earliest<String>,
+    schema_id: Earliest<i64>,
+    table_id: Earliest<i64>,
+    table: Earliest<String>,
+    index: Earliest<String>,
+    query: Earliest<String>,
+    ingest: Earliest<bool>,
+    task_id: Earliest<i64>,
+    task_key: Earliest<String>,
+    /// What the bounds dropped: `DROPPED_*` → count.
+    dropped: BTreeMap<&'static str, u64>,
+}
+
+/// Orders state pairs: TiDB's own state words before unknown ones, then by text.
+type StateKey = (bool, String, String);
+
+/// Distinct errors, at most [`MAX_DISTINCT_ERRORS`] by text order ([`upsert`]), and the rest
+/// folded together.
+#[derive(Debug, Default, Clone)]
+struct Errors {
+    kept: BTreeMap<String, Span>,
+    other: Option<Span>,
+}
+
+impl Errors {
+    fn add(&mut self, text: &str, ev: &Evidence) {
+        if let Some(s) = self.kept.get_mut(text) {
+            s.add(ev);
+            return;
+        }
+        let other = &mut self.other;
+        upsert(
+            &mut self.kept,
+            MAX_DISTINCT_ERRORS,
+            text.to_string(),
+            Span::new(ev),
+            |a, b| a.merge(b),
+            |out| fold(other, out),
+        );
+    }
+
+    fn merge(&mut self, o: Errors) {
+        for (k, v) in o.kept {
+            let other = &mut self.other;
+            upsert(
+                &mut self.kept,
+                MAX_DISTINCT_ERRORS,
+                k,
+                v,
+                |a, b| a.merge(b),
+                |out| fold(other, out),
+            );
+        }
+        if let Some(v) = o.other {
+            fold(&mut self.other, v);
+        }
+    }
+
+    /// Most frequent first, then `(other errors)` last.
+    fn stats(&self) -> Vec<ErrorStat> {
+        let mut v: Vec<ErrorStat> = self.kept.iter().map(|(text, s)| stat(text, s)).collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        v.extend(self.other.as_ref().map(|s| stat("(other errors)", s)));
+        v
+    }
+
+    fn folded(&self) -> u64 {
+        self.other.as_ref().map_or(0, |s| s.count)
+    }
+}
+
+fn fold(into: &mut Option<Span>, s: Span) {
+    match into {
+        Some(o) => o.merge(s),
+        None => *into = Some(s),
+    }
+}
+
+fn stat(text: &str, s: &Span) -> ErrorStat {
+    ErrorStat {
+        text: text.to_string(),
+        count: s.count,
+        first: s.first.clone(),
+        last: s.last.clone(),
+    }
 }
 
 fn min_ts(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
@@ -150,32 +353,19 @@ fn trim_ends<V>(m: &mut BTreeMap<u64, V>) {
     }
 }
 
-fn add_error(map: &mut HashMap<String, Span>, text: &str, ev: &Evidence) {
-    if let Some(s) = map.get_mut(text) {
-        s.add(ev);
-    } else if map.len() < MAX_DISTINCT_ERRORS {
-        map.insert(text.to_string(), Span::new(ev));
-    } else if let Some(s) = map.get_mut("(other errors)") {
-        s.add(ev);
-    } else {
-        map.insert("(other errors)".to_string(), Span::new(ev));
-    }
-}
-
 impl JobAcc {
     fn push(&mut self, ev: Event) {
         self.first_seen = min_ts(self.first_seen, ev.ts);
         self.last_seen = max_ts(self.last_seen, ev.ts);
-        self.instances.insert(ev.instance.clone(), ());
+        self.note_instance(ev.instance.clone(), 1);
+        let at = &ev.evidence;
         if let Some(job) = &ev.job {
-            if self.job_type.is_none() && !job.job_type.is_empty() {
-                self.job_type = Some(job.job_type.clone());
-            }
-            self.schema_id = self.schema_id.or(job.schema_id);
-            self.table_id = self.table_id.or(job.table_id);
-            if self.query.is_none() {
-                self.query = job.query.clone();
-            }
+            self.job_type.offer(at, || {
+                (!job.job_type.is_empty()).then(|| job.job_type.clone())
+            });
+            self.schema_id.offer(at, || job.schema_id);
+            self.table_id.offer(at, || job.table_id);
+            self.query.offer(at, || job.query.clone());
             if let Some(n) = job.err_count {
                 self.err_counts
                     .entry(n)
@@ -190,9 +380,14 @@ impl JobAcc {
             if let Some(rc) = job.row_count {
                 self.note_rows(rc, &ev.evidence);
             }
-            let key = (job.state.clone(), job.schema_state.clone());
+            let key = (
+                matches!(JobState::parse(&job.state), JobState::Other(_)),
+                job.state.clone(),
+                job.schema_state.clone(),
+            );
             match self.states.get_mut(&key) {
-                Some((first, last)) => {
+                Some((first, last, n)) => {
+                    *n += 1;
                     if earlier(&ev, first) {
                         *first = ev.clone();
                     }
@@ -200,9 +395,7 @@ impl JobAcc {
                         *last = ev.clone();
                     }
                 }
-                None => {
-                    self.states.insert(key, (ev.clone(), ev.clone()));
-                }
+                None => self.note_state(key, (ev.clone(), ev.clone(), 1)),
             }
         }
         if let Some(rows) = ev.rows {
@@ -216,13 +409,11 @@ impl JobAcc {
                 | EventKind::SubtasksEncounterErrors
                 | EventKind::TaskRetryableError
                 | EventKind::GeneratePlanFailed
-                | EventKind::TaskManagerError => {
-                    add_error(&mut self.task_errors, err, &ev.evidence)
-                }
+                | EventKind::TaskManagerError => self.task_errors.add(err, &ev.evidence),
                 _ => {}
             }
             if counts_as_job_error(ev.kind) {
-                add_error(&mut self.errors, err, &ev.evidence);
+                self.errors.add(err, &ev.evidence);
             }
         }
         match &ev.detail {
@@ -230,17 +421,47 @@ impl JobAcc {
                 table,
                 index,
                 ingest,
-            } => self.note_backfill(table, index, ingest),
-            Detail::Query(q) if self.query.is_none() => self.query = Some(q.clone()),
+            } => self.note_backfill(table, index, ingest, &ev.evidence),
+            Detail::Query(q) => self.query.offer(&ev.evidence, || Some(q.clone())),
             _ => {}
         }
-        if ev.task_id.is_some() {
-            self.task_id = self.task_id.or(ev.task_id);
-        }
-        if self.task_key.is_none() {
-            self.task_key = ev.task_key.clone();
-        }
+        self.task_id.offer(&ev.evidence, || ev.task_id);
+        self.task_key.offer(&ev.evidence, || ev.task_key.clone());
         self.by_kind.entry(ev.kind).or_default().push(ev);
+    }
+
+    /// Counts `n` lines of the job on `instance`, within [`MAX_INSTANCES_PER_JOB`].
+    fn note_instance(&mut self, instance: Arc<str>, n: u64) {
+        let dropped = &mut self.dropped;
+        upsert(
+            &mut self.instances,
+            MAX_INSTANCES_PER_JOB,
+            instance,
+            n,
+            |a, b| *a += b,
+            |out| *dropped.entry(DROPPED_INSTANCES).or_default() += out,
+        );
+    }
+
+    /// A state pair not seen yet, within [`MAX_STATE_PAIRS`].
+    fn note_state(&mut self, key: StateKey, v: (Event, Event, u64)) {
+        let dropped = &mut self.dropped;
+        upsert(
+            &mut self.states,
+            MAX_STATE_PAIRS,
+            key,
+            v,
+            |(first, last, n), (f, l, m)| {
+                *n += m;
+                if earlier(&f, first) {
+                    *first = f;
+                }
+                if earlier(last, &l) {
+                    *last = l;
+                }
+            },
+            |(_, _, n)| *dropped.entry(DROPPED_STATES).or_default() += n,
+        );
     }
 
     fn note_rows(&mut self, rows: u64, ev: &Evidence) {
@@ -264,17 +485,13 @@ impl JobAcc {
         table: &Option<String>,
         index: &Option<String>,
         ingest: &Option<String>,
+        at: &Evidence,
     ) {
         let named = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
-        if self.table.is_none() {
-            self.table = named(table);
-        }
-        if self.index.is_none() {
-            self.index = named(index);
-        }
-        if let Some(i) = ingest {
-            self.ingest = Some(i == "true");
-        }
+        self.table.offer(at, || named(table));
+        self.index.offer(at, || named(index));
+        self.ingest
+            .offer(at, || ingest.as_ref().map(|i| i == "true"));
     }
 
     fn merge(&mut self, o: JobAcc) {
@@ -283,20 +500,8 @@ impl JobAcc {
         for (k, ends) in o.by_kind {
             self.by_kind.entry(k).or_default().merge(ends);
         }
-        for (k, (f, l)) in o.states {
-            match self.states.get_mut(&k) {
-                Some((first, last)) => {
-                    if earlier(&f, first) {
-                        *first = f;
-                    }
-                    if earlier(last, &l) {
-                        *last = l;
-                    }
-                }
-                None => {
-                    self.states.insert(k, (f, l));
-                }
-            }
+        for (k, v) in o.states {
+            self.note_state(k, v);
         }
         for (n, ev) in o.err_counts {
             match self.err_counts.get_mut(&n) {
@@ -308,24 +513,29 @@ impl JobAcc {
             }
         }
         trim_ends(&mut self.err_counts);
-        merge_errors(&mut self.errors, o.errors);
-        merge_errors(&mut self.task_errors, o.task_errors);
-        self.instances.extend(o.instances);
+        self.errors.merge(o.errors);
+        self.task_errors.merge(o.task_errors);
+        for (i, n) in o.instances {
+            self.note_instance(i, n);
+        }
+        for (k, n) in o.dropped {
+            *self.dropped.entry(k).or_default() += n;
+        }
         if let Some((rows, ev)) = o.rows {
             self.note_rows(rows, &ev);
         }
         for (rows, ev) in o.row_marks {
             self.note_rows(rows, &ev);
         }
-        self.job_type = self.job_type.take().or(o.job_type);
-        self.schema_id = self.schema_id.or(o.schema_id);
-        self.table_id = self.table_id.or(o.table_id);
-        self.table = self.table.take().or(o.table);
-        self.index = self.index.take().or(o.index);
-        self.query = self.query.take().or(o.query);
-        self.ingest = self.ingest.or(o.ingest);
-        self.task_id = self.task_id.or(o.task_id);
-        self.task_key = self.task_key.take().or(o.task_key);
+        self.job_type.merge(o.job_type);
+        self.schema_id.merge(o.schema_id);
+        self.table_id.merge(o.table_id);
+        self.table.merge(o.table);
+        self.index.merge(o.index);
+        self.query.merge(o.query);
+        self.ingest.merge(o.ingest);
+        self.task_id.merge(o.task_id);
+        self.task_key.merge(o.task_key);
     }
 
     fn finish(self, key: JobKey) -> JobTimeline {
@@ -335,7 +545,7 @@ impl JobAcc {
             event_counts.insert(*kind, ends.count);
             events.extend(ends.kept.iter().cloned());
         }
-        for (first, last) in self.states.values() {
+        for (first, last, _) in self.states.values() {
             events.push(first.clone());
             events.push(last.clone());
         }
@@ -411,8 +621,16 @@ impl JobAcc {
             last_progress = max_ts(last_progress, f.ts);
         }
 
-        let mut errors: Vec<ErrorStat> = to_stats(self.errors);
-        errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        let errors: Vec<ErrorStat> = self.errors.stats();
+        let mut dropped = self.dropped.clone();
+        for (what, n) in [
+            (DROPPED_ERRORS, self.errors.folded()),
+            (DROPPED_TASK_ERRORS, self.task_errors.folded()),
+        ] {
+            if n > 0 {
+                dropped.insert(what, n);
+            }
+        }
         let err_counts: Vec<ErrCountPoint> = self
             .err_counts
             .iter()
@@ -424,8 +642,8 @@ impl JobAcc {
         let max_err_count = self.err_counts.keys().next_back().copied().unwrap_or(0);
 
         let dist_count = |k: EventKind| self.by_kind.get(&k).map_or(0, |e| e.count);
-        let has_task = self.task_key.is_some()
-            || self.task_id.is_some()
+        let has_task = self.task_key.get().is_some()
+            || self.task_id.get().is_some()
             || [
                 EventKind::TaskSubmitted,
                 EventKind::TaskNotResumable,
@@ -434,37 +652,37 @@ impl JobAcc {
             .iter()
             .any(|k| dist_count(*k) > 0);
         let dist_task = has_task.then(|| {
-            let mut errs = to_stats(self.task_errors.clone());
-            errs.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+            let errs = self.task_errors.stats();
             DistTask {
-                task_id: self.task_id,
-                task_key: self.task_key.clone(),
+                task_id: self.task_id.get().copied(),
+                task_key: self.task_key.get().cloned(),
                 reverted: dist_count(EventKind::TaskReverted),
                 not_resumable: dist_count(EventKind::TaskNotResumable),
                 paused: dist_count(EventKind::TaskPaused),
                 errors: errs,
             }
         });
-        let backfill_mode = match (dist_task.is_some(), self.ingest) {
+        let backfill_mode = match (dist_task.is_some(), self.ingest.get().copied()) {
             (true, _) => Some("dxf".to_string()),
             (false, Some(true)) => Some("ingest".to_string()),
             (false, Some(false)) => Some("txn".to_string()),
             _ => None,
         };
+        let query = self.query.value();
         let table = self
             .table
-            .clone()
-            .or_else(|| self.query.as_deref().and_then(table_from_query));
+            .value()
+            .or_else(|| query.as_deref().and_then(table_from_query));
 
         JobTimeline {
             job_id: key.id,
             store: key.store.map(|s| s.to_string()),
-            job_type: self.job_type,
-            schema_id: self.schema_id,
-            table_id: self.table_id,
+            job_type: self.job_type.value(),
+            schema_id: self.schema_id.value(),
+            table_id: self.table_id.value(),
             table,
-            index: self.index,
-            query: self.query,
+            index: self.index.value(),
+            query,
             outcome: outcome.unwrap_or_default(),
             first_seen: self.first_seen,
             last_seen: self.last_seen,
@@ -481,6 +699,7 @@ impl JobAcc {
             last_progress,
             events,
             event_counts,
+            dropped,
         }
     }
 }
@@ -505,28 +724,6 @@ fn counts_as_job_error(kind: EventKind) -> bool {
     )
 }
 
-fn merge_errors(into: &mut HashMap<String, Span>, from: HashMap<String, Span>) {
-    for (k, v) in from {
-        match into.get_mut(&k) {
-            Some(s) => s.merge(v),
-            None => {
-                into.insert(k, v);
-            }
-        }
-    }
-}
-
-fn to_stats(m: HashMap<String, Span>) -> Vec<ErrorStat> {
-    m.into_iter()
-        .map(|(text, s)| ErrorStat {
-            text,
-            count: s.count,
-            first: s.first,
-            last: s.last,
-        })
-        .collect()
-}
-
 /// The table a DDL statement works on: `alter table sbtest1 add index ...` → `sbtest1`,
 /// also `create table`, `drop table`, `truncate table`, `rename table`, `create index … on`.
 fn table_from_query(q: &str) -> Option<String> {
@@ -546,9 +743,11 @@ fn table_from_query(q: &str) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct TimelineBuilder {
     jobs: HashMap<JobKey, JobAcc>,
-    /// DXF task id → job, learned from lines that name both (or name one right after the other).
-    task_jobs: HashMap<i64, JobKey>,
-    starts: Vec<ServerStart>,
+    /// DXF task id → job, learned from lines that name both (or name one right after the other);
+    /// the earliest such line wins, whatever the order files were merged in.
+    task_jobs: HashMap<i64, Earliest<JobKey>>,
+    /// Server starts per instance, bounded.
+    starts: BTreeMap<Arc<str>, Ends<ServerStart, KEEP_STARTS_PER_INSTANCE>>,
     owner_events: Ends,
     unattributed: BTreeMap<EventKind, Ends>,
     end_of_logs: Option<Timestamp>,
@@ -564,7 +763,8 @@ impl TimelineBuilder {
         self.end_of_logs = max_ts(self.end_of_logs, ev.ts);
         match ev.kind {
             EventKind::ServerStart => {
-                self.starts.push(ServerStart {
+                let at = self.starts.entry(ev.instance.clone()).or_default();
+                at.push(ServerStart {
                     instance: ev.instance.to_string(),
                     version: match &ev.detail {
                         Detail::Release(v) => Some(v.clone()),
@@ -584,7 +784,8 @@ impl TimelineBuilder {
             Some(id) => {
                 let key = JobKey { store, id };
                 if let Some(t) = ev.task_id {
-                    self.task_jobs.entry(t).or_insert_with(|| key.clone());
+                    let link = self.task_jobs.entry(t).or_default();
+                    link.offer(&ev.evidence, || Some(key.clone()));
                 }
                 self.jobs.entry(key).or_default().push(ev);
             }
@@ -592,9 +793,13 @@ impl TimelineBuilder {
         }
     }
 
-    /// Records that a DXF task id belongs to a job (learned by the per-file correlator).
-    pub fn link_task(&mut self, task_id: i64, job: JobKey) {
-        self.task_jobs.entry(task_id).or_insert(job);
+    /// Records that a DXF task id belongs to a job, as the line `at` shows (learned by the
+    /// per-file correlator).
+    pub fn link_task(&mut self, task_id: i64, job: JobKey, at: &Evidence) {
+        self.task_jobs
+            .entry(task_id)
+            .or_default()
+            .offer(at, || Some(job));
     }
 
     /// Notes the time of the last line of a file, so that "end of logs" covers quiet tails.
@@ -613,9 +818,11 @@ impl TimelineBuilder {
             }
         }
         for (t, j) in other.task_jobs {
-            self.task_jobs.entry(t).or_insert(j);
+            self.task_jobs.entry(t).or_default().merge(j);
         }
-        self.starts.extend(other.starts);
+        for (i, s) in other.starts {
+            self.starts.entry(i).or_default().merge(s);
+        }
         self.owner_events.merge(other.owner_events);
         for (k, e) in other.unattributed {
             self.unattributed.entry(k).or_default().merge(e);
@@ -629,7 +836,8 @@ impl TimelineBuilder {
         let mut unattributed: Vec<Event> = Vec::new();
         for (_, ends) in std::mem::take(&mut self.unattributed) {
             for mut ev in ends.kept {
-                match ev.task_id.and_then(|t| self.task_jobs.get(&t)).cloned() {
+                let linked = ev.task_id.and_then(|t| self.task_jobs.get(&t));
+                match linked.and_then(Earliest::get).cloned() {
                     Some(key) => {
                         ev.job_id = Some(key.id);
                         self.jobs.entry(key).or_default().push(ev);
@@ -646,14 +854,14 @@ impl TimelineBuilder {
             .filter(|k| k.store.is_none())
             .cloned()
             .collect();
+        // Id → its store-keyed jobs, built once: asking every job about every loose one was
+        // quadratic (100k jobs took minutes).
+        let mut stored: HashMap<i64, Vec<JobKey>> = HashMap::new();
+        for k in self.jobs.keys().filter(|k| k.store.is_some()) {
+            stored.entry(k.id).or_default().push(k.clone());
+        }
         for k in loose {
-            let owners: Vec<JobKey> = self
-                .jobs
-                .keys()
-                .filter(|o| o.id == k.id && o.store.is_some())
-                .cloned()
-                .collect();
-            if let [only] = owners.as_slice() {
+            if let Some([only]) = stored.get(&k.id).map(Vec::as_slice) {
                 let acc = self.jobs.remove(&k).expect("key listed above");
                 self.jobs
                     .get_mut(only)
@@ -672,12 +880,18 @@ impl TimelineBuilder {
                 .then_with(|| a.job_id.cmp(&b.job_id))
                 .then_with(|| a.store.cmp(&b.store))
         });
-        self.starts
-            .sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
+        let mut dropped = BTreeMap::new();
+        let starts_dropped: u64 = self.starts.values().map(Ends::dropped).sum();
+        if starts_dropped > 0 {
+            dropped.insert(DROPPED_STARTS, starts_dropped);
+        }
+        let mut starts: Vec<ServerStart> = self.starts.into_values().flat_map(|e| e.kept).collect();
+        starts.sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
         Timelines {
             jobs,
             cluster: Cluster {
-                starts: self.starts,
+                dropped,
+                starts,
                 owner_events: self.owner_events.kept,
                 unattributed,
                 end_of_logs: self.end_of_logs,
@@ -746,7 +960,7 @@ impl crate::scan::EventSink for FileCorrelator {
                         store: self.store.clone(),
                         id: job,
                     };
-                    self.builder.link_task(task_id, key);
+                    self.builder.link_task(task_id, key, &ev.evidence);
                 }
             }
         }
