@@ -559,7 +559,9 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
     let mut builder = TimelineBuilder::new();
     let mut faults = FaultCounts::default();
     let mut files = Vec::new();
-    let mut events = Vec::new();
+    // Sized once: growing it by doubling would hold up to twice the events at the moment of
+    // each reallocation, and the export may hold millions.
+    let mut events = Vec::with_capacity(results.iter().map(|p| p.events.len()).sum());
     for p in results {
         builder.merge(p.builder);
         faults.merge(p.faults);
@@ -572,7 +574,9 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
         if let Some(err) = &f.error {
             if let Some(o) = outcomes.get_mut(f.meta.input_index) {
                 o.complete = false;
-                if !o.errors.iter().any(|e| e.contains(&f.meta.name)) {
+                // As many as the walker lists (1,000); each damaged file still says so in
+                // its own entry of the report.
+                if o.errors.len() < 1000 && !o.errors.iter().any(|e| e.contains(&f.meta.name)) {
                     o.errors.push(err.clone());
                 }
             }
@@ -627,13 +631,15 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
     })
 }
 
-/// Rotated files by their stamp, the active file (no stamp) last.
-fn file_order(m: &FileMeta) -> (usize, String, bool, Option<String>, String) {
+/// Rotated files by their stamp, the active file (no stamp) last; files of the same name (two
+/// tar members) in the order the walk found them, whichever worker finished first.
+fn file_order(m: &FileMeta) -> (usize, String, bool, Option<String>, String, usize) {
     (
         m.input_index,
         m.instance.clone(),
         m.rotation.is_none(),
         m.rotation.clone(),
         m.name.clone(),
+        m.ordinal,
     )
 }

@@ -98,6 +98,10 @@ pub enum Encoding {
 pub struct FileMeta {
     /// Index of the input (in command-line order) the file came from.
     pub input_index: usize,
+    /// Position of the file among those the walk of its input found (0, 1, ...): the order of
+    /// the archive or of the sorted directory. Two tar members may share a name; this keeps
+    /// them apart and in archive order.
+    pub ordinal: usize,
     /// Display name: the input path, then `!` and the member path for each archive level:
     /// `tidb-0.tar.gz!tidb-0/tidb.log`, `bundle.zip!a/tidb-2024-01-13T19-21-09.480.log.gz`.
     pub name: String,

@@ -105,7 +105,14 @@ pub(crate) struct Walker<'a> {
     pub out: InputOutcome,
     /// The regular file `open_file` is dispatching (for `FileMeta::disk_path`).
     disk_file: Option<PathBuf>,
+    /// Problems and skipped members past [`MAX_NOTES`], counted only.
+    more_errors: u64,
+    more_skipped: u64,
 }
+
+/// Problems (and, separately, skipped members) listed per input: a tar of a million symlinks
+/// or a zip of a million bad entries must not make a million messages. The rest are counted.
+pub(crate) const MAX_NOTES: usize = 1000;
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(
@@ -122,6 +129,8 @@ impl<'a> Walker<'a> {
             input_path,
             input_is_dir: false,
             disk_file: None,
+            more_errors: 0,
+            more_skipped: 0,
             budget: Budget::new(opts.max_decompressed_bytes),
             levels: Vec::new(),
             out: InputOutcome {
@@ -133,6 +142,16 @@ impl<'a> Walker<'a> {
     }
 
     pub(crate) fn finish(mut self) -> InputOutcome {
+        for (list, more, what) in [
+            (&mut self.out.errors, self.more_errors, "problems"),
+            (&mut self.out.skipped, self.more_skipped, "skipped members"),
+        ] {
+            if more > 0 {
+                list.push(format!(
+                    "… and {more} more {what} in this input, not listed"
+                ));
+            }
+        }
         self.out.complete = self.out.errors.is_empty();
         self.out.unreadable = !self.out.errors.is_empty() && self.out.files == 0;
         self.out
@@ -140,6 +159,10 @@ impl<'a> Walker<'a> {
 
     /// Records damage at `name`, with the current position in every open layer.
     pub(crate) fn error(&mut self, name: &str, what: impl Display) {
+        if self.out.errors.len() >= MAX_NOTES {
+            self.more_errors += 1;
+            return;
+        }
         let here = self.here();
         let msg = if here.is_empty() {
             format!("{name}: {what}")
@@ -150,6 +173,10 @@ impl<'a> Walker<'a> {
     }
 
     pub(crate) fn skip(&mut self, name: &str, why: impl Display) {
+        if self.out.skipped.len() >= MAX_NOTES {
+            self.more_skipped += 1;
+            return;
+        }
         self.out.skipped.push(format!("{name}: {why}"));
     }
 
@@ -365,6 +392,7 @@ impl<'a> Walker<'a> {
         let meta = FileMeta {
             disk_path,
             input_index: self.index,
+            ordinal: self.out.files,
             name: loc.name.clone(),
             instance: self.instance(loc),
             kind,
