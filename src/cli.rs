@@ -662,6 +662,14 @@ fn write_file(
     p: &std::path::Path,
     f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    // A symlink is written through, as a plain create would: the rename replaces its target.
+    let resolved;
+    let p = if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        resolved.as_path()
+    } else {
+        p
+    };
     if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
         let mut w = std::io::BufWriter::new(std::fs::File::create(p)?);
         f(&mut w)?;

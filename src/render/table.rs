@@ -492,7 +492,7 @@ fn bounds(out: &mut String, report: &Report, st: &Style) {
         .summary
         .dropped
         .iter()
-        .map(|(what, n)| format!("cluster: {n} {what}"))
+        .map(|(what, n)| format!("cluster: {n} {}", what.replace('_', " ")))
         .collect();
     let jobs: Vec<&JobReport> = report
         .jobs
@@ -500,7 +500,11 @@ fn bounds(out: &mut String, report: &Report, st: &Style) {
         .filter(|j| !j.dropped.is_empty())
         .collect();
     for j in jobs.iter().take(5) {
-        let parts: Vec<String> = j.dropped.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        let parts: Vec<String> = j
+            .dropped
+            .iter()
+            .map(|(w, n)| format!("{n} {}", w.replace('_', " ")))
+            .collect();
         lines.push(format!("job {}: {}", j.job_id, parts.join(", ")));
     }
     if jobs.len() > 5 {

@@ -28,12 +28,15 @@ pub const MAX_INSTANCES_PER_JOB: usize = 256;
 /// restarts thousands of times. Every restart still counts in the fault windows.
 pub const KEEP_STARTS_PER_INSTANCE: usize = 32;
 
-/// What the bounds dropped, under the names the report uses.
-pub const DROPPED_STATES: &str = "state events of unkept (state, schema state) pairs";
-pub const DROPPED_ERRORS: &str = "errors folded into (other errors)";
-pub const DROPPED_TASK_ERRORS: &str = "DXF task errors folded into (other errors)";
-pub const DROPPED_INSTANCES: &str = "events of unnamed instances";
-pub const DROPPED_STARTS: &str = "server starts";
+/// What the bounds dropped, under the keys the report uses (`jobs[].dropped`,
+/// `summary.dropped`): lines of (state, schema state) pairs past [`MAX_STATE_PAIRS`], errors
+/// folded into `(other errors)`, the same for DXF task errors, lines of instances past
+/// [`MAX_INSTANCES_PER_JOB`], and server starts past [`KEEP_STARTS_PER_INSTANCE`].
+pub const DROPPED_STATES: &str = "state_lines_of_unkept_pairs";
+pub const DROPPED_ERRORS: &str = "errors_folded_into_other";
+pub const DROPPED_TASK_ERRORS: &str = "task_errors_folded_into_other";
+pub const DROPPED_INSTANCES: &str = "lines_of_unnamed_instances";
+pub const DROPPED_STARTS: &str = "server_starts";
 
 /// Which entries a bounded map keeps when full: the smallest keys. The key is the entry's own
 /// (its text), never the time it arrived or the file it came from, so every arrival order and
