@@ -80,6 +80,7 @@ pub fn render(
     match format {
         // One line per event, written as it is made: the export is never held whole.
         Format::Jsonl => events::write_jsonl(&report.events, out),
+        Format::Json => json::write(report, out),
         _ => out.write_all(to_string(report, format, opts).as_bytes()),
     }
 }

@@ -81,7 +81,9 @@ pub fn build(
             Severity::Info => counts.info += 1,
         }
     }
+    let index = super::ReportIndex::new(&jobs, &findings);
     let mut report = Report {
+        index,
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "ddldiag".to_string(),

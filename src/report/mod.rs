@@ -186,6 +186,33 @@ pub struct Report {
     /// The rule catalogue as the renderers show it (SARIF `rules[]`).
     #[serde(skip)]
     pub rules: Vec<RuleDoc>,
+    /// Job id → positions in `jobs`, and → positions of its findings in `findings`, built once
+    /// by [`build`]: renderers that look jobs and findings up by id stay linear in jobs (1M
+    /// jobs × 30k findings was hours).
+    #[serde(skip)]
+    pub(crate) index: ReportIndex,
+}
+
+/// See [`Report::index`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ReportIndex {
+    jobs: std::collections::HashMap<i64, Vec<usize>>,
+    findings: std::collections::HashMap<i64, Vec<usize>>,
+}
+
+impl ReportIndex {
+    pub(crate) fn new(jobs: &[JobReport], findings: &[Finding]) -> Self {
+        let mut ix = ReportIndex::default();
+        for (i, j) in jobs.iter().enumerate() {
+            ix.jobs.entry(j.job_id).or_default().push(i);
+        }
+        for (i, f) in findings.iter().enumerate() {
+            if let Some(id) = f.job_id {
+                ix.findings.entry(id).or_default().push(i);
+            }
+        }
+        ix
+    }
 }
 
 /// What a rule is, as the renderers need it (SARIF `rules[]`, `explain` text in Markdown).
@@ -268,9 +295,23 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
 /// Findings of one job, in report order.
 pub(crate) fn findings_of(report: &Report, job_id: i64) -> impl Iterator<Item = &Finding> {
     report
+        .index
         .findings
-        .iter()
-        .filter(move |f| f.job_id == Some(job_id))
+        .get(&job_id)
+        .into_iter()
+        .flatten()
+        .map(|&i| &report.findings[i])
+}
+
+impl Report {
+    /// The first job with this id (ids repeat only across stores).
+    pub fn job(&self, job_id: i64) -> Option<&JobReport> {
+        self.index
+            .jobs
+            .get(&job_id)
+            .and_then(|v| v.first())
+            .map(|&i| &self.jobs[i])
+    }
 }
 
 /// Everything that was lost, one line per damaged input or file, for banners.
