@@ -345,8 +345,10 @@ impl crate::scan::EventSink for Window<'_> {
             file: file.clone(),
             line,
             ts: Some(ts),
-            text: crate::scan::truncate_str(&String::from_utf8_lossy(raw), MAX_EVIDENCE_TEXT)
-                .to_string(),
+            text: Arc::from(crate::scan::truncate_str(
+                &String::from_utf8_lossy(raw),
+                MAX_EVIDENCE_TEXT,
+            )),
         });
     }
 }

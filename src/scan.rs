@@ -500,7 +500,7 @@ impl<'p> Scanner<'p> {
             file: self.file.clone(),
             line: line_no,
             ts: Some(rec.ts),
-            text: truncate_str(&raw, MAX_EVIDENCE_TEXT).to_string(),
+            text: Arc::from(truncate_str(&raw, MAX_EVIDENCE_TEXT)),
         };
         let mut any = false;
         for ev in crate::event::to_event(&rec, &self.instance, evidence) {

@@ -305,7 +305,7 @@ mod tests {
             file: Arc::from("tidb.log"),
             line: 1,
             ts: Some(r.ts),
-            text: line.to_string(),
+            text: line.into(),
         };
         to_event(&r, &Arc::from("tidb-0"), ev)
     }

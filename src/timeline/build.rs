@@ -170,6 +170,9 @@ impl<T: Placed, const KEEP: usize> Ends<T, KEEP> {
         self.count += 1;
         let k = ev_key(ev.evidence());
         let pos = self.kept.partition_point(|x| ev_key(x.evidence()) <= k);
+        // Grown one slot at a time (at most `2 * KEEP + 1`): most jobs have one or two events
+        // of a kind, and the default first growth to four events was 6 KB a job.
+        self.kept.reserve_exact(1);
         self.kept.insert(pos, ev);
         if self.kept.len() > 2 * KEEP {
             // Drop the middle element: it is neither among the first N nor the last N.
@@ -234,9 +237,11 @@ struct JobAcc {
     by_kind: BTreeMap<EventKind, Ends>,
     /// First and last event of each distinct (state, schema state), including the job string,
     /// and how many lines showed it; at most [`MAX_STATE_PAIRS`], known states first.
-    states: BTreeMap<StateKey, (Event, Event, u64)>,
+    /// Boxed: a B-tree node holds eleven values, and two events each would make even a
+    /// one-pair map take 12 KB (a third of a job's memory, measured).
+    states: BTreeMap<StateKey, Box<StateSpan>>,
     /// ErrCount value → the first line that showed it. Trimmed to the lowest and highest values.
-    err_counts: BTreeMap<u64, Evidence>,
+    err_counts: Marks,
     errors: Errors,
     task_errors: Errors,
     /// Instance → lines of the job it logged; at most [`MAX_INSTANCES_PER_JOB`].
@@ -246,7 +251,7 @@ struct JobAcc {
     /// Latest row count seen, by time.
     rows: Option<(u64, Evidence)>,
     /// Row count → first time it was reached (trimmed), to find the last progress.
-    row_marks: BTreeMap<u64, Evidence>,
+    row_marks: Marks,
     job_type: Earliest<String>,
     schema_id: Earliest<i64>,
     table_id: Earliest<i64>,
@@ -262,6 +267,10 @@ struct JobAcc {
 
 /// Orders state pairs: TiDB's own state words before unknown ones, then by text.
 type StateKey = (bool, String, String);
+
+/// First and last event of one state pair (`None`: the first is also the last, the usual
+/// case, so it is not held twice), and how many lines showed it.
+type StateSpan = (Event, Option<Event>, u64);
 
 /// Distinct errors, at most [`MAX_DISTINCT_ERRORS`] by text order ([`upsert`]), and the rest
 /// folded together.
@@ -318,6 +327,31 @@ impl Errors {
     }
 }
 
+/// Widens a state pair's (first, last) to cover another span of it (`f`, `l`; `None`: `f`).
+fn widen(first: &mut Event, last: &mut Option<Event>, f: Event, l: Option<Event>) {
+    widen_one(first, last, f);
+    if let Some(l) = l {
+        widen_one(first, last, l);
+    }
+}
+
+/// Widens (first, last) to cover `e`.
+fn widen_one(first: &mut Event, last: &mut Option<Event>, e: Event) {
+    if earlier(&e, first) {
+        let old = std::mem::replace(first, e);
+        if last.is_none() {
+            *last = Some(old);
+        }
+    } else if earlier(last.as_ref().unwrap_or(first), &e) {
+        *last = Some(e);
+    }
+}
+
+/// True when `e` would widen (first, last), so that a clone is made only then.
+fn widens(first: &Event, last: &Option<Event>, e: &Event) -> bool {
+    earlier(e, first) || earlier(last.as_ref().unwrap_or(first), e)
+}
+
 fn fold(into: &mut Option<Span>, s: Span) {
     match into {
         Some(o) => o.merge(s),
@@ -348,11 +382,38 @@ fn max_ts(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     }
 }
 
-/// Keeps only the `KEEP_PER_KIND` lowest and highest keys of a map.
-fn trim_ends<V>(m: &mut BTreeMap<u64, V>) {
-    while m.len() > 2 * KEEP_PER_KIND {
-        let mid = *m.keys().nth(KEEP_PER_KIND).expect("len checked");
-        m.remove(&mid);
+/// Value (ErrCount, row count) → the earliest line that showed it, sorted by value, keeping
+/// the [`KEEP_PER_KIND`] lowest and highest values. A sorted `Vec`, not a `BTreeMap`: most jobs
+/// have one or two values, and a B-tree's first node is sized for eleven.
+#[derive(Debug, Default, Clone)]
+struct Marks(Vec<(u64, Evidence)>);
+
+impl Marks {
+    fn note(&mut self, n: u64, ev: &Evidence) {
+        match self.0.binary_search_by_key(&n, |(k, _)| *k) {
+            Ok(i) => {
+                if ev_key(ev) < ev_key(&self.0[i].1) {
+                    self.0[i].1 = ev.clone();
+                }
+            }
+            Err(i) => {
+                self.0.reserve_exact(1);
+                self.0.insert(i, (n, ev.clone()));
+                if self.0.len() > 2 * KEEP_PER_KIND {
+                    self.0.remove(KEEP_PER_KIND);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, o: Marks) {
+        for (n, ev) in &o.0 {
+            self.note(*n, ev);
+        }
+    }
+
+    fn highest(&self) -> Option<&(u64, Evidence)> {
+        self.0.last()
     }
 }
 
@@ -370,15 +431,7 @@ impl JobAcc {
             self.table_id.offer(at, || job.table_id);
             self.query.offer(at, || job.query.clone());
             if let Some(n) = job.err_count {
-                self.err_counts
-                    .entry(n)
-                    .or_insert_with(|| ev.evidence.clone());
-                if let Some(old) = self.err_counts.get_mut(&n) {
-                    if ev_key(&ev.evidence) < ev_key(old) {
-                        *old = ev.evidence.clone();
-                    }
-                }
-                trim_ends(&mut self.err_counts);
+                self.err_counts.note(n, &ev.evidence);
             }
             if let Some(rc) = job.row_count {
                 self.note_rows(rc, &ev.evidence);
@@ -389,16 +442,14 @@ impl JobAcc {
                 job.schema_state.clone(),
             );
             match self.states.get_mut(&key) {
-                Some((first, last, n)) => {
+                Some(span) => {
+                    let (first, last, n) = &mut **span;
                     *n += 1;
-                    if earlier(&ev, first) {
-                        *first = ev.clone();
-                    }
-                    if earlier(last, &ev) {
-                        *last = ev.clone();
+                    if widens(first, last, &ev) {
+                        widen_one(first, last, ev.clone());
                     }
                 }
-                None => self.note_state(key, (ev.clone(), ev.clone(), 1)),
+                None => self.note_state(key, Box::new((ev.clone(), None, 1))),
             }
         }
         if let Some(rows) = ev.rows {
@@ -447,23 +498,20 @@ impl JobAcc {
     }
 
     /// A state pair not seen yet, within [`MAX_STATE_PAIRS`].
-    fn note_state(&mut self, key: StateKey, v: (Event, Event, u64)) {
+    fn note_state(&mut self, key: StateKey, v: Box<StateSpan>) {
         let dropped = &mut self.dropped;
         upsert(
             &mut self.states,
             MAX_STATE_PAIRS,
             key,
             v,
-            |(first, last, n), (f, l, m)| {
+            |mine, other| {
+                let (first, last, n) = &mut **mine;
+                let (f, l, m) = *other;
                 *n += m;
-                if earlier(&f, first) {
-                    *first = f;
-                }
-                if earlier(last, &l) {
-                    *last = l;
-                }
+                widen(first, last, f, l);
             },
-            |(_, _, n)| *dropped.entry(DROPPED_STATES).or_default() += n,
+            |out| *dropped.entry(DROPPED_STATES).or_default() += out.2,
         );
     }
 
@@ -472,14 +520,7 @@ impl JobAcc {
             Some((_, old)) if ev_key(old) > ev_key(ev) => {}
             _ => self.rows = Some((rows, ev.clone())),
         }
-        match self.row_marks.get_mut(&rows) {
-            Some(old) if ev_key(ev) < ev_key(old) => *old = ev.clone(),
-            Some(_) => {}
-            None => {
-                self.row_marks.insert(rows, ev.clone());
-            }
-        }
-        trim_ends(&mut self.row_marks);
+        self.row_marks.note(rows, ev);
     }
 
     /// Table, index and ingest mode from `index backfill state running`.
@@ -506,16 +547,7 @@ impl JobAcc {
         for (k, v) in o.states {
             self.note_state(k, v);
         }
-        for (n, ev) in o.err_counts {
-            match self.err_counts.get_mut(&n) {
-                Some(old) if ev_key(&ev) < ev_key(old) => *old = ev,
-                Some(_) => {}
-                None => {
-                    self.err_counts.insert(n, ev);
-                }
-            }
-        }
-        trim_ends(&mut self.err_counts);
+        self.err_counts.merge(o.err_counts);
         self.errors.merge(o.errors);
         self.task_errors.merge(o.task_errors);
         for (i, n) in o.instances {
@@ -527,9 +559,7 @@ impl JobAcc {
         if let Some((rows, ev)) = o.rows {
             self.note_rows(rows, &ev);
         }
-        for (rows, ev) in o.row_marks {
-            self.note_rows(rows, &ev);
-        }
+        self.row_marks.merge(o.row_marks);
         self.job_type.merge(o.job_type);
         self.schema_id.merge(o.schema_id);
         self.table_id.merge(o.table_id);
@@ -548,9 +578,10 @@ impl JobAcc {
             event_counts.insert(*kind, ends.count);
             events.extend(ends.kept.iter().cloned());
         }
-        for (first, last, _) in self.states.values() {
+        for span in self.states.values() {
+            let (first, last, _) = &**span;
             events.push(first.clone());
-            events.push(last.clone());
+            events.extend(last.clone());
         }
         events.sort_by_key(order_key);
         events.dedup_by(|a, b| {
@@ -617,7 +648,7 @@ impl JobAcc {
             }
         }
         // Progress: the first time the highest row count was reached.
-        if let Some((_, ev)) = self.row_marks.iter().next_back() {
+        if let Some((_, ev)) = self.row_marks.highest() {
             last_progress = max_ts(last_progress, ev.ts);
         }
         if let Some(f) = &finished {
@@ -636,13 +667,14 @@ impl JobAcc {
         }
         let err_counts: Vec<ErrCountPoint> = self
             .err_counts
+            .0
             .iter()
             .map(|(n, ev)| ErrCountPoint {
                 err_count: *n,
                 evidence: ev.clone(),
             })
             .collect();
-        let max_err_count = self.err_counts.keys().next_back().copied().unwrap_or(0);
+        let max_err_count = self.err_counts.highest().map_or(0, |(n, _)| *n);
 
         let dist_count = |k: EventKind| self.by_kind.get(&k).map_or(0, |e| e.count);
         let has_task = self.task_key.get().is_some()
@@ -745,7 +777,8 @@ fn table_from_query(q: &str) -> Option<String> {
 /// Accumulates events (in any order, from any number of files) into [`Timelines`].
 #[derive(Debug, Default)]
 pub struct TimelineBuilder {
-    jobs: HashMap<JobKey, JobAcc>,
+    /// Boxed: a job's accumulator is large, and the map moves every value when it grows.
+    jobs: HashMap<JobKey, Box<JobAcc>>,
     /// DXF task id → job, learned from lines that name both (or name one right after the other);
     /// the earliest such line wins, whatever the order files were merged in.
     task_jobs: HashMap<i64, Earliest<JobKey>>,
@@ -814,7 +847,7 @@ impl TimelineBuilder {
     pub fn merge(&mut self, other: TimelineBuilder) {
         for (k, acc) in other.jobs {
             match self.jobs.get_mut(&k) {
-                Some(mine) => mine.merge(acc),
+                Some(mine) => mine.merge(*acc),
                 None => {
                     self.jobs.insert(k, acc);
                 }
@@ -869,13 +902,13 @@ impl TimelineBuilder {
                 self.jobs
                     .get_mut(only)
                     .expect("key listed above")
-                    .merge(acc);
+                    .merge(*acc);
             }
         }
         let mut jobs: Vec<JobTimeline> = self
             .jobs
             .into_iter()
-            .map(|(k, acc)| acc.finish(k))
+            .map(|(k, acc)| (*acc).finish(k))
             .collect();
         jobs.sort_by(|a, b| {
             a.first_seen
