@@ -11,6 +11,7 @@ use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
+use crate::event::EventKind;
 use crate::event::Evidence;
 use crate::fault::{FaultCounter, FaultCounts, FaultWindows, Signal};
 use crate::model::Timestamp;
@@ -18,7 +19,7 @@ use crate::scan::{FileStats, Prefilter, ScanOptions, Scanner, MAX_EVIDENCE_TEXT}
 use crate::source::{
     self, Encoding, FileKind, FileMeta, FileSink, Input, InputOutcome, SourceOptions,
 };
-use crate::timeline::{FileCorrelator, TimelineBuilder, Timelines};
+use crate::timeline::{FileCorrelator, StartKind, TimelineBuilder, Timelines};
 
 /// Bytes per chunk handed from the walker to a worker.
 const CHUNK: usize = 256 * 1024;
@@ -157,6 +158,74 @@ pub struct Panicked {
     /// `scanning tidb-0.tar.gz!tidb-0/tidb.log`, `reading input tidb-0.tar.gz`.
     pub what: String,
     pub message: String,
+}
+
+/// Tells each `Welcome to TiDB` line's kind ([`StartKind`]): a restart when the instance logged
+/// before it, graceful when the previous process logged `got signal to exit` or resigned the DDL
+/// owner after the instance's previous start.
+/// Whether some job was running (first seen before, last seen after) at a moment, answered in
+/// O(log jobs): asking every job for every start was quadratic.
+struct Running {
+    /// (first seen, the latest last-seen of the jobs first seen up to then), by first seen.
+    spans: Vec<(Timestamp, Timestamp)>,
+}
+
+impl Running {
+    fn new(jobs: &[crate::timeline::JobTimeline]) -> Self {
+        let mut v: Vec<(Timestamp, Timestamp)> = jobs
+            .iter()
+            .filter_map(|j| Some((j.first_seen?, j.last_seen?)))
+            .collect();
+        v.sort_unstable();
+        let mut reach: Option<Timestamp> = None;
+        for (_, last) in &mut v {
+            let r = reach.map_or(*last, |r| r.max(*last));
+            reach = Some(r);
+            *last = r;
+        }
+        Running { spans: v }
+    }
+
+    fn at(&self, ts: Timestamp) -> bool {
+        let n = self.spans.partition_point(|(first, _)| *first < ts);
+        n > 0 && self.spans[n - 1].1 > ts
+    }
+}
+
+fn classify_starts(t: &mut Timelines, files: &[FileResult]) {
+    let mut first_line: std::collections::HashMap<&str, Timestamp> =
+        std::collections::HashMap::new();
+    for f in files {
+        if let Some(ts) = f.stats.first_ts {
+            first_line
+                .entry(f.meta.instance.as_str())
+                .and_modify(|t| *t = (*t).min(ts))
+                .or_insert(ts);
+        }
+    }
+    let mut order: Vec<usize> = (0..t.cluster.starts.len()).collect();
+    order.sort_by_key(|&i| t.cluster.starts[i].evidence.ts);
+    let mut previous: std::collections::HashMap<String, Timestamp> =
+        std::collections::HashMap::new();
+    for i in order {
+        let s = &t.cluster.starts[i];
+        let Some(ts) = s.evidence.ts else { continue };
+        let earlier = first_line.get(s.instance.as_str()).is_some_and(|f| *f < ts);
+        let since = previous.get(&s.instance).copied();
+        let graceful = t.cluster.owner_events.iter().any(|e| {
+            &*e.instance == s.instance.as_str()
+                && (e.kind == EventKind::ServerStop
+                    || (e.kind == EventKind::OwnerRetired && e.message.starts_with("resign")))
+                && e.ts
+                    .is_some_and(|et| et < ts && since.is_none_or(|p| et > p))
+        });
+        previous.insert(s.instance.clone(), ts);
+        t.cluster.starts[i].kind = if earlier {
+            StartKind::Restart { graceful }
+        } else {
+            StartKind::First
+        };
+    }
 }
 
 /// The text of a panic payload.
@@ -312,15 +381,6 @@ impl crate::scan::EventSink for Window<'_> {
     fn event(&mut self, ev: crate::event::Event) {
         if ev.ts.is_some_and(|ts| self.outside(ts)) {
             return;
-        }
-        // Restarts are DDL-vocabulary events (`Welcome to TiDB`), not signal lines: every one
-        // is counted here, while the timeline keeps only a bounded selection of them.
-        if ev.kind == crate::event::EventKind::ServerStart {
-            if let Some(ts) = ev.ts {
-                let evidence = &ev.evidence;
-                self.faults
-                    .add(crate::fault::FaultKind::Restart, ts, || evidence.clone());
-            }
         }
         if let Some(c) = self.corr.as_deref_mut() {
             if let Some(v) = self.collected.as_deref_mut() {
@@ -618,7 +678,26 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
             o.unreadable = true;
         }
     }
-    let timelines = builder.finish();
+    let mut timelines = builder.finish();
+    classify_starts(&mut timelines, &files);
+    // Restarts are DDL-vocabulary events (`Welcome to TiDB`), so they reach the windows from the
+    // timeline's cluster facts rather than from the scanner's signal path. A process's first
+    // start is no fault, nor is a graceful restart while no job ran (a planned rolling restart
+    // between jobs); an abrupt end, or any restart under a running job, is.
+    let running = Running::new(&timelines.jobs);
+    for s in &timelines.cluster.starts {
+        let Some(ts) = s.evidence.ts else { continue };
+        let under_a_job = running.at(ts);
+        let fault = match s.kind {
+            StartKind::First => false,
+            StartKind::Restart { graceful } => !graceful || under_a_job,
+        };
+        if fault {
+            let mut c = FaultCounter::default();
+            c.add(crate::fault::FaultKind::Restart, ts, || s.evidence.clone());
+            faults.add_counter(&s.instance, c);
+        }
+    }
     let fault_windows = crate::fault::windows(&faults);
     events.sort_by(|a, b| {
         (a.ts, &a.evidence.file, a.evidence.line).cmp(&(b.ts, &b.evidence.file, b.evidence.line))

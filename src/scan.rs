@@ -134,6 +134,7 @@ pub const ANCHORS: &[&str] = &[
     "next step",
     "generate plan",
     "schedule step",
+    "signal to exit",
 ];
 
 /// Literals that every fault-signal literal contains at least one of (two signals may share

@@ -56,7 +56,8 @@ fn owner_move_gives_one_merged_timeline() {
     assert_eq!(j.rows.as_ref().map(|r| r.0), Some(2_500_000));
     assert_eq!(j.count(EventKind::TaskNotResumable), 1);
     assert_eq!(a.timelines.cluster.tidb_version(), Some("v7.6.0"));
-    assert_eq!(a.timelines.cluster.owner_events.len(), 2);
+    // The resign on tidb-0, the election on tidb-1, and tidb-0's `got signal to exit`.
+    assert_eq!(a.timelines.cluster.owner_events.len(), 3);
 }
 
 /// Writes one add-index job that fails and retries `retries` times, then rolls back.

@@ -38,19 +38,33 @@ pub fn root_cause(job: &JobTimeline) -> Option<(String, Classified)> {
     find_cause(job, DEFAULT_LIMIT).map(|c| (c.text, c.classified))
 }
 
-/// True when the logs show that TiDB itself, not a user, decided to roll the job back: a
-/// conversion / limit-exceeded line, a rollback point announced by such a line, or ErrCount at the
-/// limit.
+/// True when the logs show that TiDB itself, not a user, decided to roll the job back: the
+/// error-count limit (its line, or ErrCount at the limit), or a conversion to rollback on an
+/// error that is not the cancel.
+///
+/// A conversion line alone does not say who decided: in TiDB a user's `ADMIN CANCEL DDL JOBS`
+/// during the reorg also goes through `… convert job to rollback`, carrying
+/// `[ddl:8214]Cancelled DDL job`. Only its error tells the two apart.
 pub fn system_initiated(job: &JobTimeline, limit: u64) -> bool {
-    job.count(EventKind::ConvertToRollback) > 0
-        || job.count(EventKind::ErrorCountExceeded) > 0
+    let limit_hit = job.count(EventKind::ErrorCountExceeded) > 0
+        || (limit > 0 && job.max_err_count + 1 >= limit)
+        || job
+            .rollback
+            .as_ref()
+            .and_then(|r| r.err_count)
+            .is_some_and(|n| limit > 0 && n + 1 >= limit);
+    let gave_up_on_error =
+        |e: Option<&str>| e.is_some_and(|t| !t.trim().is_empty() && !is_cancelled(t));
+    limit_hit
         || job.rollback.as_ref().is_some_and(|r| {
             !r.message
                 .to_ascii_lowercase()
                 .contains("cancelled normally")
-                && (r.message.contains("rollback") || r.message.contains("exceed"))
+                && gave_up_on_error(r.error.as_deref())
         })
-        || (limit > 0 && job.max_err_count + 1 >= limit)
+        || job
+            .events_of(EventKind::ConvertToRollback)
+            .any(|e| gave_up_on_error(e.error.as_deref()))
 }
 
 /// [`root_cause`] with an explicit error-count limit, returning where the cause was found.

@@ -41,6 +41,10 @@ pub enum Needs {
     OwnerChangeNoDistTask,
     /// The job ended up (or stayed) in `rollingback`.
     StuckRollingBack,
+    /// TiDB's DDL layer did not retry the job's error (no `sleeps a while then retries it.`
+    /// line): for issues whose fix puts the error on a retry list, a log that shows the retries
+    /// already happening is not that issue.
+    NotRetried,
 }
 
 /// One upstream issue.
@@ -87,7 +91,7 @@ pub static ISSUES: &[KnownIssue] = &[
         title: "txn-merge add index stuck rolling back on `[global:2]execution result undetermined` after an owner partition",
         rules: &["DDL001", "DDL004"],
         errors: &["result-undetermined"],
-        needs: Needs::Nothing,
+        needs: Needs::NotRetried,
         affected_since: None,
         fixed_in: &["v7.5.1", "v7.6.0"],
         ambiguous: &[],
@@ -147,7 +151,7 @@ pub static ISSUES: &[KnownIssue] = &[
         title: "add index fails on etcd lease loss / context deadline exceeded",
         rules: &["DDL001"],
         errors: &["deadline-exceeded", "etcd-lease"],
-        needs: Needs::Nothing,
+        needs: Needs::NotRetried,
         affected_since: None,
         fixed_in: &["v8.5.0"],
         ambiguous: &[],
@@ -159,7 +163,7 @@ pub static ISSUES: &[KnownIssue] = &[
         title: "add index fails on `Failed to split region ranges: cannot find region in range` instead of retrying",
         rules: &["DDL001"],
         errors: &["split-region-failed"],
-        needs: Needs::Nothing,
+        needs: Needs::NotRetried,
         affected_since: None,
         fixed_in: &["v8.5.2"],
         ambiguous: &[],
@@ -309,6 +313,8 @@ pub struct Facts<'a> {
     pub error: Option<&'a str>,
     /// The owner changed or a TiDB restarted while the job ran.
     pub owner_changed: bool,
+    /// TiDB's DDL layer retried the job (`sleeps a while then retries it.` lines).
+    pub ddl_retried: bool,
 }
 
 /// One matched issue, with how sure the version check is.
@@ -363,6 +369,7 @@ pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
             Needs::OwnerChange => facts.owner_changed,
             Needs::OwnerChangeNoDistTask => facts.owner_changed && dist.is_none(),
             Needs::StuckRollingBack => job.outcome == crate::model::JobState::RollingBack,
+            Needs::NotRetried => !facts.ddl_retried,
         })
         .map(|i| Match {
             issue: i,

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use crate::fault::FaultWindows;
-use crate::model::{Evidence, FaultContext, Version};
+use crate::model::{FaultContext, Version};
 use crate::timeline::{JobTimeline, Timelines};
 
 pub mod cause;
@@ -22,8 +22,13 @@ pub mod errclass;
 pub mod fault_overlap;
 pub mod known_issues;
 pub mod owner;
+pub mod retry;
+pub mod source;
 
 pub use cause::Cause;
+pub use owner::{ChangeKind, OwnerChange};
+pub use retry::RetryFacts;
+pub use source::ErrorSource;
 
 /// What the rules need to know that the logs may not say (the command line's settings).
 #[derive(Debug, Clone)]
@@ -52,10 +57,14 @@ pub struct JobFacts {
     /// The error that caused its rollback ([`cause::find_cause`]); `None` when it did not roll
     /// back or no error was logged.
     pub cause: Option<Cause>,
-    /// Owner moves and TiDB starts while it ran, in time order ([`owner::owner_changes`]).
-    pub owner_changes: Vec<Evidence>,
+    /// Owner moves and TiDB restarts while it ran, in time order ([`owner::owner_changes`]).
+    pub owner_changes: Vec<OwnerChange>,
     /// Its errors against the cluster's fault windows ([`fault_overlap::context_for`]).
     pub fault_overlap: Option<FaultContext>,
+    /// The component the causing error (else the most frequent error) came from.
+    pub source: Option<ErrorSource>,
+    /// Retries, the error-count limit and whether a retry could have helped.
+    pub retry: RetryFacts,
 }
 
 /// The settings and every job's facts: what each rule reads besides the timelines.
@@ -86,10 +95,21 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
     let jobs = t
         .jobs
         .iter()
-        .map(|job| JobFacts {
-            cause: cause::find_cause(job, limit),
-            owner_changes: owner::owner_changes(job, &t.cluster),
-            fault_overlap: fault_overlap::context_for(job, windows),
+        .map(|job| {
+            let cause = cause::find_cause(job, limit);
+            let source = cause
+                .as_ref()
+                .map(|c| c.text.as_str())
+                .or_else(|| job.errors.first().map(|e| e.text.as_str()))
+                .and_then(source::source_of);
+            let retry = retry::retry_facts(job, cause.as_ref(), source, limit);
+            JobFacts {
+                cause,
+                owner_changes: owner::owner_changes(job, &t.cluster),
+                fault_overlap: fault_overlap::context_for(job, windows),
+                source,
+                retry,
+            }
         })
         .collect();
     let mut by_id = HashMap::with_capacity(t.jobs.len());

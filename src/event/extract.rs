@@ -37,6 +37,8 @@ pub mod keys {
     /// The DXF task key: handle (`taskKey`), DDL row-count lines (`task_key`), DDL submission and
     /// master DXF context (`task-key`).
     pub const TASK_KEY: &[&str] = &["taskKey", "task_key", "task-key"];
+    /// The DXF task type (`[task-type=backfill]`, `[type=ImportInto]` on task-manager lines).
+    pub const TASK_TYPE: &[&str] = &["task-type", "type"];
     /// The error text.
     pub const ERROR: &[&str] = &[
         "error",
@@ -124,6 +126,9 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
         task_id: rec
             .field_any(keys::TASK_ID)
             .and_then(|t| parse_int(&t.get())),
+        task_type: (task_key.is_some() || rec.field_any(keys::TASK_ID).is_some())
+            .then(|| field(keys::TASK_TYPE))
+            .flatten(),
         task_key,
         error: field(keys::ERROR),
         rows: rec

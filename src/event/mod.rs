@@ -98,6 +98,9 @@ pub enum EventKind {
     // --- cluster ---
     /// `Welcome to TiDB.`: a TiDB process (re)started.
     ServerStart,
+    /// `got signal to exit`: a TiDB process was asked to stop (SIGTERM, SIGINT, ...): the start
+    /// of a graceful shutdown.
+    ServerStop,
     /// `new domain`: a store was opened (unit tests open many).
     NewDomain,
     /// `get owner` / `become owner` / `start campaign owner`.
@@ -208,6 +211,8 @@ pub struct Event {
     pub job: Option<JobInfo>,
     pub task_id: Option<i64>,
     pub task_key: Option<String>,
+    /// The DXF task type (`task-type` / `type` field: `backfill`, `ImportInto`).
+    pub task_type: Option<String>,
     /// The error text, from `error`/`err`/`subtask-err`...
     pub error: Option<String>,
     /// Row count reported by progress lines.

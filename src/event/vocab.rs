@@ -117,6 +117,9 @@ pub static VOCAB: &[Spelling] = &[
     row!("is not the owner", OwnerRetired, "v3.0 (issue-operator-1225), v7.5–master", "owner/manager.go"),
 
     // --- cluster ---
+    // pkg/util/signal/signal_posix.go (master, read_file): `logutil.BgLogger().Info("got signal to
+    // exit", zap.Stringer("signal", sig))` in SetupSignalHandler.
+    row!("got signal to exit", ServerStop, "master (source); util/signal/signal_posix.go before pkg/", "util/signal/signal_posix.go"),
     row!("Welcome to TiDB.", ServerStart, "seen v4.0–v5.3 (corpus), v7.6 (#50417), current source", "util/printer/printer.go"),
     row!("new domain", NewDomain, "seen v4.0–v6.x (corpus)", "session/tidb.go"),
 

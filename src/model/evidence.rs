@@ -17,9 +17,9 @@ pub struct Evidence {
     #[serde(serialize_with = "super::time::ser_opt")]
     #[schemars(with = "Option<String>")]
     pub ts: Option<Timestamp>,
-    /// The raw line, so that a reader can grep for it (capped at a few KiB). Shared: a job's
-    /// timeline keeps the same line as the first and last of several things, and a copy each
-    /// was most of a job's memory.
+    /// The raw line, so that a reader can grep for it (capped at a few KiB).
+    // Shared (`Arc`): a job's timeline keeps the same line as the first and last of several
+    // things, and a copy each was most of a job's memory.
     #[schemars(with = "String")]
     pub text: Arc<str>,
 }

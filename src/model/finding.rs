@@ -16,6 +16,10 @@ pub struct Finding {
     pub name: String,
     pub severity: Severity,
     pub job_id: Option<i64>,
+    /// The DXF task the finding is about (`ImportInto/150005`, `ddl/backfill/491`, `task 30001`),
+    /// when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
     /// One line: what happened to this job.
     pub title: String,
     /// In terms of this job: counts, times, the error.

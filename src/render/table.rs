@@ -55,7 +55,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     out.push('\n');
 
     if report.jobs.is_empty() {
-        out.push_str("No DDL jobs found in the logs.\n");
+        out.push_str("No DDL job string in the logs.\n");
     } else {
         let _ = writeln!(
             out,
@@ -66,6 +66,36 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
         out.push('\n');
     }
     bounds(&mut out, report, &st);
+    // A task that no job owns is a subject of its own (IMPORT INTO, task-only excerpts); a job's
+    // task is already in the job's story.
+    let own: Vec<&crate::report::TaskReport> = report
+        .tasks
+        .iter()
+        .filter(|t| t.job_id.is_none_or(|id| report.job(id).is_none()))
+        .collect();
+    if !own.is_empty() {
+        out.push('\n');
+        let _ = writeln!(out, "{}", st.bold(&format!("DXF tasks ({})", own.len())));
+        out.push_str(&tasks_table(&own, &st).to_string());
+        out.push('\n');
+    }
+    for r in &report.reorgs {
+        let _ = writeln!(
+            out,
+            "\nA reorg is in progress on {} that no job string names: {} row{} at {}{} ({} `run reorg job` line{}).",
+            esc(&r.instance),
+            r.last_rows,
+            plural(r.last_rows as usize),
+            st.ts(r.last.ts.as_ref()),
+            if r.lines > 1 {
+                format!(", {} rows at {}", r.first_rows, st.ts(r.first.ts.as_ref()))
+            } else {
+                String::new()
+            },
+            r.lines,
+            plural(r.lines as usize)
+        );
+    }
     out.push('\n');
     fault_windows(&mut out, report, &st);
 
@@ -374,6 +404,50 @@ fn banner(out: &mut String, report: &Report, st: &Style) {
 /// The jobs table. `rules` adds a column with the rule codes that fired for each job (the
 /// `jobs` view); the full report leaves it out because the findings follow right below, and the
 /// eight other columns just fit 100 terminal columns for the seed.
+fn tasks_table(tasks: &[&crate::report::TaskReport], st: &Style) -> Table {
+    let mut t = st.table();
+    t.set_header(vec![
+        "Task",
+        "Type",
+        "Job",
+        "State",
+        "First seen",
+        "Last seen",
+        "Errors",
+    ]);
+    for task in tasks {
+        let name = match (&task.task_key, task.task_id) {
+            (Some(k), Some(id)) => format!("{k} (id {id})"),
+            (Some(k), None) => k.clone(),
+            (None, Some(id)) => format!("id {id}"),
+            (None, None) => "-".to_string(),
+        };
+        let errors = task
+            .errors
+            .iter()
+            .take(2)
+            .map(|e| format!("{} ×{}", truncate(&e.text, 60), e.count))
+            .collect::<Vec<_>>()
+            .join("; ");
+        t.add_row(vec![
+            Cell::new(truncate(&name, usize::MAX)),
+            Cell::new(truncate(
+                task.task_type.as_deref().unwrap_or("-"),
+                usize::MAX,
+            )),
+            Cell::new(task.job_id.map_or("-".to_string(), |j| j.to_string())),
+            Cell::new(truncate(task.state.as_deref().unwrap_or("-"), usize::MAX)),
+            Cell::new(st.ts(task.first_seen.as_ref())),
+            Cell::new(st.ts(task.last_seen.as_ref())),
+            Cell::new(truncate(
+                if errors.is_empty() { "-" } else { &errors },
+                usize::MAX,
+            )),
+        ]);
+    }
+    t
+}
+
 fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
     let mut t = st.table();
     let mut head = vec![
@@ -782,11 +856,12 @@ fn visible_width(s: &str) -> usize {
     w
 }
 
-/// Cuts `s` to at most `max` display columns, ending with `…` when cut. `s` is already
-/// escaped ([`esc`]): it holds no control character.
+/// Cuts `s` to at most `max` display columns, ending with `…` when cut, after making its
+/// control characters visible ([`esc`]; idempotent, so escaped text may be passed again).
 pub(crate) fn truncate(s: &str, max: usize) -> String {
+    let s = esc(s);
     if s.width() <= max {
-        return s.to_string();
+        return s.into_owned();
     }
     let mut out = String::new();
     let mut w = 0;

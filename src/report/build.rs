@@ -1,8 +1,9 @@
 //! Building the report model from an analysis and its findings.
 
 use super::{
-    DistTaskReport, EventReport, FileReport, Finding, InputReport, JobError, JobReport, Report,
-    RuleDoc, Severity, SeverityCounts, Summary, Tool, SCHEMA_VERSION,
+    DistTaskReport, EventReport, FileReport, Finding, InputReport, JobError, JobReport,
+    ReorgReport, Report, RuleDoc, Severity, SeverityCounts, Summary, TaskReport, Tool,
+    SCHEMA_VERSION,
 };
 use crate::analyze::Analysis;
 use crate::diagnosis::errclass;
@@ -73,6 +74,20 @@ pub fn build(
         });
     }
     let jobs: Vec<JobReport> = analysis.timelines.jobs.iter().map(job_report).collect();
+    let tasks: Vec<TaskReport> = analysis.timelines.tasks.iter().map(task_report).collect();
+    let reorgs: Vec<ReorgReport> = analysis
+        .timelines
+        .anonymous_reorgs
+        .iter()
+        .map(|r| ReorgReport {
+            instance: r.instance.clone(),
+            lines: r.lines,
+            first_rows: r.first_rows,
+            last_rows: r.last_rows,
+            first: r.first.clone(),
+            last: r.last.clone(),
+        })
+        .collect();
     let mut counts = SeverityCounts::default();
     for f in &findings {
         match f.severity {
@@ -105,6 +120,8 @@ pub fn build(
                 .collect(),
         },
         jobs,
+        tasks,
+        reorgs,
         findings,
         fault_windows,
         picture: super::lanes::picture(analysis),
@@ -118,6 +135,35 @@ pub fn build(
     report
 }
 
+/// One task as reported: errors classified.
+pub fn task_report(t: &crate::timeline::TaskTimeline) -> TaskReport {
+    TaskReport {
+        task_id: t.task_id,
+        task_key: t.task_key.clone(),
+        task_type: t.task_type.clone(),
+        job_id: t.job_id,
+        state: t.state.clone(),
+        steps: t.steps.clone(),
+        errors: t.errors.iter().map(job_error).collect(),
+        first_seen: t.first_seen,
+        last_seen: t.last_seen,
+        instances: t.instances.clone(),
+        dropped: t.dropped.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+    }
+}
+
+fn job_error(e: &crate::timeline::ErrorStat) -> JobError {
+    let c = errclass::classify(&e.text);
+    JobError {
+        text: e.text.clone(),
+        code: c.code,
+        class: class_word(c.class).to_string(),
+        count: e.count,
+        first: e.first.ts,
+        last: e.last.ts,
+    }
+}
+
 /// One job as reported: errors classified, events folded.
 pub fn job_report(job: &JobTimeline) -> JobReport {
     JobReport {
@@ -129,21 +175,7 @@ pub fn job_report(job: &JobTimeline) -> JobReport {
         first_seen: job.first_seen,
         last_seen: job.last_seen,
         max_err_count: job.max_err_count,
-        errors: job
-            .errors
-            .iter()
-            .map(|e| {
-                let c = errclass::classify(&e.text);
-                JobError {
-                    text: e.text.clone(),
-                    code: c.code,
-                    class: class_word(c.class).to_string(),
-                    count: e.count,
-                    first: e.first.ts,
-                    last: e.last.ts,
-                }
-            })
-            .collect(),
+        errors: job.errors.iter().map(job_error).collect(),
         dist_task: job.dist_task.as_ref().map(|t| DistTaskReport {
             task_id: t.task_id,
             task_key: t.task_key.clone(),

@@ -139,6 +139,49 @@ pub struct JobReport {
     pub dropped: std::collections::BTreeMap<String, u64>,
 }
 
+/// One DXF task (`tasks[]`): IMPORT INTO and add-index backfill tasks, also when no DDL job
+/// string is in the logs.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct TaskReport {
+    pub task_id: Option<i64>,
+    pub task_key: Option<String>,
+    /// `backfill`, `ImportInto`.
+    #[serde(rename = "type")]
+    pub task_type: Option<String>,
+    /// The DDL job it runs for, when the logs tie it to one.
+    pub job_id: Option<i64>,
+    /// The last state a line gave.
+    pub state: Option<String>,
+    /// Step and state transitions in time order.
+    pub steps: Vec<String>,
+    /// Errors its lines (subtasks, scheduler, storage) carried.
+    pub errors: Vec<JobError>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub first_seen: Option<Timestamp>,
+    #[serde(serialize_with = "crate::model::time::ser_opt")]
+    #[schemars(with = "Option<String>")]
+    pub last_seen: Option<Timestamp>,
+    pub instances: Vec<String>,
+    /// What the per-task bounds left out, with counts (absent when nothing was).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dropped: std::collections::BTreeMap<String, u64>,
+}
+
+/// Reorg progress that names no job (`reorgs[]`): a reorg runs on that instance even though no
+/// job string made it into the logs.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ReorgReport {
+    pub instance: String,
+    /// Progress lines seen.
+    pub lines: u64,
+    /// Rows at the first and the last of them.
+    pub first_rows: u64,
+    pub last_rows: u64,
+    pub first: Evidence,
+    pub last: Evidence,
+}
+
 /// Finding counts by severity.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, schemars::JsonSchema)]
 pub struct SeverityCounts {
@@ -171,6 +214,10 @@ pub struct Report {
     pub tool: Tool,
     pub inputs: Vec<InputReport>,
     pub jobs: Vec<JobReport>,
+    /// DXF tasks (IMPORT INTO, add-index backfill), each tied to its job when one is known.
+    pub tasks: Vec<TaskReport>,
+    /// Reorg progress lines that no job could be tied to.
+    pub reorgs: Vec<ReorgReport>,
     pub findings: Vec<Finding>,
     /// Windows of cluster trouble inferred from TiDB, TiKV and PD log lines: every instance
     /// window (`scope: instance`), then the cluster windows (`scope: cluster`, instance windows

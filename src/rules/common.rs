@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 
 use crate::diagnosis::known_issues::{self, Facts, Version};
-use crate::diagnosis::JobFacts;
+use crate::diagnosis::{ErrorSource, JobFacts};
 use crate::event::{Event, EventKind, Evidence};
 use crate::model::Finding;
-use crate::model::Timestamp;
+use crate::model::{JobState, Timestamp};
 use crate::rules::RuleMeta;
 use crate::timeline::{ErrorStat, JobTimeline};
 
@@ -135,6 +135,7 @@ pub fn issues_for(
         job,
         error,
         owner_changed: !facts.owner_changes.is_empty(),
+        ddl_retried: facts.retry.retry_lines > 0,
     };
     let ms = known_issues::matching(&facts, version);
     (
@@ -150,6 +151,7 @@ pub fn finding(meta: &RuleMeta, job_id: Option<i64>, title: String) -> Finding {
         name: meta.name.to_string(),
         severity: meta.severity,
         job_id,
+        task: None,
         title,
         explanation: String::new(),
         suggestion: String::new(),
@@ -189,6 +191,13 @@ pub fn err_count_story(job: &JobTimeline) -> Option<String> {
         last.err_count,
         hms(last.evidence.ts)
     ))
+}
+
+/// The ErrCount curve as a sentence, only when the job was retried (a curve that moved only
+/// because the rollback itself counted the error says nothing about retries).
+pub fn retries_story(job: &JobTimeline, facts: &JobFacts) -> Option<String> {
+    let retried = facts.retry.retry_lines > 0 || facts.retry.limit_reached;
+    err_count_story(job).filter(|_| retried && job.err_counts.len() > 1)
 }
 
 /// "the DXF task ddl/backfill/491 (id 210029) was reverted 511 times ('task not resumable' 511 times)".
@@ -270,6 +279,200 @@ pub fn capitalize(s: &str) -> String {
     }
 }
 
+// --- Advice, each sentence guarded by the fact that makes it true (failure-families §1) ---
+
+/// `at 19:21:11.461`, or `between 19:03:00.000 and 19:21:11.461`: never a zero-length window.
+pub fn window(from: Option<Timestamp>, to: Option<Timestamp>) -> String {
+    match (from, to) {
+        (Some(a), Some(b)) if a != b => format!("between {} and {}", hms(Some(a)), hms(Some(b))),
+        (Some(a), _) | (None, Some(a)) => format!("at {}", hms(Some(a))),
+        (None, None) => String::new(),
+    }
+}
+
+/// "Check TiKV and PD health …" — only for an error TiKV or PD produced (§1 rule 5).
+pub fn tikv_pd_check(
+    facts: &JobFacts,
+    family: &str,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Option<String> {
+    let source = facts.source.filter(|s| s.is_tikv_or_pd())?;
+    let when = window(from, to);
+    let when = if when.is_empty() {
+        String::new()
+    } else {
+        format!(" {when}")
+    };
+    Some(format!(
+        "Check {} health{when} for the {family} fault (store and region leader changes, network partitions, PD leader changes).",
+        match source {
+            ErrorSource::Pd => "PD and TSO",
+            _ => "TiKV and PD",
+        }
+    ))
+}
+
+/// "If faults of this length are expected, raise the budget …" — only when the limit was reached
+/// and a later retry could have succeeded (§1 rule 3).
+pub fn budget_advice(facts: &JobFacts) -> Option<String> {
+    let r = &facts.retry;
+    r.budget_advice_fits().then(|| {
+        format!(
+            "If faults of this length are expected, raise the retry budget: `SET GLOBAL tidb_ddl_error_count_limit = {}` (now {}).",
+            (r.limit.max(1) * 4).max(2048),
+            r.limit
+        )
+    })
+}
+
+/// "Upgrade to … for pingcap/tidb#N" for every matched known issue with a fixing release.
+pub fn upgrade_advice(ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .filter_map(|id| {
+            let i = crate::diagnosis::known_issues::ISSUES
+                .iter()
+                .find(|i| i.id == id)
+                .filter(|i| !i.fixed_in.is_empty())?;
+            Some(format!(
+                "For {id}, upgrade to a release with the fix ({} or later).",
+                i.fixed_in.join(" / ")
+            ))
+        })
+        .collect()
+}
+
+/// `ADMIN CANCEL DDL JOBS <id>` — only for a job that is running now (§1 rule 4): never for a
+/// queued or paused job, one already cancelling or rolling back, or a finished one.
+pub fn cancel_advice(job: &JobTimeline, why: &str) -> Option<String> {
+    matches!(job.outcome, JobState::Running | JobState::None)
+        .then(|| format!("{why}: `ADMIN CANCEL DDL JOBS {}`.", job.job_id))
+}
+
+/// "Re-run the DDL (`ALTER TABLE …`)".
+pub fn rerun(job: &JobTimeline, when: &str) -> String {
+    let q = job
+        .query
+        .as_deref()
+        .map(|q| format!(": `{q}`"))
+        .unwrap_or_default();
+    format!("Re-run the DDL {when}{q}.")
+}
+
+/// The statement an expert runs next to see the job as TiDB has it.
+pub fn show_job_sql(job: &JobTimeline) -> String {
+    format!(
+        "Next: `ADMIN SHOW DDL JOBS 20 WHERE job_id = {}`.",
+        job.job_id
+    )
+}
+
+/// The statement that shows a job's DXF task and its error, when it has one.
+pub fn task_sql(job: &JobTimeline) -> Option<String> {
+    let d = job.dist_task.as_ref()?;
+    let cond = match (&d.task_key, d.task_id) {
+        (Some(k), _) => format!("task_key = '{k}'"),
+        (None, Some(id)) => format!("id = {id}"),
+        (None, None) => format!("task_key = 'ddl/backfill/{}'", job.job_id),
+    };
+    Some(format!(
+        "Next: `SELECT id, task_key, state, step, error FROM mysql.tidb_global_task_history WHERE {cond}` (`mysql.tidb_global_task` while it runs)."
+    ))
+}
+
+/// How many failed attempts the job logged (`run DDL job error` lines), as a phrase, or empty.
+pub fn attempts_phrase(job: &JobTimeline) -> String {
+    match job.count(EventKind::JobError) {
+        0 => String::new(),
+        1 => "1 failed attempt (`run DDL job error`)".to_string(),
+        n => format!("{n} failed attempts (`run DDL job error`)"),
+    }
+}
+
+/// What TiDB's DDL layer did with the causing error, from the log (the sleep-and-retry line is
+/// ground truth, §1 rule 6), with the retry table only where the log is silent.
+pub fn retry_mechanism(job: &JobTimeline, facts: &JobFacts, version: Option<&Version>) -> String {
+    let r = &facts.retry;
+    let Some(cause) = facts.cause.as_ref() else {
+        return String::new();
+    };
+    let at = r.max_err_count.to_string();
+    // Where the job was converted, as the conversion line's job string shows it.
+    let converted_at = job
+        .rollback
+        .as_ref()
+        .and_then(|rb| rb.err_count)
+        .unwrap_or(r.max_err_count);
+    if r.reattach_loop {
+        let d = job.dist_task.as_ref();
+        let key = d
+            .and_then(|d| d.task_key.clone())
+            .unwrap_or_else(|| format!("ddl/backfill/{}", job.job_id));
+        return format!(
+            "Each DDL retry re-attached to DXF task {key} (`task not resumable`, {} times) and read back the error of the already reverted task (`task reverted`, {} times); a reverted task is never resubmitted, so no retry could succeed, and ErrCount climbed to {converted_at} of the limit {}.",
+            d.map_or(0, |d| d.not_resumable),
+            d.map_or(0, |d| d.reverted),
+            r.limit
+        );
+    }
+    if r.modify_column
+        && cause
+            .classified
+            .retried_by(crate::diagnosis::errclass::Path::ModifyColumn, version)
+            == Some(false)
+    {
+        return format!(
+            "MODIFY COLUMN's reorg retries only transaction conflicts, not the ADD INDEX retry list, so this {} error ended the job at ErrCount {converted_at}.",
+            cause.classified.family
+        );
+    }
+    if r.retry_lines > 0 {
+        let lines = match r.retry_lines {
+            1 => "1 `sleeps a while then retries it.` line".to_string(),
+            n => format!("{n} `sleeps a while then retries it.` lines"),
+        };
+        let what = if r.cause_retried { "it" } else { "the job" };
+        return if r.limit_reached {
+            if r.limit_line {
+                format!(
+                    "TiDB's DDL layer retried {what} ({lines}) until it logged `DDL job error count exceed the limit, cancelling it now` (limit {}; ErrCount reached {at}): the fault outlasted the retry budget.",
+                    r.limit
+                )
+            } else {
+                format!(
+                    "TiDB's DDL layer retried {what} ({lines}) until ErrCount reached the limit ({converted_at} of {}): the fault outlasted the retry budget.",
+                    r.limit
+                )
+            }
+        } else {
+            format!(
+                "TiDB's DDL layer retried {what} ({lines}), then converted the job to rollback at ErrCount {converted_at}, below the limit ({}).",
+                r.limit
+            )
+        };
+    }
+    if r.limit_reached {
+        return format!(
+            "ErrCount reached the limit ({at} of {}), which ended the retries.",
+            r.limit
+        );
+    }
+    let mut s = format!(
+        "TiDB's DDL layer did not retry it: the job was converted to rollback at ErrCount {converted_at} with no `sleeps a while then retries it.` line."
+    );
+    if let (Some(crate::diagnosis::errclass::Retries::Since(lines)), Some(v)) =
+        (cause.classified.retries, version)
+    {
+        if crate::model::version::includes_fix(v, lines) == Some(false) {
+            s.push_str(&format!(
+                " {v} does not have this error on its reorg retry list; it was added in {}.",
+                lines.join(" / ")
+            ));
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +486,19 @@ mod tests {
         assert_eq!(fmt_duration(d((17 * 60 + 53) * 1000 + 400)), "17m53s");
         assert_eq!(fmt_duration(d(3_720_000)), "1h2m0s");
         assert_eq!(fmt_duration(d(-5)), "0ms");
+    }
+
+    #[test]
+    fn windows_are_never_zero_length() {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let a = t("2024-01-13T19:21:11.461+08:00");
+        let b = t("2024-01-13T19:21:12.000+08:00");
+        assert_eq!(window(Some(a), Some(a)), "at 19:21:11.461");
+        assert_eq!(
+            window(Some(a), Some(b)),
+            "between 19:21:11.461 and 19:21:12.000"
+        );
+        assert_eq!(window(None, Some(b)), "at 19:21:12.000");
+        assert_eq!(window(None, None), "");
     }
 }

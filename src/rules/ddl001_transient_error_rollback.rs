@@ -2,6 +2,8 @@
 
 use crate::diagnosis::cause::Cause;
 use crate::diagnosis::errclass::ErrorClass;
+use crate::diagnosis::known_issues::Version;
+use crate::diagnosis::{ErrorSource, JobFacts};
 use crate::model::Finding;
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
@@ -24,9 +26,17 @@ declare_rule! {
     /// error-count limit, then rolled back) or the fault outlasted `tidb_ddl_error_count_limit`.
     ///
     /// ## What to do
-    /// Check TiKV / PD health for the time of the errors, re-run the DDL once the fault is over,
-    /// raise `tidb_ddl_error_count_limit` if faults of that length are expected, and upgrade past
-    /// the fixing release of any matched known issue.
+    /// It depends on how the job got there, and the finding says which:
+    /// - the retries only re-read a reverted DXF task (#50417): upgrade past the fix and re-run;
+    ///   a larger `tidb_ddl_error_count_limit` would only prolong the loop;
+    /// - TiDB's DDL layer did not retry the error (no `sleeps a while then retries it.` line
+    ///   followed by another attempt), or MODIFY COLUMN (which retries only transaction conflicts)
+    ///   converted it at once: re-run once the fault is over, upgrade to the release that added
+    ///   the error to the retry list;
+    /// - the DDL layer retried it until the limit: the fault outlasted the budget; raise
+    ///   `tidb_ddl_error_count_limit` only if faults of that length are expected.
+    ///
+    /// TiKV / PD health is worth checking only when the error came from TiKV or PD.
     ///
     /// ## Example
     /// Job 491 (`ADD INDEX`, DXF + global sort) failed 511 times with
@@ -38,6 +48,7 @@ declare_rule! {
         name: "transient-error-rollback",
         severity: Error,
         summary: "A job was rolled back because of a transient (retryable) error",
+        replaces: ["DDL008"],
     }
 }
 
@@ -46,54 +57,17 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
     t.jobs
         .iter()
         .filter_map(|job| {
-            let cause = ctx.of(job).cause.clone()?;
-            (cause.classified.class == ErrorClass::Transient)
-                .then(|| build(job, &cause, ctx, version.as_ref()))
+            let facts = ctx.of(job);
+            let cause = facts.cause.as_ref()?;
+            // A fixed snapshot behind the GC safe point is not transient (§1 rule 8): DDL023.
+            let transient = cause.classified.class == ErrorClass::Transient
+                && facts.source != Some(ErrorSource::GcLifeTime);
+            transient.then(|| build(job, cause, facts, version.as_ref()))
         })
         .collect()
 }
 
-/// What TiDB's DDL layer does with this error in this version, as a sentence.
-pub(crate) fn retry_sentence(
-    job: &JobTimeline,
-    cause: &Cause,
-    ctx: &Context,
-    version: Option<&crate::diagnosis::known_issues::Version>,
-) -> String {
-    let Some(r) = cause.classified.retries else {
-        return String::new();
-    };
-    let at_limit = ctx.error_count_limit > 0 && job.max_err_count + 1 >= ctx.error_count_limit;
-    let who = if r == crate::diagnosis::errclass::Retries::Always {
-        "TiDB".to_string()
-    } else {
-        capitalize(&version_phrase(version))
-    };
-    match r.retried_in(version) {
-        Some(true) if at_limit => format!(
-            "{who} retries this error ({}), so the rollback came only because ErrCount reached the error-count limit ({}).",
-            cause.classified.reason,
-            ctx.error_count_limit
-        ),
-        Some(true) => format!(
-            "{who} retries this error at the DDL layer ({}), yet the job was rolled back: a lower layer gave up on it.",
-            cause.classified.reason
-        ),
-        Some(false) => format!(
-            "{who} does not retry this error at the DDL layer ({}; {}), so it rolled the job back although a retry could have succeeded.",
-            cause.classified.reason,
-            r.describe()
-        ),
-        None => format!("This error is {} ({}).", r.describe(), cause.classified.reason),
-    }
-}
-
-fn build(
-    job: &JobTimeline,
-    cause: &Cause,
-    ctx: &Context,
-    version: Option<&crate::diagnosis::known_issues::Version>,
-) -> Finding {
+fn build(job: &JobTimeline, cause: &Cause, facts: &JobFacts, version: Option<&Version>) -> Finding {
     let mut f = finding(
         &META,
         Some(job.job_id),
@@ -103,72 +77,61 @@ fn build(
             cause.text
         ),
     );
-    let mut parts = Vec::new();
-    let attempts = job.count(crate::event::EventKind::JobError);
     let stat = stat_for(&job.errors, &cause.text);
-    let mut story = match err_count_story(job) {
-        Some(s) => format!("{s} while the attempts failed with {}", cause.text),
-        None => format!("The job failed with {}", cause.text),
-    };
+    let mut story = format!("The job failed with {}", cause.text);
+    let attempts = attempts_phrase(job);
+    if !attempts.is_empty() {
+        story.push_str(&format!(": {attempts}"));
+    }
     if let Some(st) = stat {
-        story.push_str(&format!(
-            " (seen {} times from {} to {})",
-            st.count,
-            hms(st.first.ts),
-            hms(st.last.ts)
-        ));
-    } else if attempts > 0 {
-        story.push_str(&format!(" ({attempts} failed attempts)"));
+        story.push_str(&format!(", logged {}", window(st.first.ts, st.last.ts)));
     }
-    parts.push(format!("{story}."));
-    if let Some(d) = dist_story(job) {
-        parts.push(format!("{}.", capitalize(&d)));
+    let mut parts = vec![format!("{story}.")];
+    if let Some(s) = retries_story(job, facts) {
+        parts.push(format!("{s}."));
     }
+    parts.push(retry_mechanism(job, facts, version));
     parts.push(format!("{}.", capitalize(&rollback_story(job))));
     if cause.behind_cancel {
         parts.push(format!(
-            "The job's final error `[ddl:8214]Cancelled DDL job` is the result of that rollback, not a user cancel; the causing error was found on the {}.",
+            "The job's final error `[ddl:8214]Cancelled DDL job` is TiDB's own cancel after it gave up, not a user's; the causing error was found on the {}.",
             cause.source
         ));
     }
-    parts.push(retry_sentence(job, cause, ctx, version));
-    let (ids, notes) = issues_for(&META, job, Some(&cause.text), ctx.of(job), version);
+    let (ids, notes) = issues_for(&META, job, Some(&cause.text), facts, version);
     parts.extend(notes);
     f.explanation = sentences(&parts);
+    f.suggestion = suggestion(job, cause, facts, &ids);
     f.known_issues = ids;
-    f.suggestion = suggestion(job, cause, ctx, &f.known_issues);
     f.evidence = rollback_evidence(job, Some(&cause.text), cause.evidence.as_ref()).into_sorted();
     f
 }
 
-fn suggestion(job: &JobTimeline, cause: &Cause, ctx: &Context, issues: &[String]) -> String {
-    let window = match (stat_for(&job.errors, &cause.text), job.rollback.as_ref()) {
-        (Some(st), Some(r)) => format!(" between {} and {}", hms(st.first.ts), hms(r.evidence.ts)),
-        (Some(st), None) => format!(" between {} and {}", hms(st.first.ts), hms(st.last.ts)),
-        _ => String::new(),
-    };
-    let mut s = format!(
-        "Check TiKV and PD health{window} (store/region leader changes, network partitions, PD leader changes) for the {} fault; once it is over, re-run the DDL{}.",
-        cause.classified.family,
-        job.query.as_deref().map(|q| format!(": `{q}`")).unwrap_or_default()
-    );
-    s.push_str(&format!(
-        " If faults of this length are expected, raise the retry budget: `SET GLOBAL tidb_ddl_error_count_limit = {}` (now {}).",
-        (ctx.error_count_limit.max(1) * 4).max(2048),
-        ctx.error_count_limit
-    ));
-    for id in issues {
-        if let Some(i) = crate::diagnosis::known_issues::ISSUES
-            .iter()
-            .find(|i| i.id == id)
-        {
-            if !i.fixed_in.is_empty() {
-                s.push_str(&format!(
-                    " For {id}, upgrade to a GA release with the fix ({} or later).",
-                    i.fixed_in.join(" / ")
-                ));
-            }
-        }
+fn suggestion(job: &JobTimeline, cause: &Cause, facts: &JobFacts, issues: &[String]) -> String {
+    let r = &facts.retry;
+    let mut s: Vec<String> = Vec::new();
+    s.extend(upgrade_advice(issues));
+    if r.reattach_loop {
+        s.push(
+            "A larger `tidb_ddl_error_count_limit` would only prolong the loop: every retry reads the reverted task back."
+                .to_string(),
+        );
     }
-    s
+    let stat = stat_for(&job.errors, &cause.text);
+    let first = stat.and_then(|st| st.first.ts);
+    let gave_up = job
+        .rollback
+        .as_ref()
+        .and_then(|r| r.evidence.ts)
+        .or(stat.and_then(|st| st.last.ts));
+    s.extend(tikv_pd_check(
+        facts,
+        cause.classified.family,
+        first,
+        gave_up,
+    ));
+    s.extend(budget_advice(facts));
+    s.push(rerun(job, "once the fault is over"));
+    s.push(task_sql(job).unwrap_or_else(|| show_job_sql(job)));
+    sentences(&s)
 }

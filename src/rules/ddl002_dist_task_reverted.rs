@@ -39,6 +39,7 @@ declare_rule! {
         name: "dist-task-reverted-on-transient-error",
         severity: Error,
         summary: "A DXF task was reverted or failed because of a transient error",
+        replaces: ["DDL004", "DDL007", "DDL008"],
     }
 }
 
@@ -150,12 +151,16 @@ fn for_job(
         c.reason
     ));
     parts.push(
-        "A task executor failed a subtask instead of retrying it, and the scheduler reverted the whole task; a reverted task is never resubmitted, so every DDL retry re-attaches to it ('task not resumable') and gets the same error back ('task reverted').".to_string(),
+        "A task executor failed a subtask on it instead of retrying, and the scheduler reverted the whole task; a reverted task is never resubmitted.".to_string(),
     );
-    if d.not_resumable > 1 {
-        parts.push(format!("DDL re-attached {} times.", d.not_resumable));
+    let facts = ctx.of(job);
+    if d.not_resumable > 1 && d.reverted > 0 {
+        parts.push(format!(
+            "DDL re-attached to the reverted task {} times (`task not resumable`), each time getting its error back, so none of the job's retries could succeed.",
+            d.not_resumable
+        ));
     }
-    if let Some(s) = err_count_story(job) {
+    if let Some(s) = retries_story(job, facts) {
         parts.push(format!("{s}."));
     }
     if job.rolled_back() {
@@ -166,34 +171,33 @@ fn for_job(
             job.outcome
         ));
     }
-    let (ids, notes) = issues_for(&META, job, Some(&err), ctx.of(job), version);
+    let (ids, notes) = issues_for(&META, job, Some(&err), facts, version);
     parts.extend(notes);
     f.explanation = sentences(&parts);
-    let mut sug = format!(
-        "Check what failed at {} (TiKV / PD / external storage health). ",
-        hms(reverts
-            .first()
-            .and_then(|e| e.ts)
-            .or(err_ev.as_ref().and_then(|e| e.ts)))
-    );
-    if job.unfinished() && !job.rolled_back() {
-        sug.push_str(&format!("The job cannot recover by itself: cancel it (`ADMIN CANCEL DDL JOBS {}`) and re-run the DDL once the fault is over.", job.job_id));
-    } else {
-        sug.push_str("Re-run the DDL once the fault is over.");
+    let first_revert = reverts
+        .first()
+        .and_then(|e| e.ts)
+        .or(err_ev.as_ref().and_then(|e| e.ts));
+    let mut sug: Vec<String> = upgrade_advice(&ids);
+    match crate::diagnosis::source::source_of(&err) {
+        Some(s) if s.is_tikv_or_pd() => sug.push(format!(
+            "Check TiKV and PD health {} for the {} fault.",
+            window(first_revert, first_revert),
+            c.family
+        )),
+        Some(crate::diagnosis::ErrorSource::ExternalStorage) => sug.push(format!(
+            "Check the object store's reachability and latency from every TiDB node {} (`SELECT @@global.tidb_cloud_storage_uri`).",
+            window(first_revert, first_revert)
+        )),
+        _ => {}
     }
-    for id in &ids {
-        if let Some(i) = crate::diagnosis::known_issues::ISSUES
-            .iter()
-            .find(|i| i.id == id)
-            .filter(|i| !i.fixed_in.is_empty())
-        {
-            sug.push_str(&format!(
-                " For {id}, upgrade to a GA release with the fix ({} or later).",
-                i.fixed_in.join(" / ")
-            ));
-        }
-    }
-    f.suggestion = sug;
+    sug.extend(cancel_advice(
+        job,
+        "The job cannot recover by itself (nothing resubmits a reverted task); end the loop now",
+    ));
+    sug.push(rerun(job, "once the fault is over"));
+    sug.extend(task_sql(job));
+    f.suggestion = sentences(&sug);
     f.known_issues = ids;
     let mut ev = EvidenceSet::new();
     ev.add_ends(reverts.iter().copied());
@@ -207,26 +211,49 @@ fn for_job(
     Some(f)
 }
 
-/// Transient give-ups that no job could be tied to: one finding per task (key or id) or error.
+/// Transient give-ups that no job could be tied to: one finding per task (key, or id when no
+/// line of it names the key) or, for lines that name no task, per error.
 fn unattributed(t: &Timelines) -> Vec<Finding> {
-    let mut groups: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
-    for e in &t.cluster.unattributed {
-        if !matches!(
+    let relevant = |e: &&Event| {
+        matches!(
             e.kind,
             EventKind::UnretryableError | EventKind::TaskReverted
-        ) {
-            continue;
-        }
-        let Some(err) = e.error.as_deref() else {
-            continue;
-        };
-        if classify(err).class != ErrorClass::Transient {
-            continue;
-        }
+        ) && e
+            .error
+            .as_deref()
+            .is_some_and(|err| classify(err).class == ErrorClass::Transient)
+    };
+    // Task id → key, from any line that names both: lines of one task group under its key.
+    let keys: BTreeMap<i64, String> = t
+        .cluster
+        .unattributed
+        .iter()
+        .filter_map(|e| Some((e.task_id?, e.task_key.clone()?)))
+        .collect();
+    // Error text → task key, from task lines (`subtask failed` [task-key] [error]) that repeat
+    // the error a lower layer gave up on without naming the task (failure-families §1 rule 10).
+    let by_error: BTreeMap<&str, &str> = t
+        .cluster
+        .unattributed
+        .iter()
+        .filter_map(|e| Some((e.error.as_deref()?, e.task_key.as_deref()?)))
+        .collect();
+    // A task id as a path segment of an object key (`…/<task>/<subtask>/…`).
+    let in_path = |err: &str| {
+        keys.iter()
+            .find(|(id, _)| err.contains(&format!("/{id}/")))
+            .map(|(_, k)| k.clone())
+    };
+    let mut groups: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
+    for e in t.cluster.unattributed.iter().filter(relevant) {
+        let err = e.error.as_deref().unwrap_or_default();
         let key = e
             .task_key
             .clone()
+            .or_else(|| e.task_id.and_then(|i| keys.get(&i).cloned()))
             .or_else(|| e.task_id.map(|i| format!("task id {i}")))
+            .or_else(|| by_error.get(err).map(|k| k.to_string()))
+            .or_else(|| in_path(err))
             .unwrap_or_else(|| err.to_string());
         groups.entry(key).or_default().push(e);
     }
@@ -237,18 +264,53 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
             let err = first.error.as_deref().unwrap_or_default();
             let c = classify(err);
             let short: String = err.lines().next().unwrap_or(err).chars().take(160).collect();
-            let subject = if first.task_key.is_some() || first.task_id.is_some() { format!("DXF task {key}") } else { "A DXF/import component".into() };
+            let named = key.starts_with("ImportInto/")
+                || key.contains("/backfill/")
+                || key.starts_with("task id ")
+                || evs.iter().any(|e| e.task_key.is_some() || e.task_id.is_some());
+            let subject = if key.starts_with("ImportInto/") {
+                format!("IMPORT INTO task {key}")
+            } else if named {
+                format!("DXF task {key}")
+            } else {
+                "A DXF/import component".into()
+            };
             let verb = if first.kind == EventKind::UnretryableError { "gave up on" } else { "was reverted on" };
             let mut f = finding(&META, None, format!("{subject} {verb} a transient error: {short}"));
-            f.explanation = format!(
-                "{subject} {verb} {err:?} {} time{} (first at {}), a transient error by nature ({}; family {}), judged un-retryable by the layer that met it. No DDL job could be tied to these lines, so the job (or IMPORT INTO task) they belong to is not named.",
+            let mut parts = vec![format!(
+                "{subject} {verb} {err:?} {} time{} ({}), a transient error by nature ({}; family {}) that the layer meeting it judged un-retryable.",
                 evs.len(),
                 if evs.len() == 1 { "" } else { "s" },
-                hms(first.ts),
+                window(first.ts, evs.last().and_then(|e| e.ts)),
                 c.reason,
                 c.family
-            );
-            f.suggestion = "Check the component behind the error at that time (for S3 / external storage: network reachability and the SDK retry quota); re-run the DDL or import once it is healthy.".into();
+            )];
+            if !key.starts_with("ImportInto/") {
+                parts.push("No DDL job string ties these lines to a job.".to_string());
+            }
+            f.explanation = sentences(&parts);
+            let mut sug = Vec::new();
+            match crate::diagnosis::source::source_of(err) {
+                Some(crate::diagnosis::ErrorSource::ExternalStorage) => sug.push(
+                    "Check the object store's reachability and latency from every TiDB node at that time and the SDK retry quota (`SELECT @@global.tidb_cloud_storage_uri`).".to_string(),
+                ),
+                Some(s) if s.is_tikv_or_pd() => sug.push("Check TiKV and PD health at that time.".to_string()),
+                _ => {}
+            }
+            if key.starts_with("ImportInto/") {
+                sug.push("Re-run the import once the store is healthy; `SHOW IMPORT JOBS` shows its state.".to_string());
+            } else {
+                sug.push("Re-run the DDL or import once the component is healthy.".to_string());
+            }
+            if named {
+                let cond = if key.starts_with("task id ") {
+                    format!("id = {}", key.trim_start_matches("task id "))
+                } else {
+                    format!("task_key = '{key}'")
+                };
+                sug.push(format!("Next: `SELECT id, task_key, type, state, step, error FROM mysql.tidb_global_task_history WHERE {cond}`."));
+            }
+            f.suggestion = sentences(&sug);
             let mut ev = EvidenceSet::new();
             ev.add_ends(evs.iter().copied());
             f.evidence = ev.into_sorted();

@@ -1,6 +1,6 @@
 //! DDL004 job-stalled.
 
-use crate::model::Finding;
+use crate::model::{Finding, JobState};
 use crate::rules::common::*;
 use crate::rules::{declare_rule, Context};
 use crate::timeline::{JobTimeline, Timelines};
@@ -9,7 +9,8 @@ declare_rule! {
     /// ## What it does
     /// Flags a job that is still unfinished when the logs end and made no progress — no state
     /// or schema-state change, no row-count increase — for longer than the stall threshold
-    /// (`--stall-after`, default 10 minutes), measured up to the last line of any log.
+    /// (`--stall-minutes`, default 10), measured up to the last line of any log. It is the last
+    /// resort: a specific finding for the same job (its cause) replaces it.
     ///
     /// ## Why is this bad?
     /// A DDL job that does not move blocks every DDL queued behind it on the same table, and
@@ -20,8 +21,11 @@ declare_rule! {
     ///
     /// ## What to do
     /// Look at the job's last lines (the evidence): the error it repeats, or the instance the
-    /// owner waits for. Fix that cause (restart the lagging TiDB, free the disk, ...); if it
-    /// cannot recover, `ADMIN CANCEL DDL JOBS <id>` and re-run the DDL.
+    /// owner waits for. Fix that cause (restart the lagging TiDB, free the disk, ...). What else
+    /// fits depends on the job's state: a running job that cannot recover can be cancelled
+    /// (`ADMIN CANCEL DDL JOBS <id>`) and re-run; a paused one is resumed
+    /// (`ADMIN RESUME DDL JOBS <id>`); a queued one waits for the job ahead of it; for one already
+    /// cancelling or rolling back, cancelling again has no effect.
     ///
     /// ## Example
     /// Job 130222 stays in `write only` for hours while the owner logs `syncer check all
@@ -29,7 +33,7 @@ declare_rule! {
     pub struct JobStalled {
         code: "DDL004",
         name: "job-stalled",
-        severity: Warning,
+        severity: Error,
         summary: "A job is unfinished at the end of the logs and has made no progress for too long",
     }
 }
@@ -80,23 +84,28 @@ fn build(
         hms(Some(since)),
         fmt_duration(idle)
     )];
-    if let Some((rows, _)) = &job.rows {
+    if let Some((rows, _)) = job.rows.as_ref().filter(|(n, _)| *n > 0) {
         parts.push(format!("Last row count: {rows}."));
     }
     let top = job.errors.first();
     if let Some(e) = top {
         let c = crate::diagnosis::errclass::classify(&e.text);
         parts.push(format!(
-            "Its most frequent error is {} ({} lines, {} to {}; {}).",
+            "Its most frequent error is {} ({} line{}, {}; {}).",
             e.text,
             e.count,
-            hms(e.first.ts),
-            hms(e.last.ts),
+            if e.count == 1 { "" } else { "s" },
+            window(e.first.ts, e.last.ts),
             c.class.as_str()
         ));
     }
-    if job.outcome == crate::model::JobState::RollingBack {
-        parts.push("It is stuck while rolling back: the rollback itself is not finishing.".into());
+    match job.outcome {
+        JobState::RollingBack => parts
+            .push("It is stuck while rolling back: the rollback itself is not finishing.".into()),
+        JobState::Cancelling => {
+            parts.push("It is stuck while cancelling: cancelling it again has no effect.".into())
+        }
+        _ => {}
     }
     let (ids, notes) = issues_for(
         &META,
@@ -108,10 +117,30 @@ fn build(
     parts.extend(notes);
     f.explanation = sentences(&parts);
     f.known_issues = ids;
-    f.suggestion = format!(
-        "Find what the job waits for in its last lines (a repeating error, an instance that does not sync its schema version, a DXF step that cannot be planned) and fix it; if it cannot recover, run `ADMIN CANCEL DDL JOBS {}` and re-run the DDL. If the logs simply end early, collect later logs before concluding.",
-        job.job_id
-    );
+    let mut sug = vec![
+        "Find what the job waits for in its last lines (a repeating error, an instance that does not sync its schema version, a DXF step that cannot be planned) and fix it.".to_string(),
+    ];
+    match job.outcome {
+        JobState::Paused | JobState::Pausing => sug.push(format!(
+            "The job is paused: resume it with `ADMIN RESUME DDL JOBS {}`.",
+            job.job_id
+        )),
+        JobState::Queueing | JobState::None => sug.push(
+            "The job has not started: it waits for a job ahead of it (`ADMIN SHOW DDL JOBS` lists them)."
+                .into(),
+        ),
+        JobState::RollingBack | JobState::Cancelling => sug.push(
+            "The rollback must finish by itself once what it waits for is fixed; cancelling again has no effect."
+                .into(),
+        ),
+        _ => sug.extend(cancel_advice(
+            job,
+            "If it cannot recover, cancel it and re-run the DDL",
+        )),
+    }
+    sug.push("If the logs simply end early, collect later logs before concluding.".into());
+    sug.push(show_job_sql(job));
+    f.suggestion = sentences(&sug);
     let mut ev = EvidenceSet::new();
     ev.add_opt(job.states.last().map(|s| &s.evidence));
     ev.add_opt(job.rows.as_ref().map(|(_, e)| e));

@@ -32,6 +32,7 @@ declare_rule! {
         name: "expected-rollback",
         severity: Info,
         summary: "A rollback caused by a permanent error (duplicate entry, bad data, user cancel): not a system fault",
+        replaces: ["DDL008"],
     }
 }
 
@@ -41,7 +42,8 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
         .iter()
         .filter_map(|job| {
             let cause = ctx.of(job).cause.clone()?;
-            (cause.classified.class == ErrorClass::Permanent).then(|| build(job, &cause))
+            (cause.classified.class == ErrorClass::Permanent)
+                .then(|| build(job, &cause, ctx.of(job)))
         })
         .collect();
     out.extend(unattributed(t));
@@ -64,7 +66,13 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
         let Some(err) = e.error.as_deref() else {
             continue;
         };
-        if crate::diagnosis::errclass::classify(err).class == ErrorClass::Permanent {
+        // One failure, one finding (§1 rule 1): an error that a job's own lines also carry is
+        // that job's finding, not a second, job-less one.
+        let a_jobs = t
+            .jobs
+            .iter()
+            .any(|j| j.errors.iter().any(|s| s.text == err));
+        if !a_jobs && crate::diagnosis::errclass::classify(err).class == ErrorClass::Permanent {
             groups.entry(err.to_string()).or_default().push(e);
         }
     }
@@ -79,11 +87,13 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
             );
             f.explanation = sentences(&[
                 format!(
-                    "{} line(s) report {err} ({}) without naming the DDL job; the job they serve fails on it and rolls back.",
+                    "{} line{} report {err} ({}) without naming the DDL job they serve.",
                     evs.len(),
+                    if evs.len() == 1 { "" } else { "s" },
                     c.reason
                 ),
-                "It is a permanent error, not a system fault; retrying cannot help.".to_string(),
+                "It is a permanent error, not a system fault: retrying the same data cannot help."
+                    .to_string(),
             ]);
             f.suggestion = advice(c.family).to_string();
             let mut ev = EvidenceSet::new();
@@ -108,7 +118,7 @@ fn advice(family: &str) -> &'static str {
     }
 }
 
-fn build(job: &JobTimeline, cause: &Cause) -> Finding {
+fn build(job: &JobTimeline, cause: &Cause, facts: &crate::diagnosis::JobFacts) -> Finding {
     let what = match cause.classified.family {
         "cancelled" => "a cancel".to_string(),
         fam => fam.replace('-', " "),
@@ -122,10 +132,17 @@ fn build(job: &JobTimeline, cause: &Cause) -> Finding {
             cause.text
         ),
     );
-    let mut parts = vec![format!(
-        "The rollback was caused by {} ({}): a permanent error, not a system fault; retrying cannot help.",
-        cause.text, cause.classified.reason
-    )];
+    let mut parts = vec![if cause.classified.family == "cancelled" {
+        format!(
+            "The rollback was caused by a cancel: {} ({}).",
+            cause.text, cause.classified.reason
+        )
+    } else {
+        format!(
+            "The rollback was caused by {} ({}): a permanent error, not a system fault; retrying the same data cannot help.",
+            cause.text, cause.classified.reason
+        )
+    }];
     parts.push(format!("{}.", capitalize(&rollback_story(job))));
     if cause.classified.family == "cancelled" {
         let earlier: Vec<&str> = job
@@ -139,13 +156,36 @@ fn build(job: &JobTimeline, cause: &Cause) -> Finding {
             parts.push("No other error was logged for the job and nothing shows TiDB gave up on it: a user (or tool) cancelled it.".into());
         } else {
             parts.push(format!(
-                "Before the cancel the job had failed with {} but never reached the error-count limit and TiDB never converted it to rollback, so the cancel came from outside (a user or tool). If nobody cancelled it, treat those errors as the cause.",
+                "Before the cancel the job had failed with {}, but it never reached the error-count limit and TiDB never gave up on those errors itself, so the cancel came from outside (a user or tool). If nobody cancelled it, treat those errors as the cause.",
                 earlier.join(", ")
             ));
         }
     }
+    // A duplicate found right after the owner moved (or the backfill resumed from a checkpoint)
+    // may be false: TiDB has had several bugs of that shape, so "the data is wrong" is not yet
+    // established (failure-families F10; DDL015 tells it in full).
+    let suspicious = cause.classified.family == "duplicate-entry"
+        && (!facts.owner_changes.is_empty()
+            || job
+                .events
+                .iter()
+                .any(|e| e.message.contains("resume checkpoint")));
+    if suspicious {
+        parts.push(
+            "The owner changed (or the backfill resumed from a checkpoint) while the job ran: a duplicate reported after a resume can be false, so confirm it in the data before changing anything."
+                .into(),
+        );
+    }
     f.explanation = sentences(&parts);
-    f.suggestion = advice(cause.classified.family).to_string();
+    let mut sug = vec![advice(cause.classified.family).to_string()];
+    if suspicious {
+        sug.insert(
+            0,
+            "First confirm the duplicate exists (the GROUP BY query below); if it does not, re-run the DDL as it is."
+                .into(),
+        );
+    }
+    f.suggestion = sentences(&sug);
     let mut ev = rollback_evidence(job, Some(&cause.text), cause.evidence.as_ref());
     ev.add_ends(job.events_of(crate::event::EventKind::JobCancelled));
     f.evidence = ev.into_sorted();

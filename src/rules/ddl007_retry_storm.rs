@@ -69,12 +69,11 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             let dur = span(&stat.first, &stat.last).map(|d| format!(" over {}", fmt_duration(d))).unwrap_or_default();
             let mut f = finding(&META, Some(job.job_id), format!("Job {} retried {n} times on a transient error: {}", job.job_id, stat.text));
             let mut parts = vec![format!(
-                "{} failed {n} times with {} ({} lines from {} to {}{dur}), a transient error ({}), and is `{}` without a rollback.",
+                "{} failed {n} times with {} ({} lines, {}{dur}), a transient error ({}), and is `{}` without a rollback.",
                 capitalize(&job_label(job)),
                 stat.text,
                 stat.count,
-                hms(stat.first.ts),
-                hms(stat.last.ts),
+                window(stat.first.ts, stat.last.ts),
                 c.reason,
                 job.outcome
             )];
@@ -88,17 +87,29 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             }
             if let Some(r) = c.retries {
                 let v = ctx.version.clone();
-                if r.retried_in(v.as_ref()) == Some(false) {
+                if r.retried_in(v.as_ref()) == Some(false) && ctx.of(job).retry.retry_lines == 0 {
                     parts.push(format!("{} does not retry this error at the DDL layer ({}): these retries come from a lower layer.", version_phrase(v.as_ref()), r.describe()));
                 }
             }
             f.explanation = sentences(&parts);
-            f.suggestion = format!(
-                "Fix the {} fault now (check TiKV / PD / network health since {}); if it needs longer, raise `tidb_ddl_error_count_limit` before ErrCount reaches {}.",
-                c.family,
-                hms(stat.first.ts),
-                limit.saturating_sub(1)
-            );
+            let facts = ctx.of(job);
+            let mut sug: Vec<String> = Vec::new();
+            match crate::diagnosis::source::source_of(&stat.text) {
+                Some(s) if s.is_tikv_or_pd() => sug.push(format!(
+                    "Fix the {} fault now: check TiKV and PD health {}.",
+                    c.family,
+                    window(stat.first.ts, stat.last.ts)
+                )),
+                _ => sug.push(format!("Fix what the {} error names now.", c.family)),
+            }
+            if limit > 0 && job.max_err_count > 0 && facts.retry.retry_lines > 0 {
+                sug.push(format!(
+                    "The retries redo the failing work, so the job can still finish if the fault ends before ErrCount reaches {}; if faults of this length are expected, raise `tidb_ddl_error_count_limit` before then.",
+                    limit.saturating_sub(1)
+                ));
+            }
+            sug.push(show_job_sql(job));
+            f.suggestion = sentences(&sug);
             let mut ev = EvidenceSet::new();
             ev.add(&stat.first);
             ev.add(&stat.last);

@@ -42,6 +42,12 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             if cause.as_ref().is_some_and(|c| c.classified.class != ErrorClass::Unknown) {
                 return None;
             }
+            // A precondition error of a plain DDL (`[schema:1050]` table exists, `[schema:1146]`
+            // table doesn't exist, ...) cancels the job before it does any work: the user's
+            // statement was wrong, nothing needs a human (§1 rule 13).
+            if cause.as_ref().is_some_and(|c| precondition(&c.text)) && job.dist_task.is_none() && job.rows.as_ref().is_none_or(|(n, _)| *n == 0) {
+                return None;
+            }
             let (title, first) = match &cause {
                 Some(c) => (
                     format!("{} was rolled back on an unclassified error: {}", capitalize(&job_label(job)), c.text),
@@ -54,7 +60,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             };
             let mut f = finding(&META, Some(job.job_id), title);
             let mut parts = vec![first, format!("{}.", capitalize(&rollback_story(job)))];
-            if let Some(s) = err_count_story(job) {
+            if let Some(s) = err_count_story(job).filter(|_| job.err_counts.len() > 1) {
                 parts.push(format!("{s}."));
             }
             if cause.as_ref().is_some_and(|c| c.classified.code.as_deref().is_some_and(|k| k == "ddl:-1" || k == "0")) {
@@ -64,10 +70,21 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
             parts.extend(notes);
             f.known_issues = ids;
             f.explanation = sentences(&parts);
-            f.suggestion = "Read the error and the lines before the rollback; search pingcap/tidb issues for the error text. If it is transient by nature, treat it like DDL001 (re-run after the fault); if no error is shown, add every TiDB instance's logs for the job's time span.".into();
+            f.suggestion = sentences(&[
+                "Read the error and the lines before the rollback; search pingcap/tidb issues for the error text. If it is transient by nature, re-run the DDL once the fault is over; if no error is shown, add every TiDB instance's logs for the job's time span.".into(),
+                show_job_sql(job),
+            ]);
             let text = cause.as_ref().map(|c| c.text.as_str());
             f.evidence = rollback_evidence(job, text, cause.as_ref().and_then(|c| c.evidence.as_ref())).into_sorted();
             Some(f)
         })
         .collect()
+}
+
+/// The user errors a plain DDL fails on before doing any work: the schema object it names
+/// exists already or does not exist (`infoschema` errors, class `schema`).
+fn precondition(text: &str) -> bool {
+    crate::diagnosis::errclass::codes(text)
+        .iter()
+        .any(|(class, _)| class.eq_ignore_ascii_case("schema"))
 }

@@ -16,6 +16,7 @@ pub mod ddl005_owner_changed;
 pub mod ddl006_expected_rollback;
 pub mod ddl007_retry_storm;
 pub mod ddl008_unclassified_rollback;
+pub mod ddl023_gc_life_time_too_short;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
 
@@ -31,7 +32,8 @@ macro_rules! declare_rule {
             code: $code:literal,
             name: $rname:literal,
             severity: $sev:ident,
-            summary: $summary:literal $(,)?
+            summary: $summary:literal
+            $(, replaces: [$($replaced:literal),* $(,)?])? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -45,6 +47,7 @@ macro_rules! declare_rule {
             severity: $crate::model::Severity::$sev,
             summary: $summary,
             explain: concat!($($doc, "\n"),*),
+            replaces: &[$($($replaced),*)?],
         };
 
         impl $crate::rules::Rule for $name {
@@ -76,6 +79,9 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The rule's doc comment: what it detects, why it matters, what to do.
     pub explain: &'static str,
+    /// The generic rules whose finding for the same job this rule's finding replaces (one
+    /// failure, one finding: failure-families §2).
+    pub replaces: &'static [&'static str],
 }
 
 /// One rule of the catalogue.
@@ -106,6 +112,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl006_expected_rollback::ExpectedRollback,
         &ddl007_retry_storm::RetryStorm,
         &ddl008_unclassified_rollback::UnclassifiedRollback,
+        &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
     ];
     ALL
 }
@@ -135,6 +142,16 @@ pub fn run_all(timelines: &Timelines, ctx: &Context) -> Vec<Finding> {
             f
         })
         .collect();
+    // One failure, one finding: a specific finding replaces the generic ones for its job.
+    let replaced: std::collections::HashSet<(i64, &str)> = out
+        .iter()
+        .filter_map(|f| Some((f.job_id?, find(&f.rule)?.meta().replaces)))
+        .flat_map(|(id, codes)| codes.iter().map(move |c| (id, *c)))
+        .collect();
+    out.retain(|f| {
+        f.job_id
+            .is_none_or(|id| !replaced.contains(&(id, f.rule.as_str())))
+    });
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -162,11 +179,12 @@ mod tests {
             Severity::Error,
         ),
         ("DDL003", "error-count-limit-exhausted", Severity::Warning),
-        ("DDL004", "job-stalled", Severity::Warning),
+        ("DDL004", "job-stalled", Severity::Error),
         ("DDL005", "owner-changed-during-job", Severity::Info),
         ("DDL006", "expected-rollback", Severity::Info),
         ("DDL007", "retry-storm", Severity::Warning),
         ("DDL008", "unclassified-rollback", Severity::Warning),
+        ("DDL023", "gc-life-time-too-short", Severity::Error),
     ];
 
     #[test]

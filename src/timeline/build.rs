@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::{
-    Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint, ServerStart,
-    StatePoint, Timelines, KEEP_PER_KIND,
+    AnonymousReorg, Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint,
+    ServerStart, StartKind, StatePoint, TaskTimeline, Timelines, KEEP_PER_KIND,
 };
 use crate::event::{Detail, Event, EventKind, Evidence};
 use crate::model::{JobState, Timestamp};
@@ -24,9 +24,9 @@ pub const MAX_DISTINCT_ERRORS: usize = 32;
 pub const MAX_STATE_PAIRS: usize = 128;
 /// Instances named per job.
 pub const MAX_INSTANCES_PER_JOB: usize = 256;
-/// `Welcome to TiDB` lines kept per instance at each end (first N, last N); a crash loop
-/// restarts thousands of times. Every restart still counts in the fault windows.
-pub const KEEP_STARTS_PER_INSTANCE: usize = 32;
+/// `Welcome to TiDB` lines kept per instance at each end (first N, last N); a crash loop can
+/// restart thousands of times, and a thousand restarts already say what there is to say.
+pub const KEEP_STARTS_PER_INSTANCE: usize = 512;
 
 /// What the bounds dropped, under the keys the report uses (`jobs[].dropped`,
 /// `summary.dropped`): lines of (state, schema state) pairs past [`MAX_STATE_PAIRS`], errors
@@ -37,6 +37,7 @@ pub const DROPPED_ERRORS: &str = "errors_folded_into_other";
 pub const DROPPED_TASK_ERRORS: &str = "task_errors_folded_into_other";
 pub const DROPPED_INSTANCES: &str = "lines_of_unnamed_instances";
 pub const DROPPED_STARTS: &str = "server_starts";
+pub const DROPPED_STEPS: &str = "task_steps_past_the_limit";
 
 /// Which entries a bounded map keeps when full: the smallest keys. The key is the entry's own
 /// (its text), never the time it arrived or the file it came from, so every arrival order and
@@ -75,7 +76,10 @@ fn upsert<K: Ord, V>(
 /// for every field two files can disagree on (job type, table, query, ...), so the report does
 /// not depend on which worker finished first.
 #[derive(Debug, Clone)]
-struct Earliest<T>(Option<((Option<Timestamp>, Arc<str>, u64), T)>);
+struct Earliest<T>(Option<(LineKey, T)>);
+
+/// Where a line is, as an owned sort key: (time, file, line).
+type LineKey = (Option<Timestamp>, Arc<str>, u64);
 
 impl<T> Default for Earliest<T> {
     fn default() -> Self {
@@ -779,6 +783,12 @@ fn table_from_query(q: &str) -> Option<String> {
 pub struct TimelineBuilder {
     /// Boxed: a job's accumulator is large, and the map moves every value when it grows.
     jobs: HashMap<JobKey, Box<JobAcc>>,
+    /// DXF tasks by id (or by key while no line has named the id).
+    tasks: HashMap<TaskIdent, TaskAcc>,
+    /// Task key → the lowest task id a line gave with it.
+    key_ids: HashMap<String, i64>,
+    /// `run reorg job …` progress lines no job could be tied to, per instance.
+    anonymous_reorgs: BTreeMap<Arc<str>, ReorgAcc>,
     /// DXF task id → job, learned from lines that name both (or name one right after the other);
     /// the earliest such line wins, whatever the order files were merged in.
     task_jobs: HashMap<i64, Earliest<JobKey>>,
@@ -807,14 +817,24 @@ impl TimelineBuilder {
                         _ => None,
                     },
                     evidence: ev.evidence.clone(),
+                    kind: StartKind::First,
                 });
                 return;
             }
-            EventKind::OwnerElected | EventKind::OwnerRetired => {
+            EventKind::OwnerElected | EventKind::OwnerRetired | EventKind::ServerStop => {
                 self.owner_events.push(ev);
                 return;
             }
             _ => {}
+        }
+        if ev.task_id.is_some() || ev.task_key.is_some() {
+            self.push_task(&ev);
+        }
+        if ev.job_id.is_none() && ev.kind == EventKind::ReorgProgress {
+            self.anonymous_reorgs
+                .entry(Arc::clone(&ev.instance))
+                .or_default()
+                .push(&ev);
         }
         match ev.job_id {
             Some(id) => {
@@ -826,6 +846,44 @@ impl TimelineBuilder {
                 self.jobs.entry(key).or_default().push(ev);
             }
             None => self.unattributed.entry(ev.kind).or_default().push(ev),
+        }
+    }
+
+    /// The last resort of failure-families §1 rule 10: when the logs hold exactly one DXF task id
+    /// that no line ties to a job, and exactly one unfinished reorg job without a task of its
+    /// own was running when that task's lines began, the task is that job's. Anything less
+    /// certain (two tasks, two reorg jobs) links nothing.
+    fn link_only_task_to_only_reorg(&self, task_jobs: &mut HashMap<i64, JobKey>) {
+        let mut unlinked: HashMap<i64, Option<Timestamp>> = HashMap::new();
+        for ends in self.unattributed.values() {
+            for ev in &ends.kept {
+                if let Some(t) = ev.task_id.filter(|t| !task_jobs.contains_key(t)) {
+                    let first = unlinked.entry(t).or_insert(ev.ts);
+                    *first = min_ts(*first, ev.ts);
+                }
+            }
+        }
+        let [(task, Some(began))] = unlinked.into_iter().collect::<Vec<_>>()[..] else {
+            return;
+        };
+        let candidates: Vec<&JobKey> = self
+            .jobs
+            .iter()
+            .filter(|(_, acc)| {
+                acc.task_id.get().is_none()
+                    && acc.task_key.get().is_none()
+                    && acc.job_type.get().is_some_and(|t| is_reorg_type(t))
+                    && acc.first_seen.is_some_and(|f| f <= began)
+                    && acc
+                        .by_kind
+                        .get(&EventKind::JobFinished)
+                        .is_none_or(|e| e.kept.iter().all(|f| f.ts.is_some_and(|t| t > began)))
+            })
+            .map(|(k, _)| k)
+            .collect();
+        if let [only] = candidates[..] {
+            let key = only.clone();
+            task_jobs.insert(task, key);
         }
     }
 
@@ -859,6 +917,26 @@ impl TimelineBuilder {
         for (i, s) in other.starts {
             self.starts.entry(i).or_default().merge(s);
         }
+        for (k, id) in other.key_ids {
+            let known = self.key_ids.entry(k).or_insert(id);
+            *known = (*known).min(id);
+        }
+        for (k, acc) in other.tasks {
+            match self.tasks.get_mut(&k) {
+                Some(mine) => mine.merge(acc),
+                None => {
+                    self.tasks.insert(k, acc);
+                }
+            }
+        }
+        for (k, acc) in other.anonymous_reorgs {
+            match self.anonymous_reorgs.get_mut(&k) {
+                Some(mine) => mine.merge(acc),
+                None => {
+                    self.anonymous_reorgs.insert(k, acc);
+                }
+            }
+        }
         self.owner_events.merge(other.owner_events);
         for (k, e) in other.unattributed {
             self.unattributed.entry(k).or_default().merge(e);
@@ -869,11 +947,16 @@ impl TimelineBuilder {
     /// Finishes: every job's events in time order, outcome decided.
     pub fn finish(mut self) -> Timelines {
         // Attribute task events that named only a task id, now that every file's links are known.
+        let mut task_jobs: HashMap<i64, JobKey> = std::mem::take(&mut self.task_jobs)
+            .into_iter()
+            .filter_map(|(t, link)| link.value().map(|k| (t, k)))
+            .collect();
+        self.link_only_task_to_only_reorg(&mut task_jobs);
         let mut unattributed: Vec<Event> = Vec::new();
         for (_, ends) in std::mem::take(&mut self.unattributed) {
             for mut ev in ends.kept {
-                let linked = ev.task_id.and_then(|t| self.task_jobs.get(&t));
-                match linked.and_then(Earliest::get).cloned() {
+                let task = ev.task_id.or_else(|| task_in_path(&ev, &task_jobs));
+                match task.and_then(|t| task_jobs.get(&t)).cloned() {
                     Some(key) => {
                         ev.job_id = Some(key.id);
                         self.jobs.entry(key).or_default().push(ev);
@@ -905,6 +988,11 @@ impl TimelineBuilder {
                     .merge(*acc);
             }
         }
+        let tasks = finish_tasks(std::mem::take(&mut self.tasks), &task_jobs);
+        let anonymous_reorgs = std::mem::take(&mut self.anonymous_reorgs)
+            .into_iter()
+            .filter_map(|(instance, acc)| acc.finish(&instance))
+            .collect();
         let mut jobs: Vec<JobTimeline> = self
             .jobs
             .into_iter()
@@ -925,6 +1013,8 @@ impl TimelineBuilder {
         starts.sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
         Timelines {
             jobs,
+            tasks,
+            anonymous_reorgs,
             cluster: Cluster {
                 dropped,
                 starts,
@@ -946,7 +1036,8 @@ pub struct FileCorrelator {
     store: Option<Arc<str>>,
     stores_seen: u32,
     last_task_job: Option<(i64, Option<Timestamp>)>,
-    last_reorg_job: Option<(i64, Option<Timestamp>)>,
+    /// Jobs this instance last saw in a reorganization state, newest last (a few at most).
+    reorg_jobs: Vec<(i64, Option<Timestamp>)>,
     pub builder: TimelineBuilder,
 }
 
@@ -983,6 +1074,15 @@ impl crate::scan::EventSink for FileCorrelator {
         let from_task_key = ev.job_id.is_some() && ev.task_key.is_some();
         if from_task_key {
             self.last_task_job = ev.job_id.map(|j| (j, ev.ts));
+            // A line that names both the key and the id (`adjusted add-index task
+            // concurrency`, scheduler lines with `task-key` and `task-id`) links them for good.
+            if let (Some(job), Some(task_id)) = (ev.job_id, ev.task_id) {
+                let key = JobKey {
+                    store: self.store.clone(),
+                    id: job,
+                };
+                self.builder.link_task(task_id, key, &ev.evidence);
+            }
         }
         if let (None, Some(task_id)) = (ev.job_id, ev.task_id) {
             if let Some((job, at)) = self.last_task_job {
@@ -1000,27 +1100,56 @@ impl crate::scan::EventSink for FileCorrelator {
                 }
             }
         }
-        // A DXF task key (`ddl/backfill/<job>`) exists only for reorg jobs.
-        if ev.job.as_ref().is_some_and(|j| is_reorg_type(&j.job_type))
-            || (ev.task_key.is_some() && ev.job_id.is_some())
-        {
-            self.last_reorg_job = ev.job_id.map(|j| (j, ev.ts));
+        // A job is in its reorg when its job string says so (a queued job's submission line
+        // names a reorg type but is not in reorg yet), or when a line names its DXF task key
+        // (`ddl/backfill/<job>` exists only while a reorg runs).
+        let in_reorg = ev.job.as_ref().is_some_and(|j| {
+            is_reorg_type(&j.job_type)
+                && j.state == "running"
+                && j.schema_state.contains("reorganization")
+        }) || (ev.task_key.is_some() && ev.job_id.is_some());
+        if in_reorg {
+            if let Some(job) = ev.job_id {
+                self.reorg_jobs.retain(|(j, _)| *j != job);
+                self.reorg_jobs.push((job, ev.ts));
+                if self.reorg_jobs.len() > 4 {
+                    self.reorg_jobs.remove(0);
+                }
+            }
         }
         if ev.job_id.is_none() && ev.kind == EventKind::ReorgProgress {
             // Before master, `run reorg job done` / `run reorg job wait timeout` name no job: they
-            // belong to the reorg job this instance was last running.
-            if let Some((job, at)) = self.last_reorg_job {
-                let close = match (at, ev.ts) {
-                    (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= REORG_LINK_WINDOW_MS,
-                    _ => false,
-                };
-                if close {
-                    ev.job_id = Some(job);
-                }
+            // belong to the job in reorg on this instance — when exactly one is (failure-families
+            // §1 rule 12); with two in reorg at once the line is nobody's.
+            let close = |at: Option<Timestamp>| match (at, ev.ts) {
+                (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= REORG_LINK_WINDOW_MS,
+                _ => false,
+            };
+            let mut candidates = self.reorg_jobs.iter().filter(|(_, at)| close(*at));
+            if let (Some((job, _)), None) = (candidates.next(), candidates.next()) {
+                ev.job_id = Some(*job);
             }
         }
         self.builder.push(ev, self.store.clone());
     }
+}
+
+/// A linked DXF task id that the event's error names as a path segment: global-sort and
+/// IMPORT INTO object keys embed `…/<task>/<subtask>/…` (failure-families §1 rule 10).
+fn task_in_path(ev: &Event, tasks: &HashMap<i64, JobKey>) -> Option<i64> {
+    let err = ev.error.as_deref()?;
+    // Every `/<digits>/` segment of the text, looked up: asking every known task whether the
+    // text holds it was quadratic in tasks.
+    err.split('/')
+        .skip(1)
+        .zip(err.split('/').skip(2))
+        .filter_map(|(seg, _)| {
+            (!seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| seg.parse::<i64>().ok())
+                .flatten()
+        })
+        .filter(|id| tasks.contains_key(id))
+        .min()
 }
 
 /// Job types whose backfill logs `run reorg job done` / `wait timeout` without a job id.
@@ -1062,5 +1191,321 @@ mod tests {
         assert_eq!(t("create unique index u on t5 (a)").as_deref(), Some("t5"));
         assert_eq!(t("create database d"), None);
         assert_eq!(t("drop schema if exists testdb"), None);
+    }
+}
+
+// --- DXF tasks as subjects of their own (issue 12: IMPORT INTO has no DDL job string) ---
+
+/// How a task is known: by id once any line names it, by key before that.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum TaskIdent {
+    Id(i64),
+    Key(String),
+}
+
+/// How many step transitions a task keeps (first ones; a task has a handful of steps).
+const MAX_TASK_STEPS: usize = 16;
+
+/// Everything kept for one DXF task while events stream in (bounded like a job's).
+#[derive(Debug, Default, Clone)]
+struct TaskAcc {
+    id: Earliest<i64>,
+    key: Earliest<String>,
+    task_type: Earliest<String>,
+    by_kind: BTreeMap<EventKind, Ends>,
+    errors: Errors,
+    /// Instance → lines of the task it logged; at most [`MAX_INSTANCES_PER_JOB`].
+    instances: BTreeMap<Arc<str>, u64>,
+    first_seen: Option<Timestamp>,
+    last_seen: Option<Timestamp>,
+    /// Step and state changes, the earliest time each was seen, in time order; the
+    /// [`MAX_TASK_STEPS`] earliest (by time, then text) are kept.
+    steps: Vec<(Option<Timestamp>, String)>,
+    /// The last state a line gave, by (time, file, line).
+    state: Option<(LineKey, String)>,
+    /// What the bounds dropped (`DROPPED_*`) → count.
+    dropped: BTreeMap<&'static str, u64>,
+}
+
+impl TaskAcc {
+    fn push(&mut self, ev: &Event) {
+        let at = &ev.evidence;
+        self.id.offer(at, || ev.task_id);
+        self.key.offer(at, || ev.task_key.clone());
+        self.task_type.offer(at, || {
+            ev.task_type.clone().or_else(|| {
+                ev.task_key.as_deref().and_then(|k| {
+                    if k.starts_with("ImportInto/") {
+                        Some("ImportInto".to_string())
+                    } else if k.contains("ddl/backfill/") {
+                        Some("backfill".to_string())
+                    } else {
+                        None
+                    }
+                })
+            })
+        });
+        self.note_instance(Arc::clone(&ev.instance), 1);
+        self.first_seen = min_ts(self.first_seen, ev.ts);
+        self.last_seen = max_ts(self.last_seen, ev.ts);
+        // `cannot get task` is DDL's lookup of a task already moved to history, not the task's
+        // own error.
+        if let Some(err) = ev
+            .error
+            .as_deref()
+            .filter(|_| ev.kind != EventKind::CannotGetTask)
+        {
+            self.errors.add(err, &ev.evidence);
+        }
+        let state = match (&ev.kind, &ev.detail) {
+            (_, Detail::TaskTransition { from, to }) => {
+                self.note_step(ev.ts, format!("{from}->{to}"));
+                Some(to.clone())
+            }
+            (_, Detail::TaskStep { from, to }) => {
+                self.note_step(ev.ts, format!("step {from}->{to}"));
+                None
+            }
+            (_, Detail::TaskState(s)) => Some(s.clone()),
+            (EventKind::TaskReverted, _) => Some("reverted".to_string()),
+            (EventKind::TaskPaused, _) => Some("paused".to_string()),
+            _ => None,
+        };
+        if let Some(st) = state {
+            self.note_state(((at.ts, at.file.clone(), at.line), st));
+        }
+        self.by_kind.entry(ev.kind).or_default().push(ev.clone());
+    }
+
+    /// Keeps the state of the latest line (a total order: any arrival order agrees).
+    fn note_state(&mut self, s: (LineKey, String)) {
+        if self.state.as_ref().is_none_or(|(k, _)| *k <= s.0) {
+            self.state = Some(s);
+        }
+    }
+
+    fn note_instance(&mut self, instance: Arc<str>, n: u64) {
+        let dropped = &mut self.dropped;
+        upsert(
+            &mut self.instances,
+            MAX_INSTANCES_PER_JOB,
+            instance,
+            n,
+            |a, b| *a += b,
+            |out| *dropped.entry(DROPPED_INSTANCES).or_default() += out,
+        );
+    }
+
+    /// A step at its earliest time; the [`MAX_TASK_STEPS`] earliest steps are kept, whatever
+    /// order the files came in.
+    fn note_step(&mut self, ts: Option<Timestamp>, step: String) {
+        if let Some(i) = self.steps.iter().position(|(_, s)| *s == step) {
+            if ts >= self.steps[i].0 {
+                return;
+            }
+            self.steps.remove(i);
+        }
+        let item = (ts, step);
+        let pos = self.steps.partition_point(|x| *x <= item);
+        self.steps.insert(pos, item);
+        if self.steps.len() > MAX_TASK_STEPS {
+            self.steps.pop();
+            *self.dropped.entry(DROPPED_STEPS).or_default() += 1;
+        }
+    }
+
+    fn merge(&mut self, o: TaskAcc) {
+        self.id.merge(o.id);
+        self.key.merge(o.key);
+        self.task_type.merge(o.task_type);
+        for (k, ends) in o.by_kind {
+            self.by_kind.entry(k).or_default().merge(ends);
+        }
+        self.errors.merge(o.errors);
+        for (i, n) in o.instances {
+            self.note_instance(i, n);
+        }
+        for (k, n) in o.dropped {
+            *self.dropped.entry(k).or_default() += n;
+        }
+        self.first_seen = min_ts(self.first_seen, o.first_seen);
+        self.last_seen = max_ts(self.last_seen, o.last_seen);
+        for (t, s) in o.steps {
+            self.note_step(t, s);
+        }
+        if let Some(st) = o.state {
+            self.note_state(st);
+        }
+    }
+}
+
+impl TimelineBuilder {
+    /// Adds a DXF line to its task: under its id when the line names one (a key-only task of the
+    /// same key joins it), else under its key.
+    fn push_task(&mut self, ev: &Event) {
+        let ident = match (ev.task_id, &ev.task_key) {
+            (Some(id), key) => {
+                if let Some(k) = key {
+                    let known = self.key_ids.entry(k.clone()).or_insert(id);
+                    *known = (*known).min(id);
+                    if let Some(by_key) = self.tasks.remove(&TaskIdent::Key(k.clone())) {
+                        self.tasks
+                            .entry(TaskIdent::Id(id))
+                            .or_default()
+                            .merge(by_key);
+                    }
+                }
+                TaskIdent::Id(id)
+            }
+            (None, Some(k)) => {
+                // The id-task that carries this key, looked up rather than searched for (a
+                // search per line was quadratic in tasks); the lowest id if several do.
+                match self.key_ids.get(k) {
+                    Some(id) => TaskIdent::Id(*id),
+                    None => TaskIdent::Key(k.clone()),
+                }
+            }
+            (None, None) => return,
+        };
+        self.tasks.entry(ident).or_default().push(ev);
+    }
+}
+
+/// Finishes every task: key-only tasks join the task of that key named by id (files disagree
+/// about which lines carry the id), then each is tied to its job (key `ddl/backfill/<job>` or a
+/// learned task-id link).
+fn finish_tasks(
+    mut tasks: HashMap<TaskIdent, TaskAcc>,
+    task_jobs: &HashMap<i64, JobKey>,
+) -> Vec<TaskTimeline> {
+    let key_only: Vec<TaskIdent> = tasks
+        .keys()
+        .filter(|i| matches!(i, TaskIdent::Key(_)))
+        .cloned()
+        .collect();
+    // Key → the lowest id-task with it, and job → its id-tasks: built once, in an order that
+    // does not depend on the map's.
+    let mut by_key: HashMap<String, i64> = HashMap::new();
+    let mut by_job: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (i, t) in &tasks {
+        let TaskIdent::Id(id) = i else { continue };
+        if let Some(k) = t.key.get() {
+            let known = by_key.entry(k.clone()).or_insert(*id);
+            *known = (*known).min(*id);
+        }
+        if let Some(j) = task_jobs.get(id) {
+            by_job.entry(j.id).or_default().push(*id);
+        }
+    }
+    for i in key_only {
+        let TaskIdent::Key(k) = &i else { continue };
+        // The id-task of the same key; failing that, the one id-task linked to the key's job
+        // (`task not resumable [taskKey]` then `task reverted [task-id]`: no line names both).
+        let target = by_key.get(k).map(|id| TaskIdent::Id(*id)).or_else(|| {
+            let job = crate::event::extract::job_id_from_task_key(k)?;
+            match by_job.get(&job).map(Vec::as_slice) {
+                Some([only]) => Some(TaskIdent::Id(*only)),
+                _ => None,
+            }
+        });
+        if let Some(target) = target {
+            let acc = tasks.remove(&i).expect("listed above");
+            tasks.get_mut(&target).expect("listed above").merge(acc);
+        }
+    }
+    let mut out: Vec<TaskTimeline> = tasks
+        .into_values()
+        .map(|acc| {
+            let id = acc.id.get().copied();
+            let job_id = acc
+                .key
+                .get()
+                .and_then(|k| crate::event::extract::job_id_from_task_key(k))
+                .or_else(|| id.and_then(|id| task_jobs.get(&id)).map(|k| k.id));
+            let mut events: Vec<Event> = Vec::new();
+            let mut event_counts = BTreeMap::new();
+            for (kind, ends) in &acc.by_kind {
+                event_counts.insert(*kind, ends.count);
+                events.extend(ends.kept.iter().cloned());
+            }
+            events.sort_by_key(order_key);
+            let errors = acc.errors.stats();
+            let mut dropped = acc.dropped;
+            if acc.errors.folded() > 0 {
+                dropped.insert(DROPPED_ERRORS, acc.errors.folded());
+            }
+            TaskTimeline {
+                dropped,
+                task_id: id,
+                task_key: acc.key.value(),
+                task_type: acc.task_type.value(),
+                job_id,
+                state: acc.state.map(|(_, s)| s),
+                steps: acc.steps.into_iter().map(|(_, s)| s).collect(),
+                errors,
+                first_seen: acc.first_seen,
+                last_seen: acc.last_seen,
+                instances: acc.instances.keys().map(|s| s.to_string()).collect(),
+                events,
+                event_counts,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.first_seen, a.task_id, &a.task_key).cmp(&(b.first_seen, b.task_id, &b.task_key))
+    });
+    out
+}
+
+/// `run reorg job done` / `wait timeout` lines of one instance that name no job.
+#[derive(Debug, Default, Clone)]
+struct ReorgAcc {
+    lines: u64,
+    first: Option<(u64, Evidence)>,
+    last: Option<(u64, Evidence)>,
+}
+
+impl ReorgAcc {
+    fn push(&mut self, ev: &Event) {
+        self.lines += 1;
+        self.note(ev.rows.unwrap_or(0), &ev.evidence);
+    }
+
+    /// Keeps the earliest and the latest line (by time, then file and line).
+    fn note(&mut self, rows: u64, ev: &Evidence) {
+        if self
+            .first
+            .as_ref()
+            .is_none_or(|(_, f)| ev_key(ev) < ev_key(f))
+        {
+            self.first = Some((rows, ev.clone()));
+        }
+        if self
+            .last
+            .as_ref()
+            .is_none_or(|(_, l)| ev_key(ev) > ev_key(l))
+        {
+            self.last = Some((rows, ev.clone()));
+        }
+    }
+
+    fn merge(&mut self, o: ReorgAcc) {
+        self.lines += o.lines;
+        for (rows, ev) in o.first.iter().chain(o.last.iter()) {
+            self.note(*rows, ev);
+        }
+    }
+
+    fn finish(self, instance: &str) -> Option<AnonymousReorg> {
+        let (first_rows, first) = self.first?;
+        let (last_rows, last) = self.last?;
+        Some(AnonymousReorg {
+            instance: instance.to_string(),
+            lines: self.lines,
+            first_rows,
+            last_rows,
+            first,
+            last,
+        })
     }
 }

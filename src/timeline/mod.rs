@@ -14,7 +14,7 @@ use crate::model::{JobState, Timestamp};
 mod build;
 pub use build::{
     is_final, FileCorrelator, JobKey, TimelineBuilder, DROPPED_ERRORS, DROPPED_INSTANCES,
-    DROPPED_STARTS, DROPPED_STATES, DROPPED_TASK_ERRORS, KEEP_STARTS_PER_INSTANCE,
+    DROPPED_STARTS, DROPPED_STATES, DROPPED_STEPS, DROPPED_TASK_ERRORS, KEEP_STARTS_PER_INSTANCE,
     MAX_DISTINCT_ERRORS, MAX_INSTANCES_PER_JOB, MAX_STATE_PAIRS,
 };
 
@@ -144,7 +144,8 @@ pub struct Cluster {
     /// `Welcome to TiDB` lines: (instance, version, evidence), in time order; per instance the
     /// first and last [`build::KEEP_STARTS_PER_INSTANCE`]. The version is `Release Version`.
     pub starts: Vec<ServerStart>,
-    /// Owner elections and retirements, in time order (bounded).
+    /// Owner elections and retirements, and shutdown signals (`got signal to exit`), in time
+    /// order (bounded).
     pub owner_events: Vec<Event>,
     /// DXF and other events that could not be tied to any job (bounded).
     pub unattributed: Vec<Event>,
@@ -160,13 +161,95 @@ pub struct ServerStart {
     pub instance: String,
     pub version: Option<String>,
     pub evidence: Evidence,
+    /// First start, or a restart after a graceful or an abrupt end: decided once every file is
+    /// read (see `analyze`), because it depends on the instance's earlier lines.
+    pub kind: StartKind,
+}
+
+/// What a `Welcome to TiDB` line means for its instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartKind {
+    /// The instance's logs begin here (no earlier line of the instance): a start, not a fault.
+    #[default]
+    First,
+    /// The instance had logged before: the process was restarted. `graceful` when the previous
+    /// process logged `got signal to exit` or resigned the DDL owner before this start; else it
+    /// ended abruptly (killed, OOM, crashed).
+    Restart { graceful: bool },
+}
+
+impl ServerStart {
+    /// True for a restart (not the instance's first start).
+    pub fn is_restart(&self) -> bool {
+        matches!(self.kind, StartKind::Restart { .. })
+    }
 }
 
 impl Cluster {
     /// The TiDB release version, when every start line that names one agrees (else the newest).
+    ///
+    /// `"Release Version"=None` (a build without version information) names no version.
     pub fn tidb_version(&self) -> Option<&str> {
-        self.starts.iter().rev().find_map(|s| s.version.as_deref())
+        self.starts
+            .iter()
+            .rev()
+            .filter_map(|s| s.version.as_deref())
+            .find(|v| !v.is_empty() && *v != "None")
     }
+}
+
+/// A DXF task (`ddl/backfill/<job>`, `ImportInto/<id>`): a subject of its own, because IMPORT
+/// INTO tasks and task-only excerpts have no DDL job string at all.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskTimeline {
+    pub task_id: Option<i64>,
+    pub task_key: Option<String>,
+    /// `backfill`, `ImportInto`, as the lines name it (or the key implies).
+    pub task_type: Option<String>,
+    /// The DDL job it runs for: from the key, or a line that tied its id to a job.
+    pub job_id: Option<i64>,
+    /// The last state a line gave (`running`, `reverting`, `reverted`, `failed`, `succeed`...).
+    pub state: Option<String>,
+    /// Step and state transitions in time order (`init->read-index`, `running->reverting`).
+    pub steps: Vec<String>,
+    /// Errors its lines carried, most frequent first.
+    pub errors: Vec<ErrorStat>,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub instances: Vec<String>,
+    /// Kept events (bounded like a job's), in time order.
+    pub events: Vec<Event>,
+    pub event_counts: BTreeMap<EventKind, u64>,
+    /// What the per-task bounds left out (`build::DROPPED_*`), with counts.
+    pub dropped: BTreeMap<&'static str, u64>,
+}
+
+impl TaskTimeline {
+    /// `ImportInto/150005`, `ddl/backfill/491`, or `task 30001` when only the id is known.
+    pub fn name(&self) -> String {
+        match (&self.task_key, self.task_id) {
+            (Some(k), _) => k.clone(),
+            (None, Some(id)) => format!("task {id}"),
+            (None, None) => "a DXF task".to_string(),
+        }
+    }
+
+    /// Total events of `kind` seen for this task.
+    pub fn count(&self, kind: EventKind) -> u64 {
+        self.event_counts.get(&kind).copied().unwrap_or(0)
+    }
+}
+
+/// Reorg progress that names no job (`run reorg job wait timeout` before master): a reorg is
+/// running on that instance even when no job string made it into the logs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnonymousReorg {
+    pub instance: String,
+    pub lines: u64,
+    pub first_rows: u64,
+    pub last_rows: u64,
+    pub first: Evidence,
+    pub last: Evidence,
 }
 
 /// The output of the timeline stage: what the rules read.
@@ -174,5 +257,9 @@ impl Cluster {
 pub struct Timelines {
     /// Jobs ordered by first appearance, then id.
     pub jobs: Vec<JobTimeline>,
+    /// DXF tasks ordered by first appearance.
+    pub tasks: Vec<TaskTimeline>,
+    /// Id-less reorg progress that no job could be tied to, per instance.
+    pub anonymous_reorgs: Vec<AnonymousReorg>,
     pub cluster: Cluster,
 }

@@ -1,5 +1,6 @@
-//! Helpers shared by the robustness tests (issue #6): running the binary, reading its JSON
-//! report, and counting lines independently of ddldiag's scanner.
+//! Helpers shared by the integration tests (the robustness tests of issue #6, the rule
+//! fixtures): running the binary, reading its JSON report, and counting lines independently of
+//! ddldiag's scanner.
 #![allow(dead_code)] // each test crate uses a different subset
 
 use std::path::{Path, PathBuf};
@@ -170,7 +171,25 @@ impl Run {
 
 /// Runs `ddldiag analyze --format json [extra] inputs...`, with `stdin` if given.
 pub fn analyze(inputs: &[&Path], extra: &[&str], stdin: Option<Vec<u8>>) -> Run {
+    run_analyze(None, inputs, extra, stdin)
+}
+
+/// [`analyze`] from the directory `cwd`, so that relative input paths (and therefore the file
+/// names in the report) do not depend on where the repository is checked out.
+pub fn analyze_in(cwd: &Path, inputs: &[&Path], extra: &[&str]) -> Run {
+    run_analyze(Some(cwd), inputs, extra, None)
+}
+
+fn run_analyze(
+    cwd: Option<&Path>,
+    inputs: &[&Path],
+    extra: &[&str],
+    stdin: Option<Vec<u8>>,
+) -> Run {
     let mut c = Command::cargo_bin("ddldiag").unwrap();
+    if let Some(dir) = cwd {
+        c.current_dir(dir);
+    }
     c.env_remove("NO_COLOR")
         .args(["analyze", "--format", "json"])
         .args(extra)
