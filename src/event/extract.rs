@@ -144,7 +144,7 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
         for j in jobs {
             let mut ev = template.clone();
             ev.job_id = Some(j.id);
-            ev.job = Some(j);
+            ev.job = Some(Box::new(j));
             out.push(ev);
         }
         return out;
@@ -152,7 +152,7 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
     let mut ev = template;
     let job = jobs.pop();
     ev.job_id = field_job_id.or(job.as_ref().map(|j| j.id)).or(key_job_id);
-    ev.job = job;
+    ev.job = job.map(Box::new);
     out.push(ev);
     out
 }

@@ -223,6 +223,8 @@ pub fn fold_events(events: &[Event]) -> Vec<EventReport> {
             evidence: ev.evidence.clone(),
         });
     }
+    // Kept for the whole run, one per job: no doubling slack.
+    out.shrink_to_fit();
     out
 }
 

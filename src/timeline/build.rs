@@ -576,7 +576,10 @@ impl JobAcc {
     }
 
     fn finish(self, key: JobKey) -> JobTimeline {
-        let mut events: Vec<Event> = Vec::new();
+        // Sized once and trimmed after the dedup: the timeline keeps this `Vec` for the rest of
+        // the run, and doubling growth left most jobs holding twice the events they have.
+        let kept = self.by_kind.values().map(|e| e.kept.len()).sum::<usize>();
+        let mut events: Vec<Event> = Vec::with_capacity(kept + 2 * self.states.len());
         let mut event_counts = BTreeMap::new();
         for (kind, ends) in &self.by_kind {
             event_counts.insert(*kind, ends.count);
@@ -593,6 +596,7 @@ impl JobAcc {
                 && a.evidence.line == b.evidence.line
                 && a.kind == b.kind
         });
+        events.shrink_to_fit();
 
         // Replay in time order: state sequence, rollback point, outcome.
         let mut states: Vec<StatePoint> = Vec::new();
@@ -651,6 +655,7 @@ impl JobAcc {
                 }
             }
         }
+        states.shrink_to_fit();
         // Progress: the first time the highest row count was reached.
         if let Some((_, ev)) = self.row_marks.highest() {
             last_progress = max_ts(last_progress, ev.ts);
