@@ -22,13 +22,14 @@ RUNS=${RUNS:-3}
 cargo build --release --quiet --bin ddldiag --bin decode_bound
 BIN=${CARGO_TARGET_DIR:-target}/release
 
-# time_cmd NAME CMD... → prints "seconds maxrss_kib" (median of $RUNS by seconds)
+# time_cmd NAME CMD... → prints "seconds maxrss_kib" (median of $RUNS by seconds); TIME_FMT
+# adds GNU time fields after those two
 time_cmd() {
   local name=$1; shift
   local rows=()
   local out; out=$(mktemp)
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f '%e %M' -o "$out" "$@" > /dev/null 2>&1 || true
+    /usr/bin/time -f "${TIME_FMT:-%e %M}" -o "$out" "$@" > /dev/null 2>&1 || true
     rows+=("$(tail -1 "$out")")
   done
   rm -f "$out"
@@ -47,9 +48,9 @@ if [ "${1:-}" = jobs ]; then
       rm -rf "$d" && python3 bench/gen_jobs.py "$d" --jobs "$n"
     fi
     mib=$(du -sm "$d" | cut -f1)
-    r=$(time_cmd "jobs$n" "$BIN/ddldiag" analyze --format json --fail-on never "$d")
+    r=$(TIME_FMT='%e %M %U %S' time_cmd "jobs$n" "$BIN/ddldiag" analyze --format json --fail-on never "$d")
     awk -v n="$n" -v m="$mib" -v r="$r" 'BEGIN { split(r, x, " ");
-      printf "%9d jobs (%5d MiB of logs)   %8.2fs   peak RSS %7.1f MiB\n", n, m, x[1], x[2] / 1024 }'
+      printf "%9d jobs (%5d MiB of logs)   %8.2fs (CPU %7.2fs)   peak RSS %7.1f MiB\n", n, m, x[1], x[3] + x[4], x[2] / 1024 }'
   done
   exit 0
 fi

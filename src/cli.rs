@@ -570,7 +570,8 @@ fn diff_side(c: &CommonArgs, d: &DiffArgs) -> Result<report::Report, CliError> {
 /// (`2>&1 | head -1`, `2>/dev/full`) loses the note, never the report or the exit code;
 /// `eprintln!` would panic there instead.
 fn note(msg: &str) {
-    let text = render::escape::terminal_output(msg, false);
+    // One note, one line: a newline in a member name must not forge a second note.
+    let text = render::escape::terminal(msg);
     let mut err = std::io::stderr().lock();
     let _ = err
         .write_all(text.as_bytes())
