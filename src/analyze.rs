@@ -75,9 +75,20 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// True when every input and every file was read to its end.
+    /// True when every input and every file was read to its end, and every file that should
+    /// hold log records held some.
     pub fn complete(&self) -> bool {
         self.outcomes.iter().all(|o| o.complete) && self.files.iter().all(|f| f.error.is_none())
+    }
+
+    /// The usage problems of the inputs (a missing or unreadable path, a directory without log
+    /// files), one line each naming the path: the command line reports these instead of a
+    /// report.
+    pub fn usage_problems(&self) -> Vec<&str> {
+        self.outcomes
+            .iter()
+            .filter_map(|o| o.usage.as_deref())
+            .collect()
     }
 
     /// True when not a single byte of any file was read, damaged or not: there is nothing to
@@ -645,38 +656,8 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
         }
     }
     for (i, o) in outcomes.iter_mut().enumerate() {
-        let mine = files.iter().filter(|f| f.meta.input_index == i);
-        let (n, bytes, lines, records) = mine.fold((0, 0, 0, 0), |(n, b, l, r), f| {
-            (
-                n + 1,
-                b + f.stats.bytes,
-                l + f.stats.lines,
-                r + f.stats.records,
-            )
-        });
-        if bytes > 0 && records == 0 && o.errors.is_empty() {
-            // Bytes but not one log record: an HTML error page saved as `tidb-0.tar.gz`, a
-            // bundle of only stderr/slow logs, binary junk. Whatever it is, it cannot support
-            // a verdict, so it must not pass as a clean run.
-            o.errors.push(format!(
-                "{}: no TiDB/TiKV/PD log record in {n} file(s) ({lines} lines, read to byte \
-                 {bytes}): not a log bundle, or its content is damaged",
-                o.path
-            ));
-            o.complete = false;
-            o.unreadable = true;
-        }
-        if bytes == 0 && o.errors.is_empty() {
-            // Intact but empty (an empty archive, directory or file). Said so, and marked
-            // unread: the exit code must not call a bundle with no logs in it clean.
-            o.errors.push(format!(
-                "{}: nothing to read: {n} files, 0 bytes of content (an empty archive, \
-                 directory or file; was the collection cut short?)",
-                o.path
-            ));
-            o.complete = false;
-            o.unreadable = true;
-        }
+        let mine: Vec<&FileResult> = files.iter().filter(|f| f.meta.input_index == i).collect();
+        judge_content(o, &mine);
     }
     let mut timelines = builder.finish();
     classify_starts(&mut timelines, &files);
@@ -710,6 +691,105 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
         fault_windows,
         events: Arc::new(events),
     })
+}
+
+/// What an input's files held, once their records are counted: intact content without a
+/// single log record is said so ("no TiDB/TiKV/PD log record recognised in <file> (first line:
+/// …)"), never called damage; an input with nothing in it at all says that.
+///
+/// Content without records counts against the input only when nothing else explains it:
+///
+/// * a file that should hold log records (a TiDB/TiKV/PD log by name or content, or the input
+///   itself, as given on the command line or stdin) but holds none is unrecognised: the report
+///   does not cover it, so it is incomplete (exit 3);
+/// * a stderr log, a slow-query log or a config inside a bundle or directory is explained by
+///   what it is: no message;
+/// * damage or a usage problem already said why the input could not be read: no second message.
+///
+/// An archive of only such explained files (no log record anywhere in it) is unrecognised as a
+/// whole: it cannot support a verdict, so it must not pass as clean.
+fn judge_content(o: &mut InputOutcome, files: &[&FileResult]) {
+    if o.usage.is_some() {
+        // The command line stops on these before any report (exit 2); for other callers the
+        // input is unreadable and says why.
+        o.complete = false;
+        o.unreadable = true;
+        return;
+    }
+    let (bytes, records) = files
+        .iter()
+        .fold((0, 0), |(b, r), f| (b + f.stats.bytes, r + f.stats.records));
+    if !o.errors.is_empty() {
+        return;
+    }
+    for f in files {
+        let expected = crate::source::is_log_kind(f.meta.kind) || f.meta.name == o.path;
+        if expected && f.error.is_none() && f.stats.bytes > 0 && f.stats.records == 0 {
+            o.unrecognised.push(unrecognised(&f.meta.name, &f.stats));
+        }
+    }
+    if o.unrecognised.is_empty() && bytes > 0 && records == 0 {
+        let first = files.iter().find(|f| f.stats.bytes > 0).expect("bytes > 0");
+        let n = files.len();
+        o.unrecognised.push(format!(
+            "{}; none of the {n} file{} in {} is a TiDB/TiKV/PD log",
+            unrecognised(&first.meta.name, &first.stats),
+            if n == 1 { "" } else { "s" },
+            o.path
+        ));
+    }
+    if !o.unrecognised.is_empty() {
+        o.complete = false;
+    }
+    if bytes == 0 {
+        // Intact but empty (an empty archive or file). Said so, and marked unread: the exit
+        // code must not call a bundle with no logs in it clean.
+        o.errors.push(format!(
+            "{}: nothing to read: {} files, 0 bytes of content (an empty archive, \
+             directory or file; was the collection cut short?)",
+            o.path,
+            files.len()
+        ));
+        o.complete = false;
+        o.unreadable = true;
+    }
+}
+
+/// "no TiDB/TiKV/PD log record recognised in <name> (first line: "…"; N lines, read to byte B)".
+fn unrecognised(name: &str, st: &FileStats) -> String {
+    let first = match &st.first_line {
+        Some(l) => format!("first line: \"{}\"", escape_controls(l)),
+        None if st.nul_bytes > 0 => format!("only NUL bytes ({})", st.nul_bytes),
+        None => "only blank lines".to_string(),
+    };
+    format!(
+        "no TiDB/TiKV/PD log record recognised in {name} ({first}; {} line{}, read to byte {})",
+        st.lines,
+        if st.lines == 1 { "" } else { "s" },
+        st.bytes
+    )
+}
+
+/// A line from an unknown file, made safe for a terminal and for one-line messages: control
+/// characters (escape sequences, NULs, tabs) are written as escapes, and long lines are cut.
+fn escape_controls(s: &str) -> String {
+    const SHOWN: usize = 80;
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == SHOWN {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Rotated files by their stamp, the active file (no stamp) last; files of the same name (two

@@ -203,6 +203,10 @@ pub enum CliError {
     /// The command line asks for something impossible (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// Inputs that are no log input: missing or unreadable paths, directories without a log
+    /// file (exit 2, no report). One line per input, each naming its path.
+    #[error("{}", .0.join("\nddldiag: "))]
+    Inputs(Vec<String>),
     /// The report could not be written (exit 2: nothing usable was produced).
     #[error("cannot write {path}: {source}")]
     Write {
@@ -217,7 +221,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            CliError::Usage(_) | CliError::Write { .. } => ExitCode::Usage,
+            CliError::Usage(_) | CliError::Inputs(_) | CliError::Write { .. } => ExitCode::Usage,
             CliError::Internal(_) => ExitCode::Internal,
         }
     }
@@ -321,6 +325,14 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
             "stdin (-) can be given only once".to_string(),
         ));
     }
+    // A path that cannot be read is a mistake in the command: say so before reading anything.
+    let problems: Vec<String> = inputs
+        .iter()
+        .filter_map(|i| crate::source::check(i).err())
+        .collect();
+    if !problems.is_empty() {
+        return Err(CliError::Inputs(problems));
+    }
     let progress = Arc::new(AtomicU64::new(0));
     let opts = analyze::Options {
         progress: Some(progress.clone()),
@@ -340,9 +352,16 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
         collect_events,
     };
     let analysis = with_progress(!c.quiet, &progress, || analyze::run(&inputs, &opts))?;
+    // A directory without a log file in it, or a path that vanished while we read.
+    let problems = analysis.usage_problems();
+    if !problems.is_empty() {
+        return Err(CliError::Inputs(
+            problems.into_iter().map(str::to_string).collect(),
+        ));
+    }
     if !c.quiet {
         for o in &analysis.outcomes {
-            for e in &o.errors {
+            for e in o.errors.iter().chain(&o.unrecognised) {
                 note(&format!("ddldiag: warning: {e}"));
             }
         }

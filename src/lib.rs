@@ -1,21 +1,28 @@
 //! ddldiag — explains why a TiDB DDL job failed or hung, from the logs the cluster left behind.
 //!
-//! Data flows one way, as a stream:
+//! Data flows one way, and each stage uses only the ones before it (`tests/layering.rs` fails on
+//! an edge that runs backwards):
 //!
 //! ```text
-//! inputs ─> source ─> scan (lines) ─> record ─> event ─> timeline ─> rules ─> report ─> render
+//! model (shared types; uses nothing)
+//! source ─> record ─> event ─> scan ─> timeline + fault ─> analyze ─> diagnosis ─> rules ─> report ─> render ─> diff ─> cli
 //! ```
 //!
+//! * [`model`]: times, TiDB versions, job states, severities, evidence, findings, exit codes.
 //! * [`source`] opens every input (archives, directories, stdin), names each log file and its
 //!   TiDB instance, and hands the bytes of each file to a scanner, never extracting to disk.
+//! * [`record`] parses one line (the unified format and its JSON / legacy / export variants).
+//! * [`event`] turns a record into a typed DDL/DXF event through a data table of message
+//!   spellings, and holds the fault-signal literals.
 //! * [`scan`] splits a byte stream into physical lines, counts every one of them (record,
 //!   continuation or unparsed), prefilters cheaply and fully parses only candidate lines.
-//! * [`record`] parses one line of the TiDB unified log format (and its JSON / legacy variants).
-//! * [`event`] turns a record into a typed DDL/DXF event through a data table of message spellings.
-//! * [`timeline`] folds events into one bounded timeline per DDL job, merged across instances.
+//! * [`timeline`] folds events into one bounded timeline per DDL job and per DXF task.
 //! * [`fault`] infers windows of cluster trouble from TiDB, TiKV and PD log lines.
-//! * [`rules`] reads the timelines and produces findings with evidence.
-//! * [`report`] is the report model and its renderers (table, JSON, Markdown, SARIF, JUnit).
+//! * [`analyze`] runs the whole read over all inputs on every core.
+//! * [`diagnosis`] computes each job's facts once (cause, error class, retries, source, owners).
+//! * [`rules`] turns timelines and facts into findings with evidence; one file per rule.
+//! * [`report`] is the report model, built once; [`render`] writes it in each format.
+//! * [`diff`] compares two runs; [`cli`] is the command line.
 
 pub mod analyze;
 pub mod cli;

@@ -73,7 +73,16 @@ pub struct FileStats {
     pub truncated_lines: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
+    /// NUL bytes dropped at line starts (the hole a copy-truncate rotation leaves at the start
+    /// of a log its writer kept appending to). They are in `bytes`, not in any line.
+    pub nul_bytes: u64,
+    /// The first physical line with content, cut to [`FIRST_LINE_CHARS`] characters: what a
+    /// file without a single record is named by ("first line: …").
+    pub first_line: Option<String>,
 }
+
+/// How much of a file's first line [`FileStats::first_line`] keeps.
+pub const FIRST_LINE_CHARS: usize = 120;
 
 /// The cheap test that decides which record lines are parsed in full.
 ///
@@ -233,6 +242,45 @@ pub struct Scanner<'p> {
     seen_record: bool,
     /// The line terminator, once the file has shown it ([`Scanner::scan`]); `None` until then.
     term: Option<u8>,
+    /// A JSON object being read over several lines (`log.format = "json"` logs pretty-printed
+    /// by a person or a viewer, #45450).
+    json: Option<JsonObject>,
+    /// The time and line of the last multi-line JSON record, for `last_ts`.
+    last_json: Option<(u64, Timestamp)>,
+    /// The line of the record `last_head` holds.
+    last_head_line: u64,
+    /// The zone of the file's last record that had one: zone-less lines in the same file (Go
+    /// std-log lines of an embedded library, written in the same local time) are read in it.
+    zone: Option<chrono::FixedOffset>,
+}
+
+/// The lines of a JSON object spread over several lines, until its closing `}`. Each line is
+/// counted as a non-record line as it comes (most `{` lines are not log records); when the object
+/// closes and parses as a record, the counts are corrected: its first line is the record, the
+/// others its continuations.
+struct JsonObject {
+    line_no: u64,
+    /// The lines joined with blanks (JSON whitespace; a line break inside a JSON string is
+    /// always escaped), so the record quotes as one line.
+    text: Vec<u8>,
+    /// The first line was counted as unparsed (no record before it) rather than a continuation.
+    first_unparsed: bool,
+    /// How many of the other lines were counted as unparsed.
+    unparsed: u64,
+    lines: u64,
+}
+
+/// A multi-line JSON object gives up after this many lines.
+const MAX_JSON_LINES: u64 = 10_000;
+
+/// True when a non-record line opens a pretty-printed JSON log object: `{` alone, or `{` and
+/// the first keys of a TiDB JSON record.
+fn opens_json(line: &[u8]) -> bool {
+    let t = line.trim_ascii();
+    t == b"{"
+        || (t.first() == Some(&b'{')
+            && (memchr::memmem::find(t, b"\"level\"").is_some()
+                || memchr::memmem::find(t, b"\"time\"").is_some()))
 }
 
 struct Pending {
@@ -242,6 +290,9 @@ struct Pending {
     /// Length of the first physical line in `text`: evidence quotes only that line, so that
     /// `text` in a report can be grepped for in the original file (DESIGN.md §4).
     first_len: usize,
+    /// What goes between the joined lines: nothing for a hard wrap, a line break for a message
+    /// that spans lines ([`record::Join`]).
+    sep: Option<u8>,
 }
 
 impl<'p> Scanner<'p> {
@@ -261,6 +312,10 @@ impl<'p> Scanner<'p> {
             last_head: Vec::with_capacity(256),
             seen_record: false,
             term: None,
+            json: None,
+            last_json: None,
+            last_head_line: 0,
+            zone: None,
         }
     }
 
@@ -288,6 +343,14 @@ impl<'p> Scanner<'p> {
         let mut pos = 0usize; // where the terminator search resumes
         let mut skipping = false; // inside an over-long line, dropping bytes until its end
         let result = loop {
+            // A line that starts with NUL bytes (copy-truncate rotation leaves a hole of them
+            // at the start of the file; a crash can leave one mid-file): drop them as they
+            // arrive, however many, so that they never fill the line buffer.
+            if !skipping && start < end && buf[start] == 0 {
+                let run = buf[start..end].iter().take_while(|&&b| b == 0).count();
+                self.stats.nul_bytes += run as u64;
+                start += run;
+            }
             if end == buf.len() {
                 if start > 0 {
                     buf.copy_within(start..end, 0);
@@ -328,6 +391,13 @@ impl<'p> Scanner<'p> {
                     start = end;
                     pos = end;
                 }
+                // NULs at the start of the unfinished line are dropped (see the top of the
+                // loop) before it can count as over-long.
+                if start < end && buf[start] == 0 {
+                    let run = buf[start..end].iter().take_while(|&&b| b == 0).count();
+                    self.stats.nul_bytes += run as u64;
+                    start += run;
+                }
                 if end - start <= cap {
                     break;
                 }
@@ -364,8 +434,13 @@ impl<'p> Scanner<'p> {
             self.cut_line(&line, sink);
         }
         self.flush_pending(sink);
-        if let Some(ts) = self.last_ts_from_head() {
-            self.stats.last_ts = Some(ts);
+        match self.last_json {
+            Some((line, ts)) if line > self.last_head_line => self.stats.last_ts = Some(ts),
+            _ => {
+                if let Some(ts) = self.last_ts_from_head() {
+                    self.stats.last_ts = Some(ts);
+                }
+            }
         }
         (self.stats, result)
     }
@@ -388,30 +463,70 @@ impl<'p> Scanner<'p> {
 
     fn last_ts_from_head(&self) -> Option<Timestamp> {
         let s = String::from_utf8_lossy(&self.last_head);
-        record::parse_line(&s).map(|r| r.ts)
+        record::parse_line(&s).map(|r| self.local(&r))
+    }
+
+    /// A record's time, a zone-less one read in the zone of the file's records.
+    fn local(&self, rec: &record::Record<'_>) -> Timestamp {
+        match self.zone {
+            Some(z) if rec.format.is_zoneless() => record::time::in_zone(rec.ts, z),
+            _ => rec.ts,
+        }
+    }
+
+    /// Remembers the zone of a record's time, when it has one.
+    fn learn_zone(&mut self, rec: &record::Record<'_>) {
+        if !rec.format.is_zoneless() {
+            self.zone = Some(*rec.ts.offset());
+        }
     }
 
     /// Handles one physical line (terminator removed).
     fn line(&mut self, line: &[u8], sink: &mut dyn EventSink) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // NULs before the line (a short run the read loop did not see whole): not content.
+        let nuls = line.iter().take_while(|&&b| b == 0).count();
+        self.stats.nul_bytes += nuls as u64;
+        let line = &line[nuls..];
         self.stats.lines += 1;
         let line_no = self.stats.lines;
-        if record::is_record_start(line) {
+        if self.stats.first_line.is_none() && line.iter().any(|b| !b.is_ascii_whitespace()) {
+            let text = String::from_utf8_lossy(&line[..line.len().min(4 * FIRST_LINE_CHARS)]);
+            self.stats.first_line = Some(text.chars().take(FIRST_LINE_CHARS).collect());
+        }
+        if let Some(join) = record::record_start(line) {
+            // A record inside an unfinished JSON object: it was no object after all.
+            self.json = None;
+            if line.first() == Some(&b'[') {
+                if let Some(z) = line.get(1..).and_then(record::time::unified_offset) {
+                    self.zone = Some(z);
+                }
+            }
             self.stats.records += 1;
             self.flush_pending(sink);
             if !self.seen_record {
                 self.seen_record = true;
                 let s = String::from_utf8_lossy(line);
-                self.stats.first_ts = record::parse_line(&s).map(|r| r.ts);
+                self.stats.first_ts = record::parse_line(&s).map(|r| {
+                    self.learn_zone(&r);
+                    self.local(&r)
+                });
             }
             self.last_head.clear();
             self.last_head
                 .extend_from_slice(&line[..line.len().min(256)]);
-            if line.first() == Some(&b'[') && line.last() != Some(&b']') {
+            self.last_head_line = line_no;
+            let sep = match join {
+                record::Join::None => None,
+                record::Join::HardWrap => Some(None),
+                record::Join::Lines => Some(Some(b'\n')),
+            };
+            if let Some(sep) = sep {
                 self.pending = Some(Pending {
                     line_no,
                     text: line.to_vec(),
                     first_len: line.len(),
+                    sep,
                 });
             } else if self.opts.full_parse {
                 self.parse(line, line.len(), line_no, sink);
@@ -424,16 +539,90 @@ impl<'p> Scanner<'p> {
                     }
                 }
             }
+        } else if self.json_line(line, line_no, sink) {
+            // Counted (and, if it closed a JSON record, parsed) there.
         } else if self.seen_record {
             self.stats.continuations += 1;
             if let Some(p) = &mut self.pending {
-                if p.text.len() + line.len() <= self.opts.max_line {
+                // A lone time before the next record (a Grafana export puts each line's time
+                // on a line of its own) belongs to that record, not to this one.
+                let lone_time = std::str::from_utf8(line).is_ok_and(record::wrapper::is_lone_time);
+                let sep = usize::from(p.sep.is_some());
+                if !lone_time && p.text.len() + sep + line.len() <= self.opts.max_line {
+                    p.text.extend(p.sep);
                     p.text.extend_from_slice(line);
                 }
             }
         } else {
             self.stats.unparsed += 1;
         }
+    }
+
+    /// A non-record line, as part of a multi-line JSON object: counts it, and when it closes
+    /// an object that is a record, re-counts the object's lines and parses it. Returns false
+    /// when the line has nothing to do with JSON (the caller counts it).
+    fn json_line(&mut self, line: &[u8], line_no: u64, sink: &mut dyn EventSink) -> bool {
+        let unparsed = !self.seen_record;
+        if self.json.is_none() {
+            if self.pending.is_some() || !opens_json(line) {
+                return false;
+            }
+            self.json = Some(JsonObject {
+                line_no,
+                text: line.trim_ascii().to_vec(),
+                first_unparsed: unparsed,
+                unparsed: 0,
+                lines: 1,
+            });
+        } else if let Some(obj) = &mut self.json {
+            obj.text.push(b' ');
+            obj.text.extend_from_slice(line.trim_ascii());
+            obj.lines += 1;
+            obj.unparsed += u64::from(unparsed);
+        }
+        if unparsed {
+            self.stats.unparsed += 1;
+        } else {
+            self.stats.continuations += 1;
+        }
+        let obj = self.json.as_ref().expect("set above");
+        let too_big = obj.lines > MAX_JSON_LINES || obj.text.len() > self.opts.max_line;
+        let closes = obj.lines > 1 && line.trim_ascii_start().first() == Some(&b'}');
+        if too_big {
+            self.json = None;
+        } else if closes {
+            let obj = self.json.take().expect("set above");
+            let text = String::from_utf8_lossy(&obj.text);
+            if let Some(ts) = record::parse_line(&text).map(|r| r.ts) {
+                // The object is a record: its first line starts it, the rest continue it.
+                self.stats.records += 1;
+                if obj.first_unparsed {
+                    self.stats.unparsed -= 1;
+                } else {
+                    self.stats.continuations -= 1;
+                }
+                self.stats.unparsed -= obj.unparsed;
+                self.stats.continuations += obj.unparsed;
+                if !self.seen_record {
+                    self.seen_record = true;
+                    self.stats.first_ts = Some(ts);
+                }
+                self.last_json = Some((obj.line_no, ts));
+                let text = obj.text;
+                if self.opts.full_parse {
+                    self.parse(&text, text.len(), obj.line_no, sink);
+                } else {
+                    match self.prefilter.classify(&text) {
+                        Candidate::No => {}
+                        Candidate::Ddl => self.parse(&text, text.len(), obj.line_no, sink),
+                        Candidate::Signal(sig) => {
+                            self.signal_only(sig, &text, text.len(), obj.line_no, sink)
+                        }
+                    }
+                }
+            }
+        }
+        true
     }
 
     fn flush_pending(&mut self, sink: &mut dyn EventSink) {
@@ -471,7 +660,10 @@ impl<'p> Scanner<'p> {
         let ts = match quick {
             Some(ts) => ts,
             None => match record::parse_line(&String::from_utf8_lossy(line)) {
-                Some(r) => r.ts,
+                Some(r) => {
+                    self.learn_zone(&r);
+                    self.local(&r)
+                }
                 None => return,
             },
         };
@@ -489,9 +681,11 @@ impl<'p> Scanner<'p> {
     /// `first_len` bytes of `line` are the physical line `line_no`, quoted as evidence.
     fn parse(&mut self, line: &[u8], first_len: usize, line_no: u64, sink: &mut dyn EventSink) {
         let text = String::from_utf8_lossy(line);
-        let Some(rec) = record::parse_line(&text) else {
+        let Some(mut rec) = record::parse_line(&text) else {
             return;
         };
+        self.learn_zone(&rec);
+        rec.ts = self.local(&rec);
         let raw = if first_len >= line.len() {
             std::borrow::Cow::Borrowed(text.as_ref())
         } else {
@@ -608,6 +802,56 @@ mod tests {
         assert_eq!(job.schema_state, "write reorganization");
         assert_eq!(job.table_id, Some(123));
         assert_eq!(ev[0].evidence.line, 1);
+    }
+
+    /// A JSON record pretty-printed over several lines (#45450) is one record at its first line.
+    #[test]
+    fn pretty_printed_json_is_one_record() {
+        let input = b"{\n  \"level\": \"ERROR\",\n  \"time\": \"2023/07/18 09:33:51.968 +00:00\",\n  \"caller\": \"ddl_worker.go:942\",\n  \"message\": \"[ddl] run DDL job error\",\n  \"jobID\": 125,\n  \"error\": \"[tikv:9005]Region is unavailable\"\n}\n{\n  \"not\": \"a record\"\n}\n";
+        let (st, ev) = scan_bytes(input, DEFAULT_MAX_LINE);
+        assert_eq!(
+            (st.lines, st.records, st.continuations, st.unparsed),
+            (11, 1, 10, 0)
+        );
+        assert_eq!(ev.len(), 1);
+        assert_eq!((ev[0].job_id, ev[0].evidence.line), (Some(125), 1));
+        assert_eq!(
+            st.first_ts.map(|t| crate::model::rfc3339(&t)).as_deref(),
+            Some("2023-07-18T09:33:51.968+00:00")
+        );
+        assert_eq!(st.first_ts, st.last_ts);
+        // Before any record, an object that is not one stays unparsed.
+        let (st, _) = scan_bytes(b"{\n  \"a\": 1\n}\n", DEFAULT_MAX_LINE);
+        assert_eq!((st.records, st.unparsed), (0, 3));
+    }
+
+    /// A Go std-log line (no zone) in a +08:00 log is read at +08:00: its wall clock is the
+    /// same local time the records are written in, and the end of the logs must not move by
+    /// the zone's offset.
+    #[test]
+    fn zoneless_lines_take_the_zone_of_the_file() {
+        let input = b"[2025/12/23 06:09:14.000 +08:00] [INFO] [a.go:1] [x]\n2025/12/23 06:09:15 background error: creating object 000012\n";
+        let (st, _) = scan_bytes(input, DEFAULT_MAX_LINE);
+        assert_eq!(st.records, 2);
+        assert_eq!(
+            st.last_ts.map(|t| crate::model::rfc3339(&t)).as_deref(),
+            Some("2025-12-23T06:09:15.000+08:00")
+        );
+    }
+
+    #[test]
+    fn nul_runs_at_line_starts_are_dropped() {
+        let mut input = vec![0u8; 3 << 20];
+        input.extend_from_slice(b"[2024/01/13 19:21:09.480 +08:00] [INFO] [a.go:1] [x]\n");
+        input.extend_from_slice(&[0u8; 10]);
+        input.extend_from_slice(b"[2024/01/13 19:21:09.481 +08:00] [INFO] [a.go:1] [y]\n");
+        let (st, _) = scan_bytes(&input, 1 << 20);
+        assert_eq!((st.lines, st.records, st.truncated_lines), (2, 2, 0));
+        assert_eq!(st.nul_bytes, (3 << 20) + 10);
+        assert!(st
+            .first_line
+            .unwrap()
+            .starts_with("[2024/01/13 19:21:09.480"));
     }
 
     #[test]

@@ -46,13 +46,103 @@ fn clean_log_exits_0() {
         .code(0);
 }
 
+/// A mistake in the command is not damage: one line on stderr naming the path, exit 2, and
+/// no report (DESIGN.md §3).
 #[test]
 fn missing_input_exits_2() {
-    ddldiag()
+    let missing = fixture("does-not-exist.tar.gz");
+    let out = ddldiag()
         .args(["analyze"])
-        .arg(fixture("does-not-exist.tar.gz"))
+        .arg(&missing)
+        .arg(fixture("seed-50417/tidb-0.tar.gz"))
         .assert()
-        .code(2);
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(out.stdout.is_empty(), "a report was printed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err,
+        format!(
+            "ddldiag: {}: no such file or directory\n",
+            missing.display()
+        )
+    );
+}
+
+#[test]
+fn directory_without_log_files_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tidb.toml"), "[log]\nlevel = \"info\"\n").unwrap();
+    std::fs::write(dir.path().join("tidb_stderr.log"), "panic: boom\n").unwrap();
+    for cmd in ["analyze", "jobs"] {
+        let out = ddldiag()
+            .arg(cmd)
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&dir.path().display().to_string())
+                && err.contains(
+                    "no TiDB/TiKV/PD log file in this directory (found 1 stderr log, 1 other file)"
+                ),
+            "{err}"
+        );
+    }
+}
+
+/// Bytes without a single log record are named as such, with their first line (terminal
+/// escapes defused), and never called damage; the report is incomplete (exit 3).
+#[test]
+fn bytes_without_a_record_are_unrecognised_not_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("paste.txt");
+    std::fs::write(&junk, "\x1b[2Jhello\tworld\nsecond line\n").unwrap();
+    let out = ddldiag()
+        .args(["analyze", "--color", "never"])
+        .arg(&junk)
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let want = format!(
+        "no TiDB/TiKV/PD log record recognised in {} (first line: \"\\u{{1b}}[2Jhello\\tworld\"; 2 lines, read to byte 28)",
+        junk.display()
+    );
+    assert!(err.contains(&want), "{err}\nwant: {want}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("INCOMPLETE: some input holds no log record ddldiag recognises"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("damaged") && !table.contains('\x1b'),
+        "{table}"
+    );
+}
+
+/// A stderr log next to a good log is what it is: it explains its own lack of records.
+#[test]
+fn a_stderr_log_beside_a_log_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("clean-v6.1.0/tidb.log"),
+        dir.path().join("tidb.log"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("tidb_stderr.log"), "panic: boom\n").unwrap();
+    ddldiag()
+        .args(["analyze", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"complete\": true"));
 }
 
 #[test]

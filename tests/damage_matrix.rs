@@ -417,19 +417,13 @@ fn damage_matrix() {
         let pr = damaged(&run, 0, &p.display().to_string(), false);
         m.row(&format!("empty file {name}"), &run, pr);
     }
-    // 6. Empty archives: intact, but no logs in them: exit 2 with a message.
+    // 6. Empty archives: intact, but no logs in them: exit 2 with a message. (An empty
+    // directory is a directory without log files: a usage error, row 11.)
     for (name, bytes) in [
         ("empty/e.tar.gz", gz(&[0u8; 10240])),
         ("empty/e.zip", zip_of(&[])),
-        ("empty/dir/", Vec::new()),
     ] {
-        let p = if name.ends_with('/') {
-            let p = dir.join(name);
-            std::fs::create_dir_all(&p).unwrap();
-            p
-        } else {
-            write(dir, name, &bytes)
-        };
+        let p = write(dir, name, &bytes);
         let run = analyze(&[&p], &[], None);
         let mut pr = Vec::new();
         if run.code != 2 {
@@ -605,6 +599,47 @@ fn damage_matrix() {
         let run = analyze(&[&fixture("inputs/nested.zip")], &[], None);
         let pr = intact(&run, 1);
         m.row("nested.zip (depth 2, within the limit)", &run, pr);
+    }
+
+    // 11. Mistakes in the command, not damage: a missing path, an empty directory, a directory
+    // without a log file. One line on stderr naming the path, exit 2, no report.
+    {
+        let empty = dir.join("empty/dir");
+        std::fs::create_dir_all(&empty).unwrap();
+        let conf = dir.join("conf-only");
+        write(&conf, "tidb.toml", b"[log]\nlevel = \"info\"\n");
+        for (name, p) in [
+            ("missing path", dir.join("no-such.tar.gz")),
+            ("empty directory", empty),
+            ("directory without a log file", conf),
+        ] {
+            let out = assert_cmd::Command::cargo_bin("ddldiag")
+                .unwrap()
+                .args(["analyze", "--format", "json"])
+                .arg(&p)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let code = out.status.code().unwrap_or(-1);
+            let shown = p.display().to_string();
+            let mut pr = Vec::new();
+            if code != 2 {
+                pr.push(format!("exit {code} but 2 expected"));
+            }
+            if !out.stdout.is_empty() {
+                pr.push("a report was printed".into());
+            }
+            if stderr.lines().count() != 1 || !stderr.contains(&shown) {
+                pr.push(format!("not one line naming {shown}: {stderr:?}"));
+            }
+            m.rows.push(format!(
+                "{:<58} exit {code}  {}",
+                format!("usage error: {name}"),
+                stderr.trim()
+            ));
+            m.failures
+                .extend(pr.into_iter().map(|p| format!("{name}: {p}")));
+        }
     }
 
     let mut table = String::new();

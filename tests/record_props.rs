@@ -40,6 +40,16 @@ const SAMPLES: &[&str] = &[
     "2019/07/18 11:04:29.314 INFO mod.rs:28: Welcome to TiKV.",
     "[2024/07/15 13:27:19.208 +00:00] [INFO] [peer.rs:458] [] [peer_id=3] [ts=2024/01/13 19:21:09.480 +08:00]",
     "[2024/01/13 19:21:09.480 +08:00] [INFO] [dxf.scheduler] [scheduler.go:10] [m] [k=v]",
+    // The shapes and wrappers of issue 13 (fixtures/shapes/).
+    "2017/08/03 23:37:35 ddl.go:419: [info] [ddl] start DDL job ID:34, Type:create table, State:none, SchemaState:none, SchemaID:29, TableID:33, RowCount:0, ArgLen:1, Query:",
+    r#"2024-11-26 14:55:27 (UTC+08:00)TiDB 172.16.6.95:4604[job_worker.go:784] ["run DDL job"] [category=ddl] [jobID=5512]"#,
+    r#"  2024/01/05 00:56:20.483 tidb 127.0.0.1:4001 INFO [session.go:3884] ["CRUCIAL OPERATION"] [conn=2] "#,
+    "2025/12/23 06:09:15 background error: creating object 000012: no such file or directory",
+    r#"2025/12/29 23:14:16.363 +08:00] [ERROR] [handle.go:143] ["task failed"] [task-id=30001]"#,
+    r#"tidb-1.log:123:[2024/01/13 19:21:09.480 +08:00] [INFO] [ddl_worker.go:1000] ["run DDL job"] [jobID=491]"#,
+    r#"logs/tidb-0/tidb.log-124-[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m]"#,
+    r#"`[2024/12/19 10:29:11.523 +08:00] [INFO] [backend_mgr.go:85] ["build ingest backend failed"]`"#,
+    r#"   > ~~[2024/12/27 10:00:00.000 +08:00] [INFO] [job_worker.go:447] ["finish DDL job"] [jobID=8]~~"#,
 ];
 
 fn agrees(bytes: &[u8]) -> Result<(), TestCaseError> {
@@ -103,6 +113,14 @@ fn assembled_line() -> impl Strategy<Value = String> {
         "[2020-07-21T08:37:23.331Z] ",
         "2026-05-22 15:37:29 | ",
         "\t",
+        "tidb-1.log:",
+        "tidb-1.log:12:",
+        "tidb.log-13-",
+        "12:",
+        "`",
+        "> ",
+        "~~",
+        "\0",
     ]);
     let ts = prop::sample::select(vec![
         "2024/01/13 19:21:09.480 +08:00",

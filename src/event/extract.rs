@@ -11,7 +11,7 @@ use smallvec::SmallVec;
 use super::jobstr::{self, JobInfo};
 use super::vocab::{self, Spelling};
 use super::{Detail, Event, EventKind, Evidence};
-use crate::record::Record;
+use crate::record::{Origin, Record};
 
 /// Field-name spellings, in priority order (the first key present wins).
 pub mod keys {
@@ -86,7 +86,7 @@ pub mod keys {
 pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> SmallVec<[Event; 1]> {
     let mut out = SmallVec::new();
     let (message, _category) = rec.message_and_category();
-    let Some(spelling) = vocab::lookup(&message) else {
+    let Some((spelling, message_job_id)) = vocab::lookup_with_job(&message) else {
         return out;
     };
 
@@ -117,10 +117,18 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
     let task_key = field(keys::TASK_KEY);
     let key_job_id = task_key.as_deref().and_then(job_id_from_task_key);
 
+    // A line that names its own source (a grep prefix over several files, a log platform's
+    // export of a whole cluster) belongs to that instance, not to the file's.
+    let instance = match rec.origin {
+        Some(Origin::Instance(i)) => Arc::from(i),
+        Some(Origin::File(path)) => crate::source::instance::from_pasted_path(path)
+            .map_or_else(|| Arc::clone(instance), Arc::from),
+        None => Arc::clone(instance),
+    };
     let template = Event {
         kind: spelling.kind,
         ts: Some(rec.ts),
-        instance: Arc::clone(instance),
+        instance,
         job_id: None,
         job: None,
         task_id: rec
@@ -151,7 +159,10 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
     }
     let mut ev = template;
     let job = jobs.pop();
-    ev.job_id = field_job_id.or(job.as_ref().map(|j| j.id)).or(key_job_id);
+    ev.job_id = field_job_id
+        .or(job.as_ref().map(|j| j.id))
+        .or(message_job_id)
+        .or(key_job_id);
     ev.job = job.map(Box::new);
     out.push(ev);
     out
@@ -172,6 +183,10 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
         EventKind::ServerStart => some(field(keys::RELEASE_VERSION), Detail::Release),
         EventKind::NewDomain => some(field(keys::STORE), Detail::Store),
         EventKind::JobSubmitted => some(query, Detail::Query),
+        _ if spelling.reached.is_some() => spelling
+            .reached
+            .clone()
+            .map_or(Detail::None, Detail::Reached),
         EventKind::BackfillStarted if spelling.message == "index backfill state running" => {
             let (table, index, ingest) = (
                 field(keys::TABLE),
@@ -293,6 +308,7 @@ mod tests {
             message: unq(parts[3].0),
             fields,
             format: Format::Unified,
+            origin: None,
         }
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use crate::model::Evidence;
-use crate::model::Timestamp;
+use crate::model::{JobState, Timestamp};
 
 pub mod extract;
 pub mod jobstr;
@@ -152,6 +152,9 @@ pub enum Detail {
     TaskStep { from: String, to: String },
     /// `schedule task` / `execute one task`: the task's state.
     TaskState(String),
+    /// A message TiDB writes only once the job reached this state (`DDL job is finished`:
+    /// `synced`), for lines without a job string ([`vocab::Spelling::reached`]).
+    Reached(JobState),
 }
 
 impl Detail {
@@ -160,6 +163,14 @@ impl Detail {
         match self {
             Detail::TaskTransition { to, .. } => Some(to),
             Detail::TaskState(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The job state an event proves the job reached, when its kind says so.
+    pub fn reached(&self) -> Option<&JobState> {
+        match self {
+            Detail::Reached(s) => Some(s),
             _ => None,
         }
     }
@@ -194,6 +205,7 @@ impl Detail {
             Detail::TaskTransition { from, to } => Some(format!("{from}->{to}")),
             Detail::TaskStep { from, to } => Some(format!("step {from}->{to}")),
             Detail::TaskState(s) => Some(format!("state={s}")),
+            Detail::Reached(s) => Some(s.to_string()),
         }
     }
 }

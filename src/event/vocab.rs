@@ -18,17 +18,24 @@ use std::sync::OnceLock;
 
 use super::jobstr;
 use super::EventKind;
+use crate::model::JobState;
 
 /// One spelling of one event.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Spelling {
-    /// The message text without any `[ddl] ` prefix.
+    /// The message text without any `[ddl] ` prefix. Pre-2019 messages carry values inside the
+    /// text; their rows name them with placeholders: `{job}` (the job id, digits), `{n}` (a
+    /// number), `{any}` (a word without blanks). See [`match_template`].
     pub message: &'static str,
     pub kind: EventKind,
     /// The TiDB versions that write this spelling, as found in the source or in real logs.
     pub versions: &'static str,
     /// Where TiDB writes it (file in the TiDB source tree), to check the row against the source.
     pub source: &'static str,
+    /// The state the job is known to be in when TiDB writes this message, for messages whose
+    /// line carries no job string (`DDL job is finished` is written only once the job is
+    /// `synced`, on the instance that submitted it, which need not be the owner).
+    pub reached: Option<JobState>,
 }
 
 macro_rules! row {
@@ -38,6 +45,16 @@ macro_rules! row {
             kind: EventKind::$kind,
             versions: $ver,
             source: $src,
+            reached: None,
+        }
+    };
+    ($msg:expr, $kind:ident, $ver:expr, $src:expr, reached = $state:ident) => {
+        Spelling {
+            message: $msg,
+            kind: EventKind::$kind,
+            versions: $ver,
+            source: $src,
+            reached: Some(JobState::$state),
         }
     };
 }
@@ -80,7 +97,9 @@ pub static VOCAB: &[Spelling] = &[
 
     // --- finish ---
     row!("finish DDL job", JobFinished, "v1.0–master", "ddl/ddl_worker.go, ddl/job_worker.go"),
-    row!("DDL job is finished", JobClientDone, "v4.0–master", "ddl/ddl.go (≤v8.1), ddl/executor.go"),
+    // Logged only when the history job `IsSynced()` (ddl.go `doDDLJob`, executor.go `DoDDLJobWrapper`).
+    row!("DDL job is finished", JobClientDone, "v4.0–master", "ddl/ddl.go (≤v8.1), ddl/executor.go", reached = Synced),
+    row!("DDL job {job} is finished", JobClientDone, "v1.0–v2.x (pre-2019 format, `[ddl] ` prefix)", "ddl/ddl.go `log.Infof(\"[ddl] DDL job %d is finished\", jobID)`", reached = Synced),
     row!("DDL job is failed", JobClientDone, "v5.2–master", "ddl/ddl.go (≤v8.1), ddl/executor.go"),
 
     // --- step failures (the job loop could not run or finish a step) ---
@@ -95,6 +114,7 @@ pub static VOCAB: &[Spelling] = &[
     // --- schema version sync / MDL (§4.4) ---
     row!("wait latest schema version changed(get the metadata lock if tidb_enable_metadata_lock is true)", SchemaVersionSynced, "v6.4–v8.5", "ddl/ddl_worker.go, ddl/schema_version.go"),
     row!("wait latest schema version changed", SchemaVersionSynced, "v4.0–v6.3", "ddl/ddl_worker.go"),
+    row!("wait latest schema version {n} changed, take time {any}", SchemaVersionSynced, "v1.0–v2.x (pre-2019 format)", "ddl/ddl_worker.go `waitSchemaChanged`"),
     row!("wait schema version synced success", SchemaVersionSynced, "master", "ddl/schema_version.go"),
     row!("wait latest schema version encounter error", SchemaVersionNotSynced, "v7.5–v8.5", "ddl/ddl_worker.go, ddl/schema_version.go"),
     row!("wait schema version synced encounter error", SchemaVersionNotSynced, "master", "ddl/schema_version.go"),
@@ -194,18 +214,79 @@ pub static VOCAB: &[Spelling] = &[
 /// `[ddl-ingest] `).
 ///
 /// Also accepts the 2017-era messages that glue the job string to the text
-/// (`run DDL job ID:34, Type:create table, ...`): the part before ` ID:<n>, Type:` is looked up.
-/// Exact matching (not prefix or substring) keeps e.g. `run DDL job` from swallowing
-/// `run DDL job error`. The table is hashed once per process.
+/// (`run DDL job ID:34, Type:create table, ...`): the part before ` ID:<n>, Type:` is looked up;
+/// and the rows with placeholders (`DDL job {job} is finished`). Exact matching (not prefix or
+/// substring) keeps e.g. `run DDL job` from swallowing `run DDL job error`. The table is hashed
+/// once per process.
 pub fn lookup(message: &str) -> Option<&'static Spelling> {
+    lookup_with_job(message).map(|(s, _)| s)
+}
+
+/// [`lookup`], and the job id a placeholder row read out of the message (`DDL job 34 is
+/// finished` → 34).
+pub fn lookup_with_job(message: &str) -> Option<(&'static Spelling, Option<i64>)> {
     static MAP: OnceLock<HashMap<&'static str, &'static Spelling>> = OnceLock::new();
-    let map = MAP.get_or_init(|| VOCAB.iter().map(|s| (s.message, s)).collect());
+    let map = MAP.get_or_init(|| {
+        VOCAB
+            .iter()
+            .filter(|s| !is_template(s.message))
+            .map(|s| (s.message, s))
+            .collect()
+    });
     let m = strip_category(message);
     if let Some(s) = map.get(m) {
-        return Some(s);
+        return Some((s, None));
     }
-    let (text, _) = split_inline_job(m)?;
-    map.get(text).copied()
+    if let Some(s) = split_inline_job(m).and_then(|(text, _)| map.get(text)) {
+        return Some((s, None));
+    }
+    // Placeholder rows are few (pre-2019 spellings): tried one by one, only when nothing else
+    // matched, and only on messages that contain a digit (every placeholder needs one).
+    if !m.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    VOCAB
+        .iter()
+        .filter(|s| is_template(s.message))
+        .find_map(|s| match_template(s.message, m).map(|job| (s, job)))
+}
+
+fn is_template(message: &str) -> bool {
+    message.contains('{')
+}
+
+/// Matches `message` against a row with placeholders; returns the `{job}` value (`None` when
+/// the row has none), or `None` when it does not match.
+///
+/// `{job}` and `{n}` take digits, `{any}` takes a word without blanks; the literal text between
+/// them must be exact, and the whole message must be used.
+pub fn match_template(template: &str, message: &str) -> Option<Option<i64>> {
+    let mut rest = message;
+    let mut job = None;
+    let mut t = template;
+    loop {
+        let Some(open) = t.find('{') else {
+            return (rest == t).then_some(job);
+        };
+        rest = rest.strip_prefix(&t[..open])?;
+        let close = open + t[open..].find('}')?;
+        let hole = &t[open + 1..close];
+        t = &t[close + 1..];
+        let n = match hole {
+            "job" | "n" => rest.bytes().take_while(u8::is_ascii_digit).count(),
+            _ => rest
+                .bytes()
+                .take_while(|b| !b.is_ascii_whitespace())
+                .count(),
+        };
+        if n == 0 {
+            return None;
+        }
+        if hole == "job" {
+            job = rest[..n].parse().ok();
+        }
+        rest = &rest[n..];
+    }
 }
 
 /// Splits `run DDL job ID:34, Type:...` into the message text and the job string.
@@ -236,6 +317,16 @@ mod tests {
 
     /// Rows whose message is in neither messages.tsv nor the corpus, with where each was confirmed.
     const ALLOW: &[(&str, &str)] = &[
+        // Pre-2019 (ngaut/log) spellings, in log-variants.md's vocabulary ("1.0/2.0 (2017-18)
+        // pre-zap") and in pingcap/tidb ddl/ddl.go and ddl_worker.go of v1.0 (find_string).
+        (
+            "DDL job {job} is finished",
+            "log-variants.md; pingcap/tidb ddl/ddl.go v1.0 `[ddl] DDL job %d is finished`",
+        ),
+        (
+            "wait latest schema version {n} changed, take time {any}",
+            "log-variants.md `[ddl] wait latest schema version N changed, take time <dur>`",
+        ),
         // log-variants.md (v5.2/5.3-dev ReplBug logs); pingcap/tidb ddl/ddl_worker.go start loop
         // `logutil.Logger(w.logCtx).Error("[ddl] handle DDL job failed", zap.Error(err))` (find_string).
         (
@@ -372,6 +463,16 @@ mod tests {
             EventKind::JobFinished
         );
         assert!(lookup("run DDL jo").is_none());
+        // Pre-2019 messages with values in the text.
+        let (s, job) = lookup_with_job("[ddl] DDL job 34 is finished").unwrap();
+        assert_eq!((s.kind, job), (EventKind::JobClientDone, Some(34)));
+        assert_eq!(s.reached, Some(JobState::Synced));
+        let (s, job) =
+            lookup_with_job("[ddl] wait latest schema version 27 changed, take time 2.01s")
+                .unwrap();
+        assert_eq!((s.kind, job), (EventKind::SchemaVersionSynced, None));
+        assert!(lookup("DDL job x is finished").is_none());
+        assert!(lookup("DDL job 34 is finished now").is_none());
         assert!(lookup("diff load InfoSchema success").is_none());
         assert!(lookup("[ddl:8214]Cancelled DDL job").is_none());
         assert!(lookup("").is_none());

@@ -42,7 +42,7 @@ impl ExitCode {
         }
     }
 
-    /// The louder of two verdicts ([`ExitCode::rank`]).
+    /// The louder of two verdicts (see the private `rank` for the order).
     #[must_use]
     pub fn merge(self, other: ExitCode) -> ExitCode {
         if other.rank() > self.rank() {

@@ -52,13 +52,29 @@ impl JobState {
         ("paused", JobState::Paused),
     ];
 
-    /// The state a word names (exact, as TiDB prints it).
+    /// Words older TiDB versions print for a state that has a newer word: TiDB 1.0's
+    /// `JobRollback` printed `rollback` (renamed `rollingback` in 2017).
+    const OLD_WORDS: [(&'static str, JobState); 1] = [("rollback", JobState::RollingBack)];
+
+    /// The state a word names (exact, as TiDB prints it, in any version).
     pub fn parse(word: &str) -> JobState {
         Self::WORDS
             .iter()
+            .chain(&Self::OLD_WORDS)
             .find(|(w, _)| *w == word)
             .map(|(_, s)| s.clone())
             .unwrap_or_else(|| JobState::Other(word.into()))
+    }
+
+    /// The state as a job's outcome: TiDB's words only (DESIGN.md §4), so `none` (how v4.0–v6.x
+    /// print a job nobody has picked up yet) is `queueing`, and a word TiDB never writes (a line
+    /// cut inside `State:runn`) is no outcome at all.
+    pub fn as_outcome(&self) -> Option<JobState> {
+        match self {
+            JobState::None => Some(JobState::Queueing),
+            JobState::Other(_) => None,
+            s => Some(s.clone()),
+        }
     }
 
     /// TiDB's word for the state.
@@ -154,6 +170,15 @@ mod tests {
             JobState::Other("delete only".into())
         );
         assert_eq!(JobState::parse("delete only").to_string(), "delete only");
+        assert_eq!(JobState::parse("rollback"), JobState::RollingBack);
+        assert_eq!(JobState::parse("rollback").as_str(), "rollingback");
+    }
+
+    #[test]
+    fn outcomes_are_tidb_words_never_none() {
+        assert_eq!(JobState::None.as_outcome(), Some(JobState::Queueing));
+        assert_eq!(JobState::Other("runn".into()).as_outcome(), None);
+        assert_eq!(JobState::Running.as_outcome(), Some(JobState::Running));
     }
 
     #[test]

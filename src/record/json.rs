@@ -7,8 +7,8 @@
 //! change every other module's JSON output). The visitor keeps document order and duplicates,
 //! and borrows strings that have no escapes straight from the line.
 //!
-//! Pretty-printed objects spread over several lines (#45450) are not records line by line;
-//! nothing tries to join them.
+//! Pretty-printed objects spread over several lines (#45450) are not records line by line; the
+//! scanner joins the lines of such an object and parses the whole ([`crate::scan`]).
 
 use std::fmt;
 
@@ -164,6 +164,7 @@ pub fn parse(line: &str) -> Option<Record<'_>> {
         message: o.message.unwrap_or(Text::Raw("")),
         fields: o.fields,
         format: Format::Json,
+        origin: None,
     })
 }
 

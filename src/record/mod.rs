@@ -1,13 +1,24 @@
 //! One log line → one [`Record`], borrowing from the line (no allocation for ordinary lines).
 //!
-//! Accepted shapes (see `../shared/reference/tidb-source.md` §5 and `log-variants.md`):
+//! What a record looks like is data: [`SHAPES`] lists every line shape TiDB (and the tools that
+//! export its logs) has written, one row each, and [`wrapper::WRAPPERS`] every prefix people and
+//! collectors put in front of a line. A new log era or a new paste habit is a new row, not a
+//! new code path. The shapes (see `../shared/reference/tidb-source.md` §5 and `log-variants.md`):
+//!
 //! * the unified format `[time] [LEVEL] [source] [message] [key=value]...` with the exact
-//!   quoting rules of pingcap/log's encoder ([`unified`]);
+//!   quoting rules of pingcap/log's encoder ([`unified`]), also with its opening `[` lost;
 //! * TiDB's JSON format, one object per line ([`json`]);
-//! * the legacy pre-2019 text form `2018/01/24 07:00:41.857 domain.go:596: [error] ...` ([`legacy`]);
-//! * any of them behind a wrapper people add when they collect or paste logs (a kubectl
-//!   `<pod> <container> ` prefix, a CI `[2020-07-21T08:37:23.331Z] ` prefix, a log platform's
-//!   `2026-05-22 15:37:29 | ` prefix) ([`wrapper`]).
+//! * the pre-2019 text forms `2018/01/24 07:00:41.857 domain.go:596: [error] ...` (with or
+//!   without milliseconds), old TiKV's, and Go's standard `log` ([`legacy`]);
+//! * the lines of tools that export a cluster's logs, naming the instance on each line
+//!   ([`export`]);
+//! * any of them behind up to three wrappers ([`wrapper`]): a kubectl `<pod> <container> `
+//!   prefix, a CI `[2020-07-21T08:37:23.331Z] ` prefix, a log platform's `2026-05-22 15:37:29 | `,
+//!   a `grep`/`rg` `file.log:123:` prefix, Markdown quoting.
+//!
+//! A file that starts with a run of NUL bytes (copy-truncate rotation) is not a line shape: the
+//! scanner drops NULs at the start of a line before anything here sees it, because the run can be
+//! far longer than any line cap.
 
 use std::borrow::Cow;
 
@@ -15,6 +26,7 @@ use smallvec::SmallVec;
 
 use crate::model::Timestamp;
 
+pub mod export;
 pub mod json;
 pub mod legacy;
 pub mod quote;
@@ -68,7 +80,147 @@ pub enum Format {
     Unified,
     Json,
     Legacy,
+    /// Go's standard `log` (no level, no caller), as embedded libraries write into tidb.log.
+    GoStd,
+    /// A log platform's export (no level; the instance on the line).
+    Export,
+    /// A log-query tool's print-out (the instance on the line).
+    QueryTool,
 }
+
+impl Format {
+    /// The shape writes a wall-clock time without a zone (read as UTC, [`time::parse_legacy`]).
+    /// In a file whose other records carry a zone, the scanner reads it in that zone instead.
+    pub fn is_zoneless(self) -> bool {
+        matches!(self, Format::Legacy | Format::GoStd | Format::QueryTool)
+    }
+}
+
+/// Where a line says it came from, when it says so: lines collected from many instances into
+/// one file (a `grep` over several logs, a log platform's export) name their source on the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin<'a> {
+    /// The file a `grep`/`rg` prefix names: `tidb-1.log`, `logs/tidb-0/tidb.log`.
+    File(&'a str),
+    /// The instance the line names itself: `172.16.6.95:4604`, a kubectl pod name.
+    Instance(&'a str),
+}
+
+/// How the non-record lines that follow a record belong to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Join {
+    /// They are not part of it (stack dumps, pasted prose): counted as continuations only.
+    None,
+    /// The record was hard-wrapped (a unified line that does not end with `]`): the next lines
+    /// are the rest of it, glued back without a separator.
+    HardWrap,
+    /// The record's message goes on over the next lines with their line breaks (the SQL after
+    /// a pre-2019 `Query:`).
+    Lines,
+}
+
+/// One line shape: a row of [`SHAPES`].
+pub struct Shape {
+    /// A short name, for documentation and tests.
+    pub name: &'static str,
+    /// A real line of this shape (shortened); the tests parse every example.
+    pub example: &'static str,
+    /// Who writes it and where it was seen.
+    pub seen: &'static str,
+    /// The header check: true exactly when [`Shape::parse`] returns a record (the body is
+    /// lenient), without building fields.
+    pub starts: fn(&str) -> bool,
+    /// Parses a line without wrappers or trailing blanks.
+    pub parse: for<'a> fn(&'a str) -> Option<Record<'a>>,
+    /// How the lines after a record of this shape belong to it.
+    pub join: fn(&str) -> Join,
+}
+
+fn never_joins(_: &str) -> Join {
+    Join::None
+}
+
+/// A unified line that does not end with `]` was cut by a hard wrap (log-variants.md: a
+/// continuation line never starts with `[YYYY/`, so "join until the next record" rebuilds it).
+fn unified_join(line: &str) -> Join {
+    if line.ends_with(']') {
+        Join::None
+    } else {
+        Join::HardWrap
+    }
+}
+
+/// TiDB 1.0 logged `start DDL job <job>, Query:` and then the SQL, which keeps its own line
+/// breaks (and tab indentation) on the following lines.
+fn legacy_join(line: &str) -> Join {
+    if line.contains(", Query:") {
+        Join::Lines
+    } else {
+        Join::None
+    }
+}
+
+/// Every line shape, tried in order (the first whose header fits wins; the more specific shapes
+/// come first).
+#[rustfmt::skip]
+pub static SHAPES: &[Shape] = &[
+    Shape {
+        name: "unified",
+        example: r#"[2024/01/13 19:21:09.782 +08:00] [ERROR] [handle.go:92] ["task reverted"] [task-id=210029] [error="[tikv:9005]Region is unavailable"]"#,
+        seen: "TiDB v2.1+ (2019 on), PD, TiKV; levels in any case (`[Warn]` in dashboard copies)",
+        starts: |l| unified::header(l.as_bytes()).is_some(),
+        parse: unified::parse,
+        join: unified_join,
+    },
+    Shape {
+        name: "json",
+        example: r#"{"level":"ERROR","time":"2023/07/18 09:33:51.968 +00:00","caller":"ddl_worker.go:942","message":"[ddl] run DDL job error","jobID":125}"#,
+        seen: "log.format = \"json\"; pretty-printed over many lines (#45450), which the scanner joins",
+        starts: |l| l.starts_with('{') && json::parse(l).is_some(),
+        parse: json::parse,
+        join: never_joins,
+    },
+    Shape {
+        name: "legacy",
+        example: "2018/01/24 07:00:41.857 domain.go:596: [error] [stats] update stats info fail: [tikv:9002]TiKV server timeout",
+        seen: "TiDB/PD 1.0–2.x (2017–2018, with milliseconds from 2018), old TiKV `INFO file.rs:1:` (#5709, #5014, #4986)",
+        starts: |l| legacy::header(l.as_bytes()).is_some(),
+        parse: legacy::parse,
+        join: legacy_join,
+    },
+    Shape {
+        name: "log platform export",
+        example: r#"2024-11-26 14:55:27 (UTC+08:00)TiDB 172.16.6.95:4604[job_worker.go:784] ["run DDL job"] [category=ddl] [jobID=5512]"#,
+        seen: "a log platform's export (one issue, #44974): no level, second precision",
+        starts: |l| export::is_platform(l.as_bytes()),
+        parse: export::parse_platform,
+        join: never_joins,
+    },
+    Shape {
+        name: "log-query tool",
+        example: r#"2024/01/05 00:56:20.483 tidb 127.0.0.1:4001 INFO [session.go:3884] ["CRUCIAL OPERATION"] [conn=2]"#,
+        seen: "a log-query tool's print-out (PR #50101)",
+        starts: |l| export::is_query_tool(l.as_bytes()),
+        parse: export::parse_query_tool,
+        join: never_joins,
+    },
+    Shape {
+        name: "unified without its opening bracket",
+        example: r#"2025/12/29 23:14:16.363 +08:00] [ERROR] [handle.go:143] ["task failed"] [task-id=30001]"#,
+        seen: "pastes that lost the first `[` (#65333)",
+        starts: |l| unified::header_unbracketed(l.as_bytes()).is_some(),
+        parse: unified::parse_unbracketed,
+        join: unified_join,
+    },
+    Shape {
+        name: "Go standard log",
+        example: "2025/12/23 06:09:15 background error: creating object 000012: open /tmp/tidb/tmp_ddl-3000/54/x.sst: no such file or directory",
+        seen: "embedded libraries writing through Go's `log` into tidb.log (pebble, NextGen, #65189)",
+        starts: |l| legacy::is_go_std(l.as_bytes()),
+        parse: legacy::parse_go_std,
+        join: never_joins,
+    },
+];
 
 /// A message, key or value as it stood in the line.
 ///
@@ -126,6 +278,9 @@ pub struct Record<'a> {
     pub message: Text<'a>,
     pub fields: SmallVec<[Field<'a>; 12]>,
     pub format: Format,
+    /// The file or instance the line names as its source (a `grep` prefix, an export's
+    /// instance); `None` for lines that belong to the file they are in.
+    pub origin: Option<Origin<'a>>,
 }
 
 impl<'a> Record<'a> {
@@ -185,27 +340,31 @@ pub fn split_category(msg: &str) -> Option<(&str, &str)> {
 /// (an unterminated quote, a missing `]`) ends the fields where the damage starts.
 /// A trailing `\r` (CRLF files) and trailing blanks are ignored.
 pub fn parse_line(line: &str) -> Option<Record<'_>> {
-    parse_bare(wrapper::strip(line))
+    let (inner, origin) = wrapper::unwrap(line);
+    let mut rec = parse_bare(inner)?;
+    rec.origin = rec.origin.or(origin);
+    Some(rec)
+}
+
+/// The shape of a line that has no wrapper prefix, if it is a record.
+fn shape_of(line: &str) -> Option<&'static Shape> {
+    let line = trim_end(line);
+    SHAPES.iter().find(|s| (s.starts)(line))
 }
 
 /// Parses a line that has no wrapper prefix.
 fn parse_bare(line: &str) -> Option<Record<'_>> {
     let line = trim_end(line);
-    unified::parse(line)
-        .or_else(|| json::parse(line))
-        .or_else(|| legacy::parse(line))
+    SHAPES.iter().find_map(|s| (s.parse)(line))
 }
 
 /// True when [`parse_bare`] would return a record, without building its fields.
 ///
-/// Each format's `parse` succeeds exactly when its header check does (the body is lenient), so
-/// this agrees with `parse_bare` by construction; JSON is the exception and is parsed in full
-/// (it is rare, and a JSON line is a record only if the whole object is valid).
+/// Each shape's `parse` succeeds exactly when its `starts` does (the body is lenient), so this
+/// agrees with `parse_bare` by construction; JSON is the exception and is parsed in full (it is
+/// rare, and a JSON line is a record only if the whole object is valid).
 pub(crate) fn is_bare_record(line: &str) -> bool {
-    let line = trim_end(line);
-    unified::header(line.as_bytes()).is_some()
-        || (line.starts_with('{') && json::parse(line).is_some())
-        || legacy::header(line.as_bytes()).is_some()
+    shape_of(line).is_some()
 }
 
 /// Drops a trailing `\r` and blanks: CRLF files and copy-pasted lines end with them, and no
@@ -219,22 +378,36 @@ fn trim_end(line: &str) -> &str {
 /// Must agree with [`parse_line`]`(line).is_some()` for every input (for bytes that are not
 /// UTF-8: with `parse_line` of their lossy conversion); it exists because it can decide without
 /// building fields.
+pub fn is_record_start(line: &[u8]) -> bool {
+    record_start(line).is_some()
+}
+
+/// [`is_record_start`], and when the line starts a record, how the lines after it belong to it
+/// ([`Join`]): the scanner's one question per line.
 ///
 /// Fast path: an ordinary unified line (`[` + digit) is decided on its fixed-width header bytes
 /// alone, whether or not the rest is valid UTF-8. Everything else (wrapped, JSON, legacy shapes,
 /// and the continuation lines that are no record at all) takes the general path, which only
 /// allocates for lines that are not UTF-8.
-pub fn is_record_start(line: &[u8]) -> bool {
+pub fn record_start(line: &[u8]) -> Option<Join> {
     if line.len() > 1
         && line[0] == b'['
         && line[1].is_ascii_digit()
         && unified::header(line).is_some()
     {
-        return true;
+        return Some(if line.last() == Some(&b']') {
+            Join::None
+        } else {
+            Join::HardWrap
+        });
     }
+    let general = |s: &str| {
+        let inner = trim_end(wrapper::strip(s));
+        shape_of(inner).map(|shape| (shape.join)(inner))
+    };
     match std::str::from_utf8(line) {
-        Ok(s) => is_bare_record(wrapper::strip(s)),
-        Err(_) => is_bare_record(wrapper::strip(&String::from_utf8_lossy(line))),
+        Ok(s) => general(s),
+        Err(_) => general(&String::from_utf8_lossy(line)),
     }
 }
 
@@ -347,9 +520,70 @@ mod tests {
             is_record_start(lines[0]) && is_record_start(lines[4]) && is_record_start(lines[15])
         );
         assert!(is_record_start(lines[17]));
-        assert!(
-            !is_record_start(lines[7]) && !is_record_start(lines[9]) && !is_record_start(lines[16])
+        assert!(!is_record_start(lines[7]) && !is_record_start(lines[16]));
+        // Go's standard log (embedded pebble) is a record shape of its own.
+        assert!(is_record_start(lines[9]));
+    }
+
+    #[test]
+    fn every_shape_example_is_its_own_shape() {
+        for (i, shape) in SHAPES.iter().enumerate() {
+            let first = SHAPES.iter().position(|s| (s.starts)(shape.example));
+            assert_eq!(first, Some(i), "{}: {:?}", shape.name, shape.example);
+            assert!((shape.parse)(shape.example).is_some(), "{}", shape.name);
+            assert!(is_record_start(shape.example.as_bytes()), "{}", shape.name);
+        }
+    }
+
+    #[test]
+    fn origins_and_joins() {
+        let grepped = format!("tidb-1.log:42:{INFO_CASE}");
+        let r = parse_line(&grepped).unwrap();
+        assert_eq!(r.origin, Some(Origin::File("tidb-1.log")));
+        assert_eq!(r.level, Level::Warn);
+        let r = parse_line(KUBECTL).unwrap();
+        assert_eq!(r.origin, Some(Origin::Instance("wuyelei-tidb-2")));
+        // The export's own instance wins over the file a grep prefix names.
+        let exported = format!("all.log:{}", SHAPES[3].example);
+        let r = parse_line(&exported).unwrap();
+        assert_eq!(r.origin, Some(Origin::Instance("172.16.6.95:4604")));
+        assert_eq!(parse_line(INFO_CASE).unwrap().origin, None);
+
+        assert_eq!(record_start(INFO_CASE.as_bytes()), Some(Join::None));
+        assert_eq!(
+            record_start(b"[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m] [job=\"ID:1, Ty"),
+            Some(Join::HardWrap)
         );
+        assert_eq!(
+            record_start(b"2017/08/03 23:37:35 ddl.go:190: [info] [ddl] start DDL job ID:34, Type:create table, State:none, SchemaState:none, SchemaID:29, TableID:33, RowCount:0, ArgLen:1, Query:"),
+            Some(Join::Lines)
+        );
+        assert_eq!(
+            record_start(b"2017/08/03 23:37:35 ddl.go:190: [info] [ddl] DDL job 34 is finished"),
+            Some(Join::None)
+        );
+        assert_eq!(record_start(b"\tcreate table t (a int)"), None);
+    }
+
+    #[test]
+    fn levels_in_any_case() {
+        for (word, level) in [
+            ("DEBUG", Level::Debug),
+            ("debug", Level::Debug),
+            ("Info", Level::Info),
+            ("warning", Level::Warn),
+            ("Warn", Level::Warn),
+            ("ERROR", Level::Error),
+            ("error", Level::Error),
+            ("FATAL", Level::Fatal),
+            ("fatal", Level::Fatal),
+            ("Panic", Level::Fatal),
+        ] {
+            let l = format!("[2024/01/13 19:21:09.480 +08:00] [{word}] [x.go:1] [m]");
+            assert_eq!(parse_line(&l).unwrap().level, level, "{word}");
+            let l = format!("2017/08/03 23:37:35 x.go:1: [{word}] m");
+            assert_eq!(parse_line(&l).unwrap().level, level, "{word}");
+        }
     }
 
     #[test]

@@ -11,6 +11,13 @@ pub const UNIFIED_LEN: usize = 30;
 /// Length of the zone-less legacy time `yyyy/MM/dd HH:mm:ss.SSS`.
 pub const LEGACY_LEN: usize = 23;
 
+/// Length of a time without milliseconds, `yyyy/MM/dd HH:mm:ss` (TiDB 1.0's ngaut/log, Go's
+/// standard `log`).
+pub const SECOND_LEN: usize = 19;
+
+/// Length of the log-platform export time `yyyy-MM-dd HH:mm:ss (UTC±hh:mm)`.
+pub const EXPORT_LEN: usize = 31;
+
 /// Parses the TiDB/PD/TiKV unified header time `yyyy/MM/dd HH:mm:ss.SSS ±hh:mm`.
 ///
 /// Hand-written for speed (it runs once per record line). Reads the first 30 bytes of `s` (so a
@@ -55,6 +62,28 @@ pub fn parse_unified_bytes(b: &[u8]) -> Option<Timestamp> {
     Some(base + chrono::Duration::milliseconds(i64::from(ms)))
 }
 
+/// The zone of a unified header time (`±hh:mm` at bytes 24..30), read without the rest.
+pub fn unified_offset(b: &[u8]) -> Option<chrono::FixedOffset> {
+    if b.len() < UNIFIED_LEN || b[23] != b' ' || b[27] != b':' {
+        return None;
+    }
+    let sign = match b[24] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    chrono::FixedOffset::east_opt(sign * (n2(b, 25)? as i32 * 3600 + n2(b, 28)? as i32 * 60))
+}
+
+/// A zone-less time (read as UTC by [`parse_legacy`]) read again as a wall-clock time in
+/// `zone`.
+pub fn in_zone(ts: Timestamp, zone: chrono::FixedOffset) -> Timestamp {
+    ts.naive_utc()
+        .and_local_timezone(zone)
+        .single()
+        .unwrap_or(ts)
+}
+
 /// The unified header time without its milliseconds (they are checked by the caller).
 fn parse_second(b: &[u8]) -> Option<Timestamp> {
     if b[23] != b' ' || b[27] != b':' {
@@ -86,6 +115,36 @@ pub fn parse_legacy(b: &[u8]) -> Option<Timestamp> {
     date_time(b)?.and_local_timezone(utc).single()
 }
 
+/// Parses the zone-less time of TiDB 1.0 logs and Go's standard `log`, `yyyy/MM/dd HH:mm:ss`
+/// (no milliseconds), as UTC like [`parse_legacy`]. Reads the first 19 bytes; a `.` right after
+/// them (a time with milliseconds) is refused, so that the two layouts never overlap.
+pub fn parse_legacy_second(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < SECOND_LEN || b.get(SECOND_LEN) == Some(&b'.') {
+        return None;
+    }
+    let utc = chrono::FixedOffset::east_opt(0)?;
+    calendar(b, b'/', false)?.and_local_timezone(utc).single()
+}
+
+/// Parses the time of a log platform's export, `yyyy-MM-dd HH:mm:ss (UTC±hh:mm)`: second
+/// precision, the zone in words after it. Reads the first 31 bytes.
+pub fn parse_export(b: &[u8]) -> Option<Timestamp> {
+    let zone = b.get(SECOND_LEN..EXPORT_LEN)?;
+    if &zone[..5] != b" (UTC" || zone[8] != b':' || zone[11] != b')' {
+        return None;
+    }
+    let sign = match zone[5] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let off = sign * (n2(zone, 6)? as i32 * 3600 + n2(zone, 9)? as i32 * 60);
+    let offset = chrono::FixedOffset::east_opt(off)?;
+    calendar(b, b'-', false)?
+        .and_local_timezone(offset)
+        .single()
+}
+
 /// Parses a time in a JSON-format line: the unified layout, or RFC 3339 as a fallback (some
 /// collectors rewrite the `time` key).
 pub fn parse_json_time(s: &str) -> Option<Timestamp> {
@@ -107,20 +166,27 @@ fn n2(b: &[u8], i: usize) -> Option<u32> {
 /// The `yyyy/MM/dd HH:mm:ss.SSS` prefix shared by the unified and legacy layouts.
 /// The caller guarantees `b.len() >= 23`.
 fn date_time(b: &[u8]) -> Option<chrono::NaiveDateTime> {
-    if b[4] != b'/'
-        || b[7] != b'/'
-        || b[10] != b' '
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'.'
-    {
+    calendar(b, b'/', true)
+}
+
+/// `yyyy<sep>MM<sep>dd HH:mm:ss`, then `.SSS` when `ms`. The caller guarantees the length
+/// (19 bytes, 23 with `ms`).
+fn calendar(b: &[u8], sep: u8, ms: bool) -> Option<chrono::NaiveDateTime> {
+    if b[4] != sep || b[7] != sep || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if ms && b[19] != b'.' {
         return None;
     }
     let year = (n2(b, 0)? * 100 + n2(b, 2)?) as i32;
     let (mon, day, hh, mm, ss) = (n2(b, 5)?, n2(b, 8)?, n2(b, 11)?, n2(b, 14)?, n2(b, 17)?);
-    let ms = n2(b, 20)? * 10 + {
-        let c = b[22];
-        c.is_ascii_digit().then(|| u32::from(c - b'0'))?
+    let ms = if ms {
+        n2(b, 20)? * 10 + {
+            let c = b[22];
+            c.is_ascii_digit().then(|| u32::from(c - b'0'))?
+        }
+    } else {
+        0
     };
     let date = chrono::NaiveDate::from_ymd_opt(year, mon, day)?;
     // `from_hms_milli_opt` would read a leap second into ms >= 1000; we never pass one.
@@ -174,6 +240,24 @@ mod tests {
         assert_eq!(rfc3339(&t), "2018-01-24T07:00:41.857+00:00");
         assert!(parse_legacy(b"2018/01/24 07:00:41").is_none());
         assert!(parse_legacy(b"2025/12/23 06:09:15 background error").is_none());
+    }
+
+    #[test]
+    fn second_precision_and_export_times() {
+        // TiDB 1.0 (ngaut/log) and Go's std log: no milliseconds, no zone.
+        let t = parse_legacy_second(b"2017/08/03 23:37:35 owner_manager.go:176:").unwrap();
+        assert_eq!(rfc3339(&t), "2017-08-03T23:37:35.000+00:00");
+        assert!(parse_legacy_second(b"2018/01/24 07:00:41.857 domain.go:596:").is_none());
+        assert!(parse_legacy_second(b"2017/08/03 23:37").is_none());
+        assert!(parse_legacy_second(b"2017-08-03 23:37:35 x").is_none());
+        // The log platform's export names the zone after the time.
+        let t = parse_export(b"2024-11-26 14:55:27 (UTC+08:00)TiDB 172.16.6.95:4604[").unwrap();
+        assert_eq!(rfc3339(&t), "2024-11-26T14:55:27.000+08:00");
+        let t = parse_export(b"2024-11-26 01:55:27 (UTC-05:00)TiKV").unwrap();
+        assert_eq!(rfc3339(&t), "2024-11-26T01:55:27.000-05:00");
+        assert!(parse_export(b"2024-11-26 14:55:27 (GMT+08:00)").is_none());
+        assert!(parse_export(b"2024/11/26 14:55:27 (UTC+08:00)").is_none());
+        assert!(parse_export(b"2024-11-26 14:55:27").is_none());
     }
 
     #[test]

@@ -44,7 +44,22 @@ pub(crate) struct Header {
 /// Checks the header of a unified line and returns its parts; `None` when `line` does not
 /// start a unified record. Costs a few dozen byte comparisons on an ordinary line.
 pub(crate) fn header(line: &[u8]) -> Option<Header> {
-    let (rest, (ts, level, logger, source)) = header_parts(line).ok()?;
+    let after_open = line.strip_prefix(b"[")?;
+    header_from(line, after_open)
+}
+
+/// [`header`] for a line whose opening `[` was lost: `2025/12/29 23:14:16.363 +08:00] [ERROR]
+/// [handle.go:143] ...` (#65333, a paste in which Markdown ate the bracket).
+pub(crate) fn header_unbracketed(line: &[u8]) -> Option<Header> {
+    if !line.first()?.is_ascii_digit() {
+        return None;
+    }
+    header_from(line, line)
+}
+
+/// The header whose time starts at `from` (a suffix of `line`).
+fn header_from(line: &[u8], from: &[u8]) -> Option<Header> {
+    let (rest, (ts, level, logger, source)) = header_parts(from).ok()?;
     let at = |s: &[u8]| s.as_ptr() as usize - line.as_ptr() as usize;
     Some(Header {
         ts,
@@ -57,9 +72,8 @@ pub(crate) fn header(line: &[u8]) -> Option<Header> {
 
 type HeaderParts<'a> = (Timestamp, Level, Option<&'a [u8]>, &'a [u8]);
 
-/// `"[" ts "] [" level "] " ("[" logger "] ")? "[" caller "]"`.
+/// `ts "] [" level "] " ("[" logger "] ")? "[" caller "]"` (after the opening `[`).
 fn header_parts(i: &[u8]) -> IResult<&[u8], HeaderParts<'_>> {
-    let (i, _) = char('[')(i)?;
     let (i, ts) = map_opt(take(UNIFIED_LEN), parse_unified_bytes)(i)?;
     let (i, _) = tag("] [")(i)?;
     let (i, level) = map_opt(
@@ -77,7 +91,7 @@ fn header_parts(i: &[u8]) -> IResult<&[u8], HeaderParts<'_>> {
 }
 
 /// `file.go:123` (the encoder keeps only `[A-Za-z0-9._-]` of the basename) or `<unknown>`.
-fn caller(i: &[u8]) -> IResult<&[u8], &[u8]> {
+pub(crate) fn caller(i: &[u8]) -> IResult<&[u8], &[u8]> {
     alt((
         tag("<unknown>"),
         recognize(tuple((take_while1(is_file_byte), char(':'), digit1))),
@@ -96,7 +110,15 @@ fn is_logger_byte(b: u8) -> bool {
 
 /// Parses a unified line (already stripped of wrappers and trailing blanks).
 pub fn parse(line: &str) -> Option<Record<'_>> {
-    let h = header(line.as_bytes())?;
+    from_header(line, header(line.as_bytes())?)
+}
+
+/// Parses a unified line that lost its opening `[`.
+pub fn parse_unbracketed(line: &str) -> Option<Record<'_>> {
+    from_header(line, header_unbracketed(line.as_bytes())?)
+}
+
+fn from_header(line: &str, h: Header) -> Option<Record<'_>> {
     let mut rec = Record {
         ts: h.ts,
         level: h.level,
@@ -105,6 +127,7 @@ pub fn parse(line: &str) -> Option<Record<'_>> {
         message: Text::Raw(""),
         fields: SmallVec::new(),
         format: Format::Unified,
+        origin: None,
     };
     body(line, h.body, &mut rec);
     Some(rec)
@@ -124,8 +147,9 @@ fn section_follows(b: &[u8], i: usize) -> Option<usize> {
     (n > 0 && b.get(i + n) == Some(&b'[')).then_some(i + n + 1)
 }
 
-/// Reads ` [section]` after ` [section]` from `pos` until the line ends or is damaged.
-fn body<'a>(line: &'a str, mut pos: usize, rec: &mut Record<'a>) {
+/// Reads ` [section]` after ` [section]` from `pos` until the line ends or is damaged. Other
+/// shapes whose body is written the unified way (the log platform's export) read theirs here.
+pub(crate) fn body<'a>(line: &'a str, mut pos: usize, rec: &mut Record<'a>) {
     let b = line.as_bytes();
     let mut have_message = false;
     while let Some(start) = section_follows(b, pos) {

@@ -290,8 +290,14 @@ pub fn render(report: &Report) -> String {
         esc(&title),
         esc(&title)
     );
-    if !report.summary.complete {
-        h.push_str("<p class=\"fault\">Some input was damaged: this report is partial.</p>\n");
+    if let Some(reason) = crate::report::incomplete_reason(report) {
+        let mut reason = reason.to_string();
+        reason[..1].make_ascii_uppercase();
+        let _ = writeln!(
+            h,
+            "<p class=\"fault\">{}: this report is partial.</p>",
+            esc(&reason)
+        );
     }
     h.push_str("<div class=\"legend\">");
     for (name, c) in [

@@ -131,8 +131,11 @@ fn head(doc: &mut Doc, report: &Report) {
         jobs,
         s(jobs)
     ));
-    if is_incomplete(report) {
-        doc.push("> [!WARNING]\n> **INCOMPLETE**: some input was damaged; this report covers only what could be read.\n");
+    if let Some(reason) = crate::report::incomplete_reason(report) {
+        doc.push(&format!(
+            "> [!WARNING]\n> **INCOMPLETE**: {}; this report covers only what could be read.\n",
+            inline(reason, 500)
+        ));
         let lost = crate::report::damage_lines(report);
         for l in lost.iter().take(MAX_LOST_LINES) {
             doc.push(&format!("> - lost: {}\n", inline(l, 500)));

@@ -385,14 +385,14 @@ fn header(out: &mut String, report: &Report, st: &Style) {
 
 /// The INCOMPLETE banner: never let a partial report look like a clean one.
 fn banner(out: &mut String, report: &Report, st: &Style) {
-    if !is_incomplete(report) {
+    let Some(reason) = crate::report::incomplete_reason(report) else {
         return;
-    }
+    };
     let _ = writeln!(
         out,
         "{}",
         st.paint(
-            "INCOMPLETE: some input was damaged; this report covers only what could be read.",
+            &format!("INCOMPLETE: {reason}; this report covers only what could be read."),
             "1;31"
         )
     );

@@ -46,12 +46,23 @@ pub fn build(
     let mut inputs: Vec<InputReport> = analysis
         .outcomes
         .iter()
-        .map(|o| InputReport {
-            path: o.path.clone(),
-            complete: o.complete,
-            error: (!o.errors.is_empty()).then(|| o.errors.join("; ")),
-            files: Vec::new(),
-            skipped: o.skipped.clone(),
+        .map(|o| {
+            let lost: Vec<&str> = o
+                .usage
+                .iter()
+                .chain(&o.errors)
+                .chain(&o.unrecognised)
+                .map(String::as_str)
+                .collect();
+            InputReport {
+                path: o.path.clone(),
+                complete: o.complete,
+                error: (!lost.is_empty()).then(|| lost.join("; ")),
+                files: Vec::new(),
+                skipped: o.skipped.clone(),
+                unrecognised: o.unrecognised.clone(),
+                damaged: !o.errors.is_empty() || o.usage.is_some(),
+            }
         })
         .collect();
     for f in &analysis.files {

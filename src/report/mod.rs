@@ -1,5 +1,5 @@
 //! The report model (DESIGN.md §4, `schema_version` 1): built once from the analysis, the
-//! diagnosis and the findings ([`build`]), then only read.
+//! diagnosis and the findings ([`build()`]), then only read.
 //!
 //! Every renderer (`crate::render`) reads a [`Report`] and nothing else, so what the JSON says
 //! and what the terminal, the HTML page or the trace show cannot drift apart. The parts that
@@ -60,11 +60,20 @@ pub struct FileReport {
 pub struct InputReport {
     pub path: String,
     pub complete: bool,
-    /// What was lost and where; `null` when complete.
+    /// What was lost and where; `null` when complete. Damage first, then the files in which no
+    /// log record was recognised.
     pub error: Option<String>,
     pub files: Vec<FileReport>,
     /// Members skipped on purpose, with the reason.
     pub skipped: Vec<String>,
+    /// Intact content in which no log record was recognised ("no TiDB/TiKV/PD log record
+    /// recognised in …"), one message per file; also in `error`. Absent when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrecognised: Vec<String>,
+    /// Some of the input broke off (truncated, corrupt, unreadable), as opposed to holding no
+    /// record: what the banners call "damaged".
+    #[serde(skip)]
+    pub damaged: bool,
 }
 
 /// One distinct error of a job.
@@ -358,6 +367,23 @@ impl Report {
             .get(&job_id)
             .and_then(|v| v.first())
             .map(|&i| &self.jobs[i])
+    }
+}
+
+/// Why the report is incomplete, in words for a banner: "some input was damaged" when bytes
+/// broke off anywhere, else "some input holds no log record ddldiag recognises". `None` when
+/// the report is complete.
+pub fn incomplete_reason(report: &Report) -> Option<&'static str> {
+    if !is_incomplete(report) {
+        None
+    } else if report
+        .inputs
+        .iter()
+        .any(|i| i.damaged || i.files.iter().any(|f| !f.complete))
+    {
+        Some("some input was damaged")
+    } else {
+        Some("some input holds no log record ddldiag recognises")
     }
 }
 

@@ -14,16 +14,19 @@ static ROTATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(.+)-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3})\.log(\.gz)?$").unwrap()
 });
 
-/// A unified-format header: `[2024/01/13 19:21:09.480 +08:00] [INFO] [handle.go:186] ...`;
-/// captures the source file.
-static UNIFIED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\[\d{4}/\d{2}/\d{2} [^\]]*\] \[[A-Za-z]+\] \[([^\]:]*)(?::\d+)?\]").unwrap()
-});
+/// A log line's time, in any of the layouts TiDB and the tools around it write
+/// (`2024/01/13 19:21:09`, `2024-11-26 14:55:27`, `2020-07-21T08:37:23`), wherever it stands in
+/// the line (behind a grep, kubectl or CI prefix).
+static TIME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{4}[/-]\d{2}[/-]\d{2}[ T]\d{2}:\d{2}:\d{2}").unwrap());
 
-/// The pre-2019 TiDB format: `2018/01/24 07:00:41.857 domain.go:596: [error] ...`.
-static LEGACY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\.\d{3} \S+\.go:\d+: \[").unwrap()
-});
+/// A caller, `handle.go:186` or `endpoint.rs:780`: the language says TiDB/PD or TiKV.
+static CALLER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9_-]\.(go|rs):\d+\b").unwrap());
+
+/// How many lines of the head content sniffing looks at: the first line of a paste is often a
+/// heading, a lone time (Grafana) or a `{` (pretty-printed JSON).
+const SNIFF_LINES: usize = 20;
 
 /// A file name split into the part that names the log and its rotation stamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,29 +94,69 @@ fn by_name(active: &str) -> Option<FileKind> {
     }
 }
 
+/// The kind of a file whose name says nothing, from its first lines.
+///
+/// This is a sniff, not a parse (the record parser comes later in the pipeline and decides what
+/// is a record): a line with a log time and a caller makes the file a TiDB log (a TiKV log when
+/// the caller is Rust). That covers every shape and wrapper the parser reads without repeating
+/// its grammar here. NUL bytes at the start (copy-truncate rotation) are skipped; a head that
+/// is nothing but NULs is a TiDB log whose hole is longer than the head, since nothing else
+/// leaves such a hole.
 fn by_content(head: &[u8]) -> FileKind {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-    let end = memchr::memchr(b'\n', head).unwrap_or(head.len());
-    let line = String::from_utf8_lossy(&head[..end]);
-    let line = line.trim_end_matches('\r');
-    if line.starts_with("# Time:") {
-        FileKind::SlowLog
-    } else if let Some(c) = UNIFIED.captures(line) {
-        if c[1].ends_with(".rs") {
-            FileKind::TikvLog
-        } else {
-            FileKind::TidbLog
-        }
-    } else if is_json_record(line) || LEGACY.is_match(line) {
-        FileKind::TidbLog
-    } else {
-        FileKind::Other
+    let nuls = head.iter().take_while(|&&b| b == 0).count();
+    if nuls > 0 && nuls == head.len() {
+        return FileKind::TidbLog;
     }
+    let head = &head[nuls..];
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
+    if lines
+        .clone()
+        .next()
+        .is_some_and(|l| l.starts_with("# Time:"))
+    {
+        return FileKind::SlowLog;
+    }
+    // A JSON log names its level among the first keys of its first object (a JSON document
+    // that merely mentions a level somewhere is no log).
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{')
+        && trimmed[..floor_char_boundary(trimmed, 200)].contains("\"level\"")
+    {
+        return FileKind::TidbLog;
+    }
+    lines
+        .by_ref()
+        .take(SNIFF_LINES)
+        .find_map(|l| {
+            let l = &l[..floor_char_boundary(l, 512)];
+            let time = TIME.find(l)?;
+            // The time opens the line, or follows a short wrapper (`pod container `,
+            // `file.log:12:`, `> `): a few words and no quote, so that prose or a JSON
+            // document that quotes a log line is not taken for a log.
+            let before = &l[..time.start()];
+            if before.contains('"') || before.split_whitespace().count() > 3 {
+                return None;
+            }
+            let after = &l[time.end()..];
+            let caller = CALLER.captures(&after[..floor_char_boundary(after, 200)])?;
+            Some(if &caller[1] == "rs" {
+                FileKind::TikvLog
+            } else {
+                FileKind::TidbLog
+            })
+        })
+        .unwrap_or(FileKind::Other)
 }
 
-/// A JSON-format TiDB line: an object with a `"level"` key.
-fn is_json_record(line: &str) -> bool {
-    line.trim_start().starts_with('{') && line.contains("\"level\"")
+/// The largest char boundary of `s` at or below `i`.
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -173,6 +216,36 @@ mod tests {
         let crlf = b"[2024/01/13 19:21:09.480 +08:00] [INFO] [ddl.go:1] [\"m\"]\r\n";
         assert_eq!(classify("", crlf).0, TidbLog);
         assert_eq!(classify("notes.log", b"hello\n").0, Other);
+        // The shapes people paste: a grep prefix, the 2017 format, a log platform's export,
+        // a heading before the lines, a run of NULs.
+        for head in [
+            &b"tidb-1.log:12:[2024/01/13 19:21:09.480 +08:00] [INFO] [ddl.go:1] [m]\n"[..],
+            b"2017/08/03 23:37:35 owner_manager.go:176: [info] [ddl] x\n",
+            b"2024-11-26 14:55:27 (UTC+08:00)TiDB 172.16.6.95:4604[job_worker.go:784] [\"run DDL job\"]\n",
+            b"logs of tidb-0:\n\n[2024/01/13 19:21:09.480 +08:00] [INFO] [ddl.go:1] [m]\n",
+            b"\0\0\0\0[2024/01/13 19:21:09.480 +08:00] [INFO] [ddl.go:1] [m]\n",
+            &[0u8; 64],
+            b"{\n  \"level\": \"ERROR\",\n",
+        ] {
+            assert_eq!(classify("paste.txt", head).0, TidbLog, "{:?}", String::from_utf8_lossy(head));
+        }
+        assert_eq!(
+            classify(
+                "paste.txt",
+                b"tikv-1.log:[2024/01/13 19:21:09.480 +08:00] [WARN] [endpoint.rs:780] [x]\n"
+            )
+            .0,
+            TikvLog
+        );
+        assert_eq!(
+            classify("notes.txt", b"at 2024-01-13 19:21:09 it broke\n").0,
+            Other
+        );
+        // A JSON document or prose that quotes a log line is not a log (the corpus' case.json).
+        let doc = b"{\n  \"issue\": \"pingcap/tidb#1\",\n  \"notes\": \"the line [2021/08/29 20:49:53.213 +05:30] [INFO] [ddl_worker.go:319] shows it\"\n}\n";
+        assert_eq!(classify("case.json", doc).0, Other);
+        let prose = b"As you can see in the owner's log at 2021/08/29 20:49:53.213 +05:30 [ddl_worker.go:319] the job\n";
+        assert_eq!(classify("notes.txt", prose).0, Other);
         assert_eq!(classify("empty.log", b"").0, Other);
         assert_eq!(classify("", &[0xff, 0xfe, 0, 1]).0, Other);
     }

@@ -105,6 +105,28 @@ pub(crate) fn derive(o: Origin<'_>) -> String {
     }
 }
 
+/// The instance a path pasted in front of a log line names (`grep` over several files prints
+/// `tidb-1.log:[2024/…`), by rules 1–3 only: a tiup `<component>-<port>` directory (with its
+/// host), a numbered file name, or a telling directory. `None` when the path says nothing about
+/// the instance (`tidb.log`): then the line belongs to the file it was found in.
+pub fn from_pasted_path(path: &str) -> Option<String> {
+    let mut parts: Vec<String> = path
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != "." && !p.ends_with(':'))
+        .map(str::to_string)
+        .collect();
+    let file_name = parts.pop()?;
+    let chain: Vec<&str> = parts.iter().map(String::as_str).collect();
+    if let Some(i) = host_port(&chain) {
+        return Some(i);
+    }
+    let file_stem = stem(&file_name);
+    if NUMBERED.is_match(&file_stem) {
+        return Some(file_stem);
+    }
+    parts.iter().rev().find(|d| !is_generic(d)).cloned()
+}
+
 fn host_port(chain: &[&str]) -> Option<String> {
     let (i, port) = chain
         .iter()
@@ -163,6 +185,27 @@ pub(crate) fn strip_archive_ext(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasted_paths() {
+        assert_eq!(from_pasted_path("tidb-1.log").as_deref(), Some("tidb-1"));
+        assert_eq!(from_pasted_path("tidb2-0.log").as_deref(), Some("tidb2-0"));
+        assert_eq!(
+            from_pasted_path("logs/basic-tidb-0/tidb.log").as_deref(),
+            Some("basic-tidb-0")
+        );
+        assert_eq!(
+            from_pasted_path("10.0.1.5/tidb-deploy/tidb-4000/log/tidb.log").as_deref(),
+            Some("10.0.1.5:4000")
+        );
+        assert_eq!(
+            from_pasted_path("C:\\logs\\tidb-3.log").as_deref(),
+            Some("tidb-3")
+        );
+        assert_eq!(from_pasted_path("tidb.log"), None);
+        assert_eq!(from_pasted_path("log/tidb.log"), None);
+        assert_eq!(from_pasted_path(""), None);
+    }
 
     fn inst(input: Option<&str>, input_is_file: bool, inside: &[&str], file: &str) -> String {
         let inside: Vec<String> = inside.iter().map(|s| s.to_string()).collect();

@@ -150,6 +150,13 @@ impl Default for SourceOptions {
 }
 
 /// What happened to one input.
+///
+/// Three ways an input can fall short, kept apart because they mean different things to the
+/// person who typed the command: `usage` (the command named something that is not a log
+/// input: a missing or unreadable path, a directory with no log file; exit 2, no report),
+/// `errors` (damage: the bytes broke off; exit 3 with a partial report) and, filled in by the
+/// analysis once records are counted, `unrecognised` (intact bytes in which no log record was
+/// recognised).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InputOutcome {
     pub path: String,
@@ -163,6 +170,58 @@ pub struct InputOutcome {
     pub unreadable: bool,
     /// How many files were handed to the sink (including `Other` ones and damaged ones).
     pub files: usize,
+    /// The input is a directory.
+    pub directory: bool,
+    /// The command named something that is no log input, one line naming the path: a missing
+    /// or unreadable path ([`check`]), a directory without a TiDB/TiKV/PD log file in it.
+    pub usage: Option<String>,
+    /// Intact content in which no log record was recognised, one message per file ("no
+    /// TiDB/TiKV/PD log record recognised in …"), filled in by the analysis. Not damage, but the
+    /// report does not cover it, so it is not complete either.
+    pub unrecognised: Vec<String>,
+}
+
+/// Checks that a path input can be read at all: it exists, and is a directory that can be
+/// listed or a file that can be opened. The error is one line naming the path, for the
+/// command line to print before any input is read (a typo in one of ten bundle names must
+/// not cost reading the other nine first).
+pub fn check(input: &Input) -> Result<(), String> {
+    let Input::Path(p) = input else {
+        return Ok(());
+    };
+    let shown = p.display();
+    let md = std::fs::metadata(p).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => format!("{shown}: no such file or directory"),
+        _ => format!("{shown}: cannot read: {e}"),
+    })?;
+    if md.is_dir() {
+        std::fs::read_dir(p).map_err(|e| format!("{shown}: cannot list directory: {e}"))?;
+    } else {
+        std::fs::File::open(p).map_err(|e| format!("{shown}: cannot open: {e}"))?;
+    }
+    Ok(())
+}
+
+/// True for the kinds that hold TiDB, TiKV or PD log records.
+pub fn is_log_kind(kind: FileKind) -> bool {
+    matches!(
+        kind,
+        FileKind::TidbLog | FileKind::TikvLog | FileKind::PdLog
+    )
+}
+
+impl FileKind {
+    /// How the kind is named in messages: `TiDB log`, `stderr log`, `other file`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            FileKind::TidbLog => "TiDB log",
+            FileKind::TikvLog => "TiKV log",
+            FileKind::PdLog => "PD log",
+            FileKind::SlowLog => "slow-query log",
+            FileKind::Stderr => "stderr log",
+            FileKind::Other => "other file",
+        }
+    }
 }
 
 /// The consumer of log files found by [`walk`].

@@ -890,15 +890,38 @@ fn missing_path_is_unreadable_and_others_still_walked() {
     let missing = d.path().join("nope.tar.gz");
     let (out, rec) = walk_paths(&[&missing, &good], &opts());
     assert_eq!(out.len(), 2);
-    assert!(out[0].unreadable && !out[0].complete);
-    assert!(
-        out[0].errors[0].starts_with(&format!("{}: cannot read:", missing.display())),
-        "{:?}",
-        out[0].errors
+    // A missing path is a mistake in the command, not damage: `usage`, not `errors`.
+    assert!(out[0].unreadable && !out[0].complete && out[0].errors.is_empty());
+    assert_eq!(
+        out[0].usage.as_deref(),
+        Some(format!("{}: no such file or directory", missing.display()).as_str())
     );
     assert!(out[1].complete);
     assert_eq!(rec.got.len(), 1);
     assert_eq!(rec.got[0].meta.input_index, 1);
+}
+
+#[test]
+fn a_directory_without_log_files_is_a_usage_problem() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "conf/tidb.toml", b"[log]\nlevel = \"info\"\n");
+    write(d.path(), "tidb_stderr.log", b"panic: x\n");
+    let (out, _) = walk_one(d.path());
+    assert!(out.errors.is_empty() && !out.complete && out.directory);
+    let msg = out.usage.unwrap();
+    assert!(
+        msg.ends_with(
+            "no TiDB/TiKV/PD log file in this directory (found 1 stderr log, 1 other file)"
+        ),
+        "{msg}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let (out, _) = walk_one(empty.path());
+    assert!(out.usage.unwrap().ends_with("(it holds no file)"));
+    // One log file is enough.
+    write(d.path(), "tidb.log", L1.as_bytes());
+    let (out, _) = walk_one(d.path());
+    assert!(out.complete && out.usage.is_none(), "{out:?}");
 }
 
 #[test]

@@ -108,6 +108,8 @@ pub(crate) struct Walker<'a> {
     /// Problems and skipped members past [`MAX_NOTES`], counted only.
     more_errors: u64,
     more_skipped: u64,
+    /// Files delivered, by kind, for the "directory without log files" message.
+    kinds: std::collections::BTreeMap<FileKind, usize>,
 }
 
 /// Problems (and, separately, skipped members) listed per input: a tar of a million symlinks
@@ -131,6 +133,7 @@ impl<'a> Walker<'a> {
             disk_file: None,
             more_errors: 0,
             more_skipped: 0,
+            kinds: Default::default(),
             budget: Budget::new(opts.max_decompressed_bytes),
             levels: Vec::new(),
             out: InputOutcome {
@@ -152,8 +155,32 @@ impl<'a> Walker<'a> {
                 ));
             }
         }
-        self.out.complete = self.out.errors.is_empty();
-        self.out.unreadable = !self.out.errors.is_empty() && self.out.files == 0;
+        self.out.directory = self.input_is_dir;
+        let logs = self
+            .kinds
+            .iter()
+            .filter(|(k, _)| super::is_log_kind(**k))
+            .count();
+        if self.input_is_dir && logs == 0 && self.out.errors.is_empty() {
+            // Not damage: the command pointed at the wrong folder.
+            let found = if self.kinds.is_empty() {
+                "it holds no file".to_string()
+            } else {
+                let parts: Vec<String> = self
+                    .kinds
+                    .iter()
+                    .map(|(k, n)| format!("{n} {}{}", k.noun(), if *n == 1 { "" } else { "s" }))
+                    .collect();
+                format!("found {}", parts.join(", "))
+            };
+            self.out.usage = Some(format!(
+                "{}: no TiDB/TiKV/PD log file in this directory ({found})",
+                self.out.path
+            ));
+        }
+        let failed = !self.out.errors.is_empty() || self.out.usage.is_some();
+        self.out.complete = !failed;
+        self.out.unreadable = failed && self.out.files == 0;
         self.out
     }
 
@@ -389,6 +416,7 @@ impl<'a> Walker<'a> {
         body: &mut dyn Read,
         disk_path: Option<PathBuf>,
     ) -> Walked {
+        *self.kinds.entry(kind).or_default() += 1;
         let meta = FileMeta {
             disk_path,
             input_index: self.index,
@@ -459,9 +487,14 @@ impl<'a> Walker<'a> {
         self.pop();
     }
 
-    /// Walks a path input: a directory or a file.
+    /// Walks a path input: a directory or a file. A path that cannot be read at all is a
+    /// usage problem ([`super::check`]), not damage.
     pub(crate) fn path(&mut self, p: &Path) {
         let name = self.out.path.clone();
+        if let Err(msg) = super::check(&super::Input::Path(p.to_path_buf())) {
+            self.out.usage = Some(msg);
+            return;
+        }
         match std::fs::metadata(p) {
             Err(e) => self.error(&name, format_args!("cannot read: {e}")),
             Ok(md) if md.is_dir() => {

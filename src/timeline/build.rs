@@ -632,6 +632,16 @@ impl JobAcc {
                     state_now = Some((Some(JobState::Cancelling), String::new()));
                 }
                 EventKind::JobFinished => finished = Some(ev.evidence.clone()),
+                // `DDL job is finished` has no job string but says the job is `synced`: on
+                // an instance that only submitted the job (not the owner) it is the only word
+                // of the job's end.
+                _ if state_now.is_none() && ev.detail.reached().is_some() => {
+                    let ss = states
+                        .last()
+                        .map(|p| p.schema_state.clone())
+                        .unwrap_or_default();
+                    state_now = Some((ev.detail.reached().cloned(), ss));
+                }
                 _ => {}
             }
             if let Some((state, schema_state)) = state_now {
@@ -649,9 +659,10 @@ impl JobAcc {
                         evidence: ev.evidence.clone(),
                     });
                 }
-                // A final state is final: later lines (other instances' echoes) do not reopen it.
+                // A final state is final: later lines (other instances' echoes) do not reopen
+                // it. The outcome is in TiDB's words ([`JobState::as_outcome`]).
                 if !outcome.as_ref().is_some_and(JobState::is_final) {
-                    outcome = Some(state);
+                    outcome = state.as_outcome().or(outcome);
                 }
             }
         }
