@@ -6,18 +6,20 @@ use std::sync::Arc;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let line = String::from_utf8_lossy(data);
+    let line = String::from_utf8_lossy(data).into_owned();
     let _ = ddldiag::record::is_record_start(data);
-    if let Some(rec) = ddldiag::record::parse_line(&line) {
-        let instance: Arc<str> = Arc::from("tidb-0");
-        let evidence = ddldiag::event::Evidence {
-            file: Arc::from("f"),
-            line: 1,
-            ts: Some(rec.ts),
-            text: line.to_string(),
-        };
-        for ev in ddldiag::event::to_event(&rec, &instance, evidence) {
-            let _ = ddldiag::report::build::summarize(&ev);
-        }
+    let Some(rec) = ddldiag::record::parse_line(&line) else {
+        return;
+    };
+    let instance: Arc<str> = Arc::from("tidb-0");
+    let evidence = ddldiag::event::Evidence {
+        file: Arc::from("f"),
+        line: 1,
+        ts: Some(rec.ts),
+        text: Arc::from(line.as_str()),
+    };
+    let events = ddldiag::event::to_event(&rec, &instance, evidence);
+    for ev in &events {
+        let _ = ddldiag::report::build::summarize(ev);
     }
 });
