@@ -12,14 +12,52 @@
 #   4×       : one bundle holding the logs four times over (4 × MB), against its decode bound
 #   4 inputs : four bundles at once (tidb-0..3.tar.gz) against four sequential decodes
 # and prints the ratios and peak RSS (from /usr/bin/time).
+#
+#   bench/run.sh jobs [N...]  default 10000 100000 1000000: time and peak RSS against the number
+#                             of DDL jobs (issue 14), on logs of bench/gen_jobs.py (3 lines a
+#                             job over 3 instances, cached under target/bench-data/jobs-N)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MB=${1:-1024}
 RUNS=${RUNS:-3}
+cargo build --release --quiet --bin ddldiag --bin decode_bound
+BIN=${CARGO_TARGET_DIR:-target}/release
+
+# time_cmd NAME CMD... → prints "seconds maxrss_kib" (median of $RUNS by seconds); TIME_FMT
+# adds GNU time fields after those two
+time_cmd() {
+  local name=$1; shift
+  local rows=()
+  local out; out=$(mktemp)
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f "${TIME_FMT:-%e %M}" -o "$out" "$@" > /dev/null 2>&1 || true
+    rows+=("$(tail -1 "$out")")
+  done
+  rm -f "$out"
+  printf '%s\n' "${rows[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+if [ "${1:-}" = jobs ]; then
+  shift
+  COUNTS=("$@")
+  [ ${#COUNTS[@]} -gt 0 ] || COUNTS=(10000 100000 1000000)
+  echo "ddldiag job-count benchmark: median of $RUNS runs, $(nproc) cores"
+  for n in "${COUNTS[@]}"; do
+    d=target/bench-data/jobs-$n
+    if [ ! -f "$d/tidb-0.log" ]; then
+      echo "generating $n jobs in $d ..." >&2
+      rm -rf "$d" && python3 bench/gen_jobs.py "$d" --jobs "$n"
+    fi
+    mib=$(du -sm "$d" | cut -f1)
+    r=$(TIME_FMT='%e %M %U %S' time_cmd "jobs$n" "$BIN/ddldiag" analyze --format json --fail-on never "$d")
+    awk -v n="$n" -v m="$mib" -v r="$r" 'BEGIN { split(r, x, " ");
+      printf "%9d jobs (%5d MiB of logs)   %8.2fs (CPU %7.2fs)   peak RSS %7.1f MiB\n", n, m, x[1], x[3] + x[4], x[2] / 1024 }'
+  done
+  exit 0
+fi
+
+MB=${1:-1024}
 GEN=${GEN:-../shared/bench/gen_tidb_logs.py}
 DATA=target/bench-data/$MB
-cargo build --release --quiet --bin ddldiag --bin decode_bound
-BIN=target/release
 
 if [ ! -f "$DATA/tidb-0.tar.gz" ]; then
   echo "generating $MB MiB of logs in $DATA ..." >&2
@@ -43,19 +81,6 @@ if [ ! -f "$DATA/tidb-0-x4.tar.gz" ]; then
   done
   tar --hard-dereference -C "$DATA/big4" -cf - tidb-0 | gzip -6 > "$DATA/tidb-0-x4.tar.gz"
 fi
-
-# time_cmd NAME CMD... → prints "seconds maxrss_kib" (median of $RUNS by seconds)
-time_cmd() {
-  local name=$1; shift
-  local rows=()
-  local out; out=$(mktemp)
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f '%e %M' -o "$out" "$@" > /dev/null 2>&1 || true
-    rows+=("$(tail -1 "$out")")
-  done
-  rm -f "$out"
-  printf '%s\n' "${rows[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
-}
 
 report() { # label bound_name bound_row cmd_row
   awk -v l="$1" -v b="$2" -v br="$3" -v cr="$4" 'BEGIN {

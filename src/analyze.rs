@@ -26,12 +26,15 @@ const CHUNK: usize = 256 * 1024;
 /// Chunks in flight per member: bounds memory to `threads × QUEUE × CHUNK` plus buffers.
 const QUEUE: usize = 8;
 
+/// Most worker threads a run uses, whatever [`Options::threads`] says.
+pub const MAX_THREADS: usize = 256;
+
 /// Options of one analysis run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub source: SourceOptions,
     pub scan: ScanOptions,
-    /// Worker threads; 0 means one per core.
+    /// Worker threads; 0 means one per core; at most [`MAX_THREADS`].
     pub threads: usize,
     /// Only events at or after this time.
     pub since: Option<Timestamp>,
@@ -67,7 +70,8 @@ pub struct Analysis {
     /// Windows of trouble inferred from `faults` ([`crate::fault::windows`]).
     pub fault_windows: FaultWindows,
     /// Every DDL event in (time, file, line) order when [`Options::collect_events`] is set.
-    pub events: Vec<crate::event::Event>,
+    /// Shared with the report rather than copied: it may be the largest thing in memory.
+    pub events: Arc<Vec<crate::event::Event>>,
 }
 
 impl Analysis {
@@ -170,6 +174,35 @@ pub struct Panicked {
 /// Tells each `Welcome to TiDB` line's kind ([`StartKind`]): a restart when the instance logged
 /// before it, graceful when the previous process logged `got signal to exit` or resigned the DDL
 /// owner after the instance's previous start.
+/// Whether some job was running (first seen before, last seen after) at a moment, answered in
+/// O(log jobs): asking every job for every start was quadratic.
+struct Running {
+    /// (first seen, the latest last-seen of the jobs first seen up to then), by first seen.
+    spans: Vec<(Timestamp, Timestamp)>,
+}
+
+impl Running {
+    fn new(jobs: &[crate::timeline::JobTimeline]) -> Self {
+        let mut v: Vec<(Timestamp, Timestamp)> = jobs
+            .iter()
+            .filter_map(|j| Some((j.first_seen?, j.last_seen?)))
+            .collect();
+        v.sort_unstable();
+        let mut reach: Option<Timestamp> = None;
+        for (_, last) in &mut v {
+            let r = reach.map_or(*last, |r| r.max(*last));
+            reach = Some(r);
+            *last = r;
+        }
+        Running { spans: v }
+    }
+
+    fn at(&self, ts: Timestamp) -> bool {
+        let n = self.spans.partition_point(|(first, _)| *first < ts);
+        n > 0 && self.spans[n - 1].1 > ts
+    }
+}
+
 fn classify_starts(t: &mut Timelines, files: &[FileResult]) {
     let mut first_line: std::collections::HashMap<&str, Timestamp> =
         std::collections::HashMap::new();
@@ -383,8 +416,10 @@ impl crate::scan::EventSink for Window<'_> {
             file: file.clone(),
             line,
             ts: Some(ts),
-            text: crate::scan::truncate_str(&String::from_utf8_lossy(raw), MAX_EVIDENCE_TEXT)
-                .to_string(),
+            text: Arc::from(crate::scan::truncate_str(
+                &String::from_utf8_lossy(raw),
+                MAX_EVIDENCE_TEXT,
+            )),
         });
     }
 }
@@ -422,8 +457,10 @@ fn process(
     };
     let mut reader: Box<dyn Read> = match meta.encoding {
         Encoding::Plain => Box::new(raw),
-        Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
-            io::BufReader::with_capacity(CHUNK, raw),
+        // Charged to the input's budget: a bomb split over many `.gz` members is one bomb.
+        Encoding::Gzip => Box::new(source::Capped::new(
+            flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(CHUNK, raw)),
+            meta.budget.clone(),
         )),
     };
     let file: Arc<str> = Arc::from(meta.name.as_str());
@@ -483,10 +520,13 @@ impl crate::scan::EventSink for Discard {
 /// [`Panicked`] when a worker or walker thread panicked (a bug): the data it held would be
 /// missing, so no analysis is returned at all.
 pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
+    // Bounded for library callers as `--threads` is for the command line: each worker is a
+    // thread with its own buffers, and spawning thousands aborts the process.
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
-    };
+    }
+    .min(MAX_THREADS);
     let prefilter = Prefilter::default();
     let (work_tx, work_rx) = mpsc::sync_channel::<Member>(threads);
     let work_rx = Mutex::new(work_rx);
@@ -592,7 +632,9 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
     let mut builder = TimelineBuilder::new();
     let mut faults = FaultCounts::default();
     let mut files = Vec::new();
-    let mut events = Vec::new();
+    // Sized once: growing it by doubling would hold up to twice the events at the moment of
+    // each reallocation, and the export may hold millions.
+    let mut events = Vec::with_capacity(results.iter().map(|p| p.events.len()).sum());
     for p in results {
         builder.merge(p.builder);
         faults.merge(p.faults);
@@ -605,7 +647,9 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
         if let Some(err) = &f.error {
             if let Some(o) = outcomes.get_mut(f.meta.input_index) {
                 o.complete = false;
-                if !o.errors.iter().any(|e| e.contains(&f.meta.name)) {
+                // As many as the walker lists (1,000); each damaged file still says so in
+                // its own entry of the report.
+                if o.errors.len() < 1000 && !o.errors.iter().any(|e| e.contains(&f.meta.name)) {
                     o.errors.push(err.clone());
                 }
             }
@@ -621,12 +665,10 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
     // timeline's cluster facts rather than from the scanner's signal path. A process's first
     // start is no fault, nor is a graceful restart while no job ran (a planned rolling restart
     // between jobs); an abrupt end, or any restart under a running job, is.
+    let running = Running::new(&timelines.jobs);
     for s in &timelines.cluster.starts {
         let Some(ts) = s.evidence.ts else { continue };
-        let under_a_job = timelines
-            .jobs
-            .iter()
-            .any(|j| j.first_seen.is_some_and(|f| f < ts) && j.last_seen.is_some_and(|l| l > ts));
+        let under_a_job = running.at(ts);
         let fault = match s.kind {
             StartKind::First => false,
             StartKind::Restart { graceful } => !graceful || under_a_job,
@@ -647,7 +689,7 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
         timelines,
         faults,
         fault_windows,
-        events,
+        events: Arc::new(events),
     })
 }
 
@@ -750,13 +792,15 @@ fn escape_controls(s: &str) -> String {
     out
 }
 
-/// Rotated files by their stamp, the active file (no stamp) last.
-fn file_order(m: &FileMeta) -> (usize, String, bool, Option<String>, String) {
+/// Rotated files by their stamp, the active file (no stamp) last; files of the same name (two
+/// tar members) in the order the walk found them, whichever worker finished first.
+fn file_order(m: &FileMeta) -> (usize, String, bool, Option<String>, String, usize) {
     (
         m.input_index,
         m.instance.clone(),
         m.rotation.is_none(),
         m.rotation.clone(),
         m.name.clone(),
+        m.ordinal,
     )
 }

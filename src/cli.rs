@@ -20,6 +20,15 @@ use crate::rules;
 use crate::scan::ScanOptions;
 use crate::source::{Input, SourceOptions};
 
+/// Most worker threads `--threads` accepts: more only costs stacks and contention on a machine
+/// this tool runs on, and an unchecked count made thread spawning abort the process.
+const MAX_THREADS: i64 = analyze::MAX_THREADS as i64;
+/// Longest `--max-line-bytes`: each worker may hold a line this long.
+const MAX_LINE_BYTES: u64 = 1 << 30;
+/// Longest `--stall-minutes`, a year: beyond it the duration arithmetic would overflow, and no
+/// log bundle spans more.
+const MAX_STALL_MINUTES: i64 = 366 * 24 * 60;
+
 #[derive(Debug, Parser)]
 #[command(name = "ddldiag", version, about = "Explains why a TiDB DDL job failed or hung, from the TiDB logs", long_about = None)]
 struct Cli {
@@ -95,19 +104,21 @@ struct CommonArgs {
     /// Tables: every evidence line in full, and (analyze) one row per file read.
     #[arg(short, long)]
     verbose: bool,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Longest line kept, in bytes; longer lines are cut and counted.
-    #[arg(long, default_value_t = crate::scan::DEFAULT_MAX_LINE)]
-    max_line_bytes: usize,
+    /// Worker threads, 1 to 256 (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+    threads: Option<u16>,
+    /// Longest line kept, in bytes (1 to 1 GiB); longer lines are cut and counted.
+    #[arg(long, default_value_t = crate::scan::DEFAULT_MAX_LINE as u64,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_LINE_BYTES))]
+    max_line_bytes: u64,
     /// Parse every line in full instead of prefiltering (slower; same report).
     #[arg(long, hide = true)]
     full_parse: bool,
     /// Stop reading an input once N bytes came out of its decompressors (gzip, zip), against
-    /// compression bombs; the input is then reported as damaged (exit 3).
-    #[arg(long, value_name = "N")]
-    max_decompressed_bytes: Option<u64>,
+    /// compression bombs, or once N raw bytes were read from it (an endless stream such as
+    /// /dev/zero); the input is then reported as damaged (exit 3).
+    #[arg(long, value_name = "N", default_value_t = crate::source::DEFAULT_MAX_DECOMPRESSED_BYTES)]
+    max_decompressed_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -130,8 +141,9 @@ struct RuleArgs {
     /// TiDB's tidb_ddl_error_count_limit.
     #[arg(long, default_value_t = 512)]
     error_count_limit: u64,
-    /// A running job without progress for this many minutes is stalled (DDL004).
-    #[arg(long, default_value_t = 10)]
+    /// A running job without progress for this many minutes is stalled (DDL004); 0 to a year.
+    #[arg(long, default_value_t = 10,
+          value_parser = clap::value_parser!(i64).range(0..=MAX_STALL_MINUTES))]
     stall_minutes: i64,
     /// TiDB version, when the logs hold no `Welcome to TiDB` line (e.g. v7.6.0).
     #[arg(long)]
@@ -145,13 +157,13 @@ impl RuleArgs {
         // The logs' own version wins over --tidb-version (which is for logs without one).
         let settings = Settings {
             error_count_limit: self.error_count_limit.max(1),
-            stall_after: chrono::Duration::minutes(self.stall_minutes.max(0)),
+            stall_after: chrono::Duration::minutes(self.stall_minutes),
             tidb_version: self.tidb_version.clone(),
         };
         let mut analysis = analysis;
         if let Some(id) = job {
             analysis.timelines.jobs.retain(|j| j.job_id == id);
-            analysis.events.retain(|e| e.job_id == Some(id));
+            Arc::make_mut(&mut analysis.events).retain(|e| e.job_id == Some(id));
         }
         report::judge(&analysis, settings, fail_on)
     }
@@ -238,7 +250,7 @@ pub fn main() -> std::process::ExitCode {
     match run(cli) {
         Ok(code) => code.into(),
         Err(e) => {
-            eprintln!("ddldiag: {e}");
+            note(&format!("ddldiag: {e}"));
             e.exit_code().into()
         }
     }
@@ -296,6 +308,7 @@ fn read_inputs(c: &CommonArgs) -> Result<Analysis, CliError> {
 
 /// [`read_inputs`], optionally keeping every DDL event for the exports.
 fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analysis, CliError> {
+    check_output_is_not_an_input(c.output.as_ref(), &c.inputs.iter().collect::<Vec<_>>())?;
     let inputs: Vec<Input> = c
         .inputs
         .iter()
@@ -325,14 +338,15 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
         progress: Some(progress.clone()),
         source: SourceOptions {
             instance_override: c.instance.clone(),
-            max_decompressed_bytes: c.max_decompressed_bytes,
+            max_decompressed_bytes: Some(c.max_decompressed_bytes),
             ..SourceOptions::default()
         },
         scan: ScanOptions {
-            max_line: c.max_line_bytes.max(1024),
+            // Within 1..=MAX_LINE_BYTES (clap checked), so it fits a usize.
+            max_line: usize::try_from(c.max_line_bytes).unwrap_or(usize::MAX),
             full_parse: c.full_parse,
         },
-        threads: c.threads,
+        threads: c.threads.map_or(0, usize::from),
         since: c.since,
         until: c.until,
         collect_events,
@@ -348,7 +362,7 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
     if !c.quiet {
         for o in &analysis.outcomes {
             for e in o.errors.iter().chain(&o.unrecognised) {
-                eprintln!("ddldiag: warning: {e}");
+                note(&format!("ddldiag: warning: {e}"));
             }
         }
     }
@@ -425,9 +439,22 @@ fn events_cmd(c: CommonArgs) -> Result<ExitCode, CliError> {
         }
     };
     let report = jobs_report(&analysis);
-    let text = render::to_string(&report, format, &render_options(&c, FailOn::Error));
-    write_out(c.output.as_ref(), &text)?;
-    Ok(read_exit_code(&analysis))
+    drop(analysis.timelines);
+    write_with(c.output.as_ref(), |w| {
+        render::render(&report, format, &render_options(&c, FailOn::Error), w)
+    })?;
+    Ok(read_exit_code_of(&report))
+}
+
+/// [`read_exit_code`] from the report alone (once the analysis is gone).
+fn read_exit_code_of(r: &report::Report) -> ExitCode {
+    if report::nothing_read(r) {
+        ExitCode::Usage
+    } else if report::is_incomplete(r) {
+        ExitCode::Damaged
+    } else {
+        ExitCode::Clean
+    }
 }
 
 /// Exit code for commands without findings: damage → 3, nothing readable → 2, else 0.
@@ -446,8 +473,15 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<ExitCode, CliError> {
     let report = a.rules.diagnose(analysis, a.job, a.fail_on);
     let opts = render_options(&a.common, a.fail_on);
     let format = a.common.format.unwrap_or(Format::Table);
-    let text = render::to_string(&report, format, &opts);
-    write_out(a.common.output.as_ref(), &text)?;
+    let colour = opts.table.color;
+    write_with(a.common.output.as_ref(), |w| match format {
+        Format::Table => {
+            let text = render::to_string(&report, format, &opts);
+            w.write_all(terminal_doc(&text, colour).as_bytes())
+        }
+        // Streamed: `jsonl` is one line per event, never held whole.
+        _ => render::render(&report, format, &opts, w),
+    })?;
     Ok(report::exit_code(&report, a.fail_on))
 }
 
@@ -469,7 +503,10 @@ fn jobs_cmd(c: CommonArgs) -> Result<ExitCode, CliError> {
         Format::Json => {
             serde_json::to_string_pretty(&report.jobs).map_err(|e| e.to_string())? + "\n"
         }
-        _ => render::table::render_jobs(&report, &opts.table),
+        _ => terminal_doc(
+            &render::table::render_jobs(&report, &opts.table),
+            opts.table.color,
+        ),
     };
     write_out(c.output.as_ref(), &text)?;
     Ok(read_exit_code(&analysis))
@@ -481,17 +518,23 @@ fn timeline_cmd(job: i64, c: CommonArgs) -> Result<ExitCode, CliError> {
     let jobs: Vec<&report::JobReport> = report.jobs.iter().filter(|j| j.job_id == job).collect();
     if jobs.is_empty() {
         let code = read_exit_code(&analysis);
-        eprintln!("ddldiag: job {job} does not appear in the logs ({} jobs found; `ddldiag jobs` lists them)", report.jobs.len());
+        note(&format!(
+            "ddldiag: job {job} does not appear in the logs ({} jobs found; `ddldiag jobs` lists them)",
+            report.jobs.len()
+        ));
         return Ok(code.merge(ExitCode::Findings));
     }
     let opts = render_options(&c, FailOn::Error);
     let text = match c.format.unwrap_or(Format::Table) {
         Format::Json => serde_json::to_string_pretty(&jobs).map_err(|e| e.to_string())? + "\n",
-        _ => jobs
-            .iter()
-            .map(|j| render::table::render_timeline(j, &opts.table))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        _ => terminal_doc(
+            &jobs
+                .iter()
+                .map(|j| render::table::render_timeline(j, &opts.table))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            opts.table.color,
+        ),
     };
     write_out(c.output.as_ref(), &text)?;
     Ok(read_exit_code(&analysis))
@@ -506,6 +549,8 @@ fn diff_cmd(mut d: DiffArgs) -> Result<ExitCode, CliError> {
             "`diff` writes --format table or json, not {format:?}"
         )));
     }
+    let all: Vec<&String> = d.common.inputs.iter().chain(&d.bad).collect();
+    check_output_is_not_an_input(d.common.output.as_ref(), &all)?;
     let stdin_uses = d
         .common
         .inputs
@@ -525,10 +570,10 @@ fn diff_cmd(mut d: DiffArgs) -> Result<ExitCode, CliError> {
     let diff = crate::diff::compare(&good, &bad, d.fail_on);
     let text = match format {
         Format::Json => crate::diff::render_json(&diff),
-        _ => crate::diff::render_table(
-            &diff,
-            color_enabled(d.common.color, d.common.output.is_some()),
-        ),
+        _ => {
+            let colour = color_enabled(d.common.color, d.common.output.is_some());
+            terminal_doc(&crate::diff::render_table(&diff, colour), colour)
+        }
     };
     write_out(d.common.output.as_ref(), &text)?;
     Ok(crate::diff::exit_code(&diff, d.fail_on))
@@ -539,16 +584,85 @@ fn diff_side(c: &CommonArgs, d: &DiffArgs) -> Result<report::Report, CliError> {
     Ok(d.rules.diagnose(read_inputs(c)?, None, d.fail_on))
 }
 
+/// A line on stderr, for people: control characters shown visibly (it may quote member names
+/// and log text), and written without ever failing the run. A closed or full stderr
+/// (`2>&1 | head -1`, `2>/dev/full`) loses the note, never the report or the exit code;
+/// `eprintln!` would panic there instead.
+fn note(msg: &str) {
+    // One note, one line: a newline in a member name must not forge a second note.
+    let text = render::escape::terminal(msg);
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|_| err.write_all(b"\n"))
+        .and_then(|_| err.flush());
+}
+
+/// A terminal document (table, jobs, timeline, diff) after the last escaping pass: nothing but
+/// the renderer's own colours can reach the terminal ([`render::escape::terminal_output`]).
+fn terminal_doc(text: &str, colour: bool) -> String {
+    render::escape::terminal_output(text, colour).into_owned()
+}
+
+/// Refuses an `-o` path that is one of the inputs (the same file by device and inode, whatever
+/// the spelling: `./b.tar.gz`, a hard link, a symlink to it). Writing the report there would
+/// replace the evidence with its own diagnosis.
+fn check_output_is_not_an_input(
+    output: Option<&PathBuf>,
+    inputs: &[&String],
+) -> Result<(), CliError> {
+    let Some(out) = output else { return Ok(()) };
+    let Some(out_id) = file_id(out) else {
+        return Ok(()); // does not exist yet: it cannot be an input
+    };
+    for i in inputs.iter().filter(|i| i.as_str() != "-") {
+        if file_id(std::path::Path::new(i.as_str())) == Some(out_id) {
+            return Err(CliError::Usage(format!(
+                "-o {} is the input {i}: writing the report there would destroy the logs it \
+                 is about; choose another file",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// (device, inode) of an existing path, following symlinks.
+#[cfg(unix)]
+fn file_id(p: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Elsewhere the canonical path stands in for the file's identity.
+#[cfg(not(unix))]
+fn file_id(p: &std::path::Path) -> Option<(u64, u64)> {
+    use std::hash::{Hash, Hasher};
+    let c = std::fs::canonicalize(p).ok()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    c.hash(&mut h);
+    Some((0, h.finish()))
+}
+
 fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), CliError> {
+    write_with(path, |w| w.write_all(text.as_bytes()))
+}
+
+/// Writes the output through `f`: to `-o FILE` whole or not at all ([`write_file`]), else to
+/// stdout, buffered.
+fn write_with(
+    path: Option<&PathBuf>,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|source| CliError::Write {
+        Some(p) => write_file(p, f).map_err(|source| CliError::Write {
             path: p.display().to_string(),
             source,
         }),
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            match f(&mut out).and_then(|_| out.flush()) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 Err(source) => Err(CliError::Write {
@@ -558,4 +672,46 @@ fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), CliError> {
             }
         }
     }
+}
+
+/// Writes a report file whole or not at all: into a temporary file beside it, synced, then
+/// renamed over the target. A full disk or a kill mid-write leaves the old file (or none), never
+/// half a report that a CI step would then parse. Targets that are not regular files
+/// (`/dev/stdout`, a fifo) cannot be renamed over and are written directly.
+fn write_file(
+    p: &std::path::Path,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    // A symlink is written through, as a plain create would: the rename replaces its target.
+    let resolved;
+    let p = if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        resolved.as_path()
+    } else {
+        p
+    };
+    if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(p)?);
+        f(&mut w)?;
+        return w.flush();
+    }
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut b = tempfile::Builder::new();
+    b.prefix(".ddldiag-").suffix(".tmp");
+    // The mode a plain create would give (0666 less the umask), not tempfile's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = b.tempfile_in(dir)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
+    f(&mut w)?;
+    let tmp = w.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(p).map_err(|e| e.error)?;
+    Ok(())
 }

@@ -527,7 +527,7 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
     };
     let mut out = String::new();
     for (name, s) in [("GOOD", &d.good), ("BAD", &d.bad)] {
-        let paths: Vec<&str> = s.inputs.iter().map(|i| i.path.as_str()).collect();
+        let paths: Vec<String> = s.inputs.iter().map(|i| dash(&i.path)).collect();
         let state = if !s.readable {
             paint(" UNREADABLE", "1;31")
         } else if !s.complete {
@@ -550,7 +550,7 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
         );
         for i in s.inputs.iter().filter(|i| !i.complete) {
             let what = i.error.as_deref().unwrap_or("reading stopped early");
-            let _ = writeln!(out, "  lost: {}: {}", i.path, what);
+            let _ = writeln!(out, "  lost: {}: {}", esc(&i.path), esc(what));
         }
     }
     out.push('\n');
@@ -587,11 +587,14 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
                 Cell::new(dash(&j.key.job_type)),
                 Cell::new(dash(&j.key.table)),
                 Cell::new(crate::render::table::truncate(
-                    dash(&j.key.query),
+                    &dash(&j.key.query),
                     QUERY_CELL,
                 )),
-                Cell::new(opt(&j.good_outcome.as_ref().map(JobState::to_string))),
-                Cell::new(opt(&j.bad_outcome.as_ref().map(JobState::to_string))),
+                Cell::new(dash(&opt(&j
+                    .good_outcome
+                    .as_ref()
+                    .map(JobState::to_string)))),
+                Cell::new(dash(&opt(&j.bad_outcome.as_ref().map(JobState::to_string)))),
                 Cell::new(format!("{} → {}", id(j.good_job_id), id(j.bad_job_id))),
             ]);
         }
@@ -619,12 +622,12 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
             let ids: Vec<String> = f.job_ids.iter().map(i64::to_string).collect();
             t.add_row(vec![
                 sev,
-                Cell::new(&f.rule),
+                Cell::new(esc(&f.rule)),
                 Cell::new(dash(&f.job_type)),
                 Cell::new(dash(&f.table)),
                 Cell::new(dash(&f.error)),
                 Cell::new(dash(&ids.join(" "))),
-                Cell::new(crate::render::table::truncate(&f.title, 80)),
+                Cell::new(crate::render::table::truncate(&esc(&f.title), 80)),
             ]);
         }
         let _ = writeln!(out, "{t}");
@@ -644,11 +647,11 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
         for e in &d.new_errors {
             let ids: Vec<String> = e.job_ids.iter().map(i64::to_string).collect();
             t.add_row(vec![
-                Cell::new(&e.kind),
-                Cell::new(&e.class),
+                Cell::new(esc(&e.kind)),
+                Cell::new(esc(&e.class)),
                 Cell::new(e.count),
                 Cell::new(ids.join(" ")),
-                Cell::new(crate::render::table::truncate(&e.example, 80)),
+                Cell::new(crate::render::table::truncate(&esc(&e.example), 80)),
             ]);
         }
         let _ = writeln!(out, "{t}");
@@ -692,12 +695,14 @@ pub fn render_table(d: &DiffReport, color: bool) -> String {
     out
 }
 
-fn dash(s: &str) -> &str {
-    if s.is_empty() {
-        "-"
-    } else {
-        s
-    }
+/// A log-derived cell value for the terminal: `-` when empty, control characters visible.
+fn dash(s: &str) -> String {
+    esc(if s.is_empty() { "-" } else { s }).into_owned()
+}
+
+/// A log-derived value for the terminal ([`crate::render::escape::terminal`]).
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::render::escape::terminal(s)
 }
 
 use crate::report::plural;

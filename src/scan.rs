@@ -251,7 +251,8 @@ pub struct Scanner<'p> {
     pending: Option<Pending>,
     last_head: Vec<u8>,
     seen_record: bool,
-    cr_only: Option<bool>,
+    /// The line terminator, once the file has shown it ([`Scanner::scan`]); `None` until then.
+    term: Option<u8>,
     /// A JSON object being read over several lines (`log.format = "json"` logs pretty-printed
     /// by a person or a viewer, #45450).
     json: Option<JsonObject>,
@@ -321,7 +322,7 @@ impl<'p> Scanner<'p> {
             pending: None,
             last_head: Vec::with_capacity(256),
             seen_record: false,
-            cr_only: None,
+            term: None,
             json: None,
             last_json: None,
             last_head_line: 0,
@@ -333,15 +334,25 @@ impl<'p> Scanner<'p> {
     ///
     /// Returns the counts of what was read and, separately, the read error that stopped it:
     /// a damaged file still yields everything before the damage.
+    ///
+    /// Lines end at LF (a CR before it is dropped). A file is taken to end its lines with a bare
+    /// CR (classic Mac, some Windows tools) only from what is seen: no LF at all in its first
+    /// line-cap bytes, or in the whole file when it is shorter, and a CR among them. Until an LF
+    /// or that much data has been seen the question stays open, so no read size, first-chunk
+    /// boundary or early CR inside a long LF-terminated line can decide it.
     pub fn scan(
         mut self,
         r: &mut dyn Read,
         sink: &mut dyn EventSink,
     ) -> (FileStats, io::Result<()>) {
-        let mut buf = vec![0u8; READ_CHUNK];
+        let cap = self.opts.max_line.max(1);
+        // One line of `cap` bytes and its terminator fit, so a line of exactly the cap is whole.
+        let max_buf = READ_CHUNK.max(cap + 1);
+        let mut buf = vec![0u8; READ_CHUNK.min(max_buf)];
         let mut start = 0usize; // start of the unfinished line in buf
         let mut end = 0usize; // end of valid data
-        let mut skipping = false; // inside an over-long line, dropping bytes until its newline
+        let mut pos = 0usize; // where the terminator search resumes
+        let mut skipping = false; // inside an over-long line, dropping bytes until its end
         let result = loop {
             // A line that starts with NUL bytes (copy-truncate rotation leaves a hole of them
             // at the start of the file; a crash can leave one mid-file): drop them as they
@@ -355,19 +366,12 @@ impl<'p> Scanner<'p> {
                 if start > 0 {
                     buf.copy_within(start..end, 0);
                     end -= start;
+                    pos -= start;
                     start = 0;
-                } else if buf.len() < self.opts.max_line {
-                    let n = (buf.len() * 2).min(self.opts.max_line.max(READ_CHUNK));
-                    buf.resize(n, 0);
                 } else {
-                    // The line is longer than the cap: keep what we have as the line and
-                    // drop bytes until its end.
-                    self.stats.truncated_lines += 1;
-                    let line = &buf[..end];
-                    self.line(line, sink);
-                    start = 0;
-                    end = 0;
-                    skipping = true;
+                    // `end - start <= cap` here (longer lines were cut below), so this grows.
+                    let n = (buf.len() * 2).min(max_buf);
+                    buf.resize(n, 0);
                 }
             }
             let n = match r.read(&mut buf[end..]) {
@@ -377,36 +381,68 @@ impl<'p> Scanner<'p> {
                 Err(e) => break Err(e),
             };
             self.stats.bytes += n as u64;
-            if self.cr_only.is_none() {
-                let head = &buf[end..end + n];
-                self.cr_only = Some(
-                    memchr::memchr(b'\n', head).is_none() && memchr::memchr(b'\r', head).is_some(),
-                );
+            if self.term.is_none() && memchr::memchr(b'\n', &buf[end..end + n]).is_some() {
+                self.term = Some(b'\n');
             }
-            let term = if self.cr_only == Some(true) {
-                b'\r'
-            } else {
-                b'\n'
-            };
-            let mut pos = end;
             end += n;
-            while let Some(i) = memchr::memchr(term, &buf[pos..end]) {
-                let nl = pos + i;
-                if skipping {
-                    skipping = false;
-                } else {
-                    self.line(&buf[start..nl], sink);
+            loop {
+                let term = self.term.unwrap_or(b'\n');
+                while let Some(i) = memchr::memchr(term, &buf[pos..end]) {
+                    let nl = pos + i;
+                    if skipping {
+                        skipping = false;
+                    } else {
+                        self.cut_line(&buf[start..nl], sink);
+                    }
+                    pos = nl + 1;
+                    start = pos;
                 }
-                pos = nl + 1;
-                start = pos;
-            }
-            if skipping {
+                pos = end;
+                if skipping {
+                    start = end;
+                    pos = end;
+                }
+                // NULs at the start of the unfinished line are dropped (see the top of the
+                // loop) before it can count as over-long.
+                if start < end && buf[start] == 0 {
+                    let run = buf[start..end].iter().take_while(|&&b| b == 0).count();
+                    self.stats.nul_bytes += run as u64;
+                    start += run;
+                }
+                if end - start <= cap {
+                    break;
+                }
+                // An unfinished line longer than the cap. With no LF seen yet and a CR in it,
+                // this is a CR-terminated file: split what is held on CR instead of cutting it.
+                if self.term.is_none() && memchr::memchr(b'\r', &buf[start..end]).is_some() {
+                    self.term = Some(b'\r');
+                    pos = start;
+                    continue;
+                }
+                // Keep the first `cap` bytes as the line and drop the rest until its end.
+                self.stats.truncated_lines += 1;
+                let line = &buf[start..start + cap];
+                self.line(line, sink);
                 start = end;
+                pos = end;
+                skipping = true;
+                break;
             }
         };
+        if self.term.is_none() && memchr::memchr(b'\r', &buf[start..end]).is_some() {
+            // The whole file had no LF: its lines end with CR.
+            self.term = Some(b'\r');
+            let mut pos = start;
+            while let Some(i) = memchr::memchr(b'\r', &buf[pos..end]) {
+                let line = buf[start..pos + i].to_vec();
+                self.cut_line(&line, sink);
+                pos += i + 1;
+                start = pos;
+            }
+        }
         if start < end && !skipping {
             let line = buf[start..end].to_vec();
-            self.line(&line, sink);
+            self.cut_line(&line, sink);
         }
         self.flush_pending(sink);
         match self.last_json {
@@ -418,6 +454,22 @@ impl<'p> Scanner<'p> {
             }
         }
         (self.stats, result)
+    }
+
+    /// A whole physical line: cut to the line cap (and counted) when longer.
+    fn cut_line(&mut self, line: &[u8], sink: &mut dyn EventSink) {
+        // In a CR-terminated file an LF after the CR belongs to the terminator.
+        let line = if self.term == Some(b'\r') {
+            line.strip_prefix(b"\n").unwrap_or(line)
+        } else {
+            line
+        };
+        if line.len() > self.opts.max_line {
+            self.stats.truncated_lines += 1;
+            self.line(&line[..self.opts.max_line], sink);
+        } else {
+            self.line(line, sink);
+        }
     }
 
     fn last_ts_from_head(&self) -> Option<Timestamp> {
@@ -654,7 +706,7 @@ impl<'p> Scanner<'p> {
             file: self.file.clone(),
             line: line_no,
             ts: Some(rec.ts),
-            text: truncate_str(&raw, MAX_EVIDENCE_TEXT).to_string(),
+            text: Arc::from(truncate_str(&raw, MAX_EVIDENCE_TEXT)),
         };
         let mut any = false;
         for ev in crate::event::to_event(&rec, &self.instance, evidence) {

@@ -301,7 +301,7 @@ fn check_case(dir: &Path, c: &Case) -> Result<(), TestCaseError> {
                 };
                 physical_line(text, e.line).is_some_and(|l| {
                     let l = String::from_utf8_lossy(l);
-                    ddldiag::scan::truncate_str(&l, ddldiag::scan::MAX_EVIDENCE_TEXT) == e.text
+                    ddldiag::scan::truncate_str(&l, ddldiag::scan::MAX_EVIDENCE_TEXT) == &*e.text
                 })
             });
             prop_assert!(

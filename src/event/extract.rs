@@ -221,7 +221,7 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
         for j in jobs {
             let mut ev = template.clone();
             ev.job_id = Some(j.id);
-            ev.job = Some(j);
+            ev.job = Some(Box::new(j));
             out.push(ev);
         }
         return out;
@@ -234,7 +234,7 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
         .or(key_job_id)
         .or(sync_key_job_id)
         .or(sort_dir_job_id);
-    ev.job = job;
+    ev.job = job.map(Box::new);
     out.push(ev);
     out
 }
@@ -628,7 +628,7 @@ mod tests {
             file: Arc::from("tidb.log"),
             line: 1,
             ts: Some(r.ts),
-            text: line.to_string(),
+            text: line.into(),
         };
         to_event(&r, &Arc::from("tidb-0"), ev)
     }

@@ -435,8 +435,9 @@ pub struct Event {
     pub instance: Arc<str>,
     /// The job this event is about, from whichever key spelled it (`jobID`, `"job ID"`, job string, task key).
     pub job_id: Option<i64>,
-    /// The parsed `job="..."` string, when the line carried one.
-    pub job: Option<JobInfo>,
+    /// The parsed `job="..."` string, when the line carried one. Boxed: it is half an event's
+    /// size, most events have none, and timelines keep events for every job.
+    pub job: Option<Box<JobInfo>>,
     pub task_id: Option<i64>,
     pub task_key: Option<String>,
     /// The DXF task type (`task-type` / `type` field: `backfill`, `ImportInto`).

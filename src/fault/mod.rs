@@ -371,7 +371,7 @@ mod tests {
             file: Arc::from("f"),
             line,
             ts: Some(ts),
-            text: format!("line {line}"),
+            text: format!("line {line}").into(),
         }
     }
 

@@ -18,5 +18,8 @@ pub struct Evidence {
     #[schemars(with = "Option<String>")]
     pub ts: Option<Timestamp>,
     /// The raw line, so that a reader can grep for it (capped at a few KiB).
-    pub text: String,
+    // Shared (`Arc`): a job's timeline keeps the same line as the first and last of several
+    // things, and a copy each was most of a job's memory.
+    #[schemars(with = "String")]
+    pub text: Arc<str>,
 }

@@ -26,7 +26,13 @@ pub struct EventLine<'a> {
 
 /// One JSON object per line, each line ending in `\n`, in (time, file, line) order.
 pub fn jsonl(events: &[Event]) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    write_jsonl(events, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`jsonl`], written line by line to `out`.
+pub fn write_jsonl(events: &[Event], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for e in events {
         let l = EventLine {
             kind: e.kind,
@@ -41,8 +47,8 @@ pub fn jsonl(events: &[Event]) -> String {
             line: e.evidence.line,
             text: &e.evidence.text,
         };
-        out.push_str(&serde_json::to_string(&l).expect("plain values serialise"));
-        out.push('\n');
+        serde_json::to_writer(&mut *out, &l)?;
+        out.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }

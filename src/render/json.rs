@@ -14,3 +14,10 @@ pub fn render(report: &Report) -> String {
     s.push('\n');
     s
 }
+
+/// [`render`], written to `out` as it is serialised: a report of a million jobs is never held
+/// as one string.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
+}

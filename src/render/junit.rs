@@ -125,10 +125,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
     let orphans: Vec<&Finding> = report
         .findings
         .iter()
-        .filter(|f| {
-            !f.job_id
-                .is_some_and(|id| report.jobs.iter().any(|j| j.job_id == id))
-        })
+        .filter(|f| f.job_id.is_none_or(|id| report.job(id).is_none()))
         .collect();
     if !orphans.is_empty() {
         cases.push(case_for(

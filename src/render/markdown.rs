@@ -2,9 +2,15 @@
 //!
 //! GitHub rejects issue bodies over 65,536 characters, so the document is kept under
 //! [`MAX_CHARS`] (60,000, leaving room for the reporter's own words). The budget is spent in
-//! order of value: header and completeness, the job table (at most [`MAX_JOB_ROWS`] rows), every
-//! finding's text, then evidence lines finding by finding. Whatever does not fit is counted and
-//! said explicitly ("… N more evidence lines omitted"), never dropped silently.
+//! order of value: header and completeness (at most [`MAX_LOST_LINES`] damage lines), the job
+//! table (at most [`MAX_JOB_ROWS`] rows and [`MAX_JOBS_CHARS`]), the fault windows (at most
+//! [`MAX_WINDOW_ROWS`] rows and [`MAX_WINDOW_CHARS`]), every finding's text, then evidence lines
+//! finding by finding. Whatever does not fit is counted and said explicitly ("… N more evidence
+//! lines omitted"), never dropped silently.
+//!
+//! Text from the logs goes through [`escape`]: in inline code, or as prose with its Markdown
+//! punctuation escaped, so a table name or an error message cannot become a link, an image, a
+//! mention or emphasis in the pasted issue.
 //!
 //! Evidence goes in `<details>` blocks (collapsed: the issue stays readable) inside fenced code
 //! blocks in `grep -n` form, `file:line: raw text`. The fence is longer than any backtick run in
@@ -13,6 +19,7 @@
 use std::fmt::Write as _;
 
 use crate::model::rfc3339;
+use crate::render::escape;
 use crate::report::{is_incomplete, Finding, Report, Severity};
 
 /// Upper bound of the whole document, in characters (GitHub's limit is 65,536).
@@ -25,6 +32,14 @@ pub const MAX_LINE_CHARS: usize = 1_000;
 pub const MAX_EVIDENCE_PER_FINDING: usize = 20;
 /// Room kept for the closing lines and the omission notes.
 const RESERVE: usize = 1_000;
+/// Characters the job table may take; rows past it are counted.
+pub const MAX_JOBS_CHARS: usize = 20_000;
+/// Fault windows listed, and the characters their table may take: a flapping cluster has
+/// thousands of windows, and they must not crowd out the findings.
+pub const MAX_WINDOW_ROWS: usize = 50;
+pub const MAX_WINDOW_CHARS: usize = 8_000;
+/// Damage lines in the INCOMPLETE banner; the rest are counted.
+pub const MAX_LOST_LINES: usize = 20;
 
 /// The Markdown document, with a trailing newline.
 pub fn render(report: &Report) -> String {
@@ -117,9 +132,19 @@ fn head(doc: &mut Doc, report: &Report) {
         s(jobs)
     ));
     if let Some(reason) = crate::report::incomplete_reason(report) {
-        doc.push(&format!("> [!WARNING]\n> **INCOMPLETE**: {reason}; this report covers only what could be read.\n"));
-        for l in crate::report::damage_lines(report) {
-            doc.push(&format!("> - lost: {}\n", inline(&l, 500)));
+        doc.push(&format!(
+            "> [!WARNING]\n> **INCOMPLETE**: {}; this report covers only what could be read.\n",
+            inline(reason, 500)
+        ));
+        let lost = crate::report::damage_lines(report);
+        for l in lost.iter().take(MAX_LOST_LINES) {
+            doc.push(&format!("> - lost: {}\n", inline(l, 500)));
+        }
+        if lost.len() > MAX_LOST_LINES {
+            doc.push(&format!(
+                "> - … {} more damaged inputs or files (`--format json` lists them)\n",
+                lost.len() - MAX_LOST_LINES
+            ));
         }
         doc.push("\n");
     }
@@ -164,11 +189,13 @@ fn jobs(doc: &mut Doc, report: &Report) {
     doc.push(&format!("\n### DDL jobs ({})\n\n", report.jobs.len()));
     doc.push("| Job | Type | Table | Outcome | First seen | Last seen | Max ErrCount | Instances | Findings |\n");
     doc.push("|---:|---|---|---|---|---|---:|---|---|\n");
+    let start = doc.chars;
+    let mut shown = 0usize;
     for j in report.jobs.iter().take(MAX_JOB_ROWS) {
         let rules: std::collections::BTreeSet<&str> = crate::report::findings_of(report, j.job_id)
             .map(|f| f.rule.as_str())
             .collect();
-        doc.push(&format!(
+        let row = format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             j.job_id,
             cell(j.job_type.as_deref().unwrap_or("?")),
@@ -179,12 +206,17 @@ fn jobs(doc: &mut Doc, report: &Report) {
             j.max_err_count,
             cell(&j.instances.join(", ")),
             cell(&rules.into_iter().collect::<Vec<_>>().join(" ")),
-        ));
+        );
+        if doc.chars - start + count(&row) > MAX_JOBS_CHARS {
+            break;
+        }
+        doc.push(&row);
+        shown += 1;
     }
-    if report.jobs.len() > MAX_JOB_ROWS {
+    if report.jobs.len() > shown {
         doc.push(&format!(
             "\n… {} more jobs omitted.\n",
-            report.jobs.len() - MAX_JOB_ROWS
+            report.jobs.len() - shown
         ));
     }
 }
@@ -197,19 +229,34 @@ fn finding_head(f: &Finding) -> String {
     };
     let job = f.job_id.map(|j| format!(" · job {j}")).unwrap_or_default();
     let mut h = format!(
-        "\n#### {sev} · {} `{}`{job}\n\n",
+        "\n#### {sev} · {} {}{job}\n\n",
         inline(&f.rule, 50),
-        inline(&f.name, 100).replace('`', "'")
+        code(&f.name)
     );
-    let _ = writeln!(h, "**{}**\n", inline(&f.title, 2_000));
+    // The finding's own issue references stay links; anything else that GitHub would link
+    // is log text and is quoted.
+    let trusted: Vec<&str> = f
+        .known_issues
+        .iter()
+        .map(String::as_str)
+        .filter(|k| is_issue_ref(k))
+        .collect();
+    let prose = |t: &str, max| {
+        let mut out = escape::markdown_prose_trusting(&cap(t, max), &trusted);
+        if count(t) > max {
+            out.push('…');
+        }
+        out
+    };
+    let _ = writeln!(h, "**{}**\n", prose(&f.title, 2_000));
     if !f.explanation.is_empty() {
-        let _ = writeln!(h, "{}\n", inline(&f.explanation, 4_000));
+        let _ = writeln!(h, "{}\n", prose(&f.explanation, 4_000));
     }
     if !f.suggestion.is_empty() {
-        let _ = writeln!(h, "**Suggestion:** {}\n", inline(&f.suggestion, 4_000));
+        let _ = writeln!(h, "**Suggestion:** {}\n", prose(&f.suggestion, 4_000));
     }
     if !f.known_issues.is_empty() {
-        let links: Vec<String> = f.known_issues.iter().map(|k| inline(k, 200)).collect();
+        let links: Vec<String> = f.known_issues.iter().map(|k| issue_ref(k)).collect();
         let _ = writeln!(h, "**Known issues:** {}\n", links.join(", "));
     }
     if let Some(fc) = &f.fault_overlap {
@@ -226,14 +273,27 @@ fn fault_windows(doc: &mut Doc, report: &Report) {
     }
     doc.push(&format!("\n### Fault windows ({})\n\n", cluster.len()));
     doc.push("| Start | End | Instances | Signals |\n|---|---|---|---|\n");
-    for w in cluster {
+    let start = doc.chars;
+    let mut shown = 0usize;
+    for w in cluster.iter().take(MAX_WINDOW_ROWS) {
         let kinds = w.kinds_summary();
-        doc.push(&format!(
+        let row = format!(
             "| {} | {} | {} | {} |\n",
             cell(&rfc3339(&w.start)),
             cell(&rfc3339(&w.end)),
             cell(&w.instances.join(", ")),
             cell(&kinds)
+        );
+        if doc.chars - start + count(&row) > MAX_WINDOW_CHARS {
+            break;
+        }
+        doc.push(&row);
+        shown += 1;
+    }
+    if cluster.len() > shown {
+        doc.push(&format!(
+            "\n… {} more fault windows omitted; `ddldiag analyze --format json` lists them.\n",
+            cluster.len() - shown
         ));
     }
 }
@@ -248,23 +308,15 @@ fn evidence_block(f: &Finding, budget: &mut usize) -> (String, usize) {
         .evidence
         .iter()
         .map(|e| {
-            let text: String = e
-                .text
-                .chars()
-                .map(|c| {
-                    if c.is_control() && c != '\t' {
-                        '�'
-                    } else {
-                        c
-                    }
-                })
-                .collect();
+            // Inside a fenced block nothing renders; control characters are made visible so
+            // that none reaches the page, and a newline in a member name cannot end the fence.
+            let text = escape::terminal(&e.text).into_owned();
             let cut = if count(&text) > MAX_LINE_CHARS {
                 text.chars().take(MAX_LINE_CHARS).collect::<String>() + " …"
             } else {
                 text
             };
-            format!("{}:{}: {}\n", e.file, e.line, cut)
+            format!("{}:{}: {}\n", escape::terminal(&e.file), e.line, cut)
         })
         .collect();
     let longest_ticks = lines.iter().map(|l| max_run(l, '`')).max().unwrap_or(0);
@@ -318,44 +370,54 @@ fn max_run(s: &str, ch: char) -> usize {
     best
 }
 
-/// Prose from the report, on one logical paragraph: newlines become spaces, control characters
-/// go, HTML is neutralised (`<` would open tags in GitHub's renderer), and it is capped.
+/// Report text that may quote the logs, as one line of Markdown prose that renders as the text
+/// itself ([`escape::markdown_prose`]), capped at `max` characters.
 fn inline(t: &str, max: usize) -> String {
-    let mut out = String::new();
-    for c in t.chars().take(max) {
-        match c {
-            '\n' | '\r' | '\t' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
+    let mut out = escape::markdown_prose(&cap(t, max));
     if count(t) > max {
         out.push('…');
     }
     out
 }
 
-/// A table cell: inline text with `|` escaped.
-fn cell(t: &str) -> String {
-    inline(t, 200).replace('|', "\\|")
+/// The first `max` characters of `t`.
+fn cap(t: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match t.char_indices().nth(max) {
+        Some((i, _)) => std::borrow::Cow::Borrowed(&t[..i]),
+        None => std::borrow::Cow::Borrowed(t),
+    }
 }
 
-/// Inline code that survives backticks in the value, safe inside a table cell.
+/// A table cell: inline prose (which escapes `|`).
+fn cell(t: &str) -> String {
+    inline(t, 200)
+}
+
+/// Inline code for a log-derived value, safe inside a table cell ([`escape::markdown_code`]).
 fn code(t: &str) -> String {
-    let t: String = t
-        .chars()
-        .take(300)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let ticks = "`".repeat(max_run(&t, '`') + 1);
-    let pad = if t.starts_with('`') || t.ends_with('`') {
-        " "
+    escape::markdown_code(&cap(t, 300))
+}
+
+/// A known-issue reference from ddldiag's own table (`pingcap/tidb#50417`), left for GitHub to
+/// link; anything else in that field is quoted as code.
+fn issue_ref(k: &str) -> String {
+    if is_issue_ref(k) {
+        k.to_string()
     } else {
-        ""
-    };
-    format!("{ticks}{pad}{}{pad}{ticks}", t.replace('|', "\\|"))
+        code(k)
+    }
+}
+
+/// `owner/repo#123`, nothing else.
+fn is_issue_ref(k: &str) -> bool {
+    k.split_once('#').is_some_and(|(repo, n)| {
+        !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && repo.split('/').count() == 2
+            && repo
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'))
+    })
 }
 
 fn s(n: usize) -> &'static str {

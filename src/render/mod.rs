@@ -7,6 +7,7 @@ use std::io;
 use crate::model::FailOn;
 use crate::report::Report;
 
+pub mod escape;
 pub mod events;
 pub mod html;
 pub mod json;
@@ -76,7 +77,12 @@ pub fn render(
     opts: &RenderOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    out.write_all(to_string(report, format, opts).as_bytes())
+    match format {
+        // One line per event, written as it is made: the export is never held whole.
+        Format::Jsonl => events::write_jsonl(&report.events, out),
+        Format::Json => json::write(report, out),
+        _ => out.write_all(to_string(report, format, opts).as_bytes()),
+    }
 }
 
 #[cfg(test)]

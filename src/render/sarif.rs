@@ -103,9 +103,7 @@ impl FindingIdentity {
 
 /// The [`FindingIdentity`] of a finding, looking its job up in the report.
 pub fn finding_identity(report: &Report, finding: &Finding) -> FindingIdentity {
-    let job = finding
-        .job_id
-        .and_then(|id| report.jobs.iter().find(|j| j.job_id == id));
+    let job = finding.job_id.and_then(|id| report.job(id));
     let norm = |s: Option<&str>| s.unwrap_or("").trim().to_lowercase();
     let (class, template) = job.map(primary_error).unwrap_or_default();
     FindingIdentity {

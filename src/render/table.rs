@@ -28,6 +28,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::event::Evidence;
 use crate::model::{rfc3339, Timestamp};
+use crate::render::escape;
 use crate::report::{
     damage_lines, findings_of, is_incomplete, EventReport, Finding, JobReport, Report, Severity,
 };
@@ -64,15 +65,13 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
         out.push_str(&jobs_table(report, &st, false).to_string());
         out.push('\n');
     }
+    bounds(&mut out, report, &st);
     // A task that no job owns is a subject of its own (IMPORT INTO, task-only excerpts); a job's
     // task is already in the job's story.
     let own: Vec<&crate::report::TaskReport> = report
         .tasks
         .iter()
-        .filter(|t| {
-            t.job_id
-                .is_none_or(|id| !report.jobs.iter().any(|j| j.job_id == id))
-        })
+        .filter(|t| t.job_id.is_none_or(|id| report.job(id).is_none()))
         .collect();
     if !own.is_empty() {
         out.push('\n');
@@ -84,7 +83,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
         let _ = writeln!(
             out,
             "\nA reorg is in progress on {} that no job string names: {} row{} at {}{} ({} `run reorg job` line{}).",
-            truncate(&r.instance, usize::MAX),
+            esc(&r.instance),
             r.last_rows,
             plural(r.last_rows as usize),
             st.ts(r.last.ts.as_ref()),
@@ -171,7 +170,12 @@ pub fn render_inventory(report: &Report, opts: &TableOptions) -> String {
     for input in &report.inputs {
         for f in &input.files {
             files += 1;
-            let mut name = format!("{}\n({}, {})", f.name, f.instance, kind_word(&f.kind));
+            let mut name = format!(
+                "{}\n({}, {})",
+                esc(&f.name),
+                esc(&f.instance),
+                kind_word(&f.kind)
+            );
             if !f.complete {
                 name.push_str(" INCOMPLETE");
             }
@@ -200,7 +204,7 @@ pub fn render_inventory(report: &Report, opts: &TableOptions) -> String {
     }
     for input in &report.inputs {
         for s in &input.skipped {
-            let _ = writeln!(out, "skipped in {}: {}", input.path, s);
+            let _ = writeln!(out, "skipped in {}: {}", esc(&input.path), esc(s));
         }
     }
     let _ = writeln!(
@@ -229,14 +233,14 @@ pub fn render_timeline(job: &JobReport, opts: &TableOptions) -> String {
         st.bold(&format!(
             "Job {} {} on {}: {}, max ErrCount {}",
             job.job_id,
-            job.job_type.as_deref().unwrap_or("(unknown type)"),
-            job.table.as_deref().unwrap_or("(unknown table)"),
-            job.outcome,
+            esc(job.job_type.as_deref().unwrap_or("(unknown type)")),
+            esc(job.table.as_deref().unwrap_or("(unknown table)")),
+            esc(job.outcome.as_str()),
             job.max_err_count
         ))
     );
     if let Some(q) = &job.query {
-        let _ = writeln!(out, "Query: {q}");
+        let _ = writeln!(out, "Query: {}", esc(q));
     }
     if let Some(dt) = &job.dist_task {
         let _ = writeln!(
@@ -245,7 +249,7 @@ pub fn render_timeline(job: &JobReport, opts: &TableOptions) -> String {
             dt.task_id
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| "?".into()),
-            dt.task_key.as_deref().unwrap_or(""),
+            esc(dt.task_key.as_deref().unwrap_or("")),
             dt.reverted,
             dt.not_resumable
         );
@@ -283,14 +287,14 @@ pub fn render_timeline(job: &JobReport, opts: &TableOptions) -> String {
         }
     }
     for (e, repeat) in &folded {
-        let mut summary = e.summary.clone();
+        let mut summary = esc(&e.summary).into_owned();
         if st.verbose {
             summary.push('\n');
-            summary.push_str(&e.evidence.text);
+            summary.push_str(&esc(&e.evidence.text));
         }
         t.add_row(vec![
             Cell::new(st.ts(e.ts.as_ref())),
-            Cell::new(&e.instance),
+            Cell::new(esc(&e.instance)),
             Cell::new(kind_word(&e.kind)),
             Cell::new(summary),
             Cell::new(if *repeat > 1 {
@@ -301,7 +305,7 @@ pub fn render_timeline(job: &JobReport, opts: &TableOptions) -> String {
             Cell::new(if one_file {
                 e.evidence.line.to_string()
             } else {
-                format!("{}:{}", e.evidence.file, e.evidence.line)
+                format!("{}:{}", esc(&e.evidence.file), e.evidence.line)
             }),
         ]);
     }
@@ -310,7 +314,7 @@ pub fn render_timeline(job: &JobReport, opts: &TableOptions) -> String {
     if one_file {
         for (instance, files) in &files_of {
             for f in files {
-                let _ = writeln!(out, "{instance}: lines of {f}");
+                let _ = writeln!(out, "{}: lines of {}", esc(instance), esc(f));
             }
         }
     }
@@ -347,7 +351,7 @@ fn header(out: &mut String, report: &Report, st: &Style) {
     let (files, lines, bytes) = crate::report::read_totals(report);
     let mut head = format!("{} {}", report.tool.name, report.tool.version);
     if let Some(v) = &report.summary.tidb_version {
-        let _ = write!(head, " · TiDB {v}");
+        let _ = write!(head, " · TiDB {}", esc(v));
     }
     let _ = writeln!(out, "{}", st.bold(&head));
     let _ = writeln!(
@@ -370,7 +374,7 @@ fn header(out: &mut String, report: &Report, st: &Style) {
         let _ = writeln!(
             out,
             "  {} ({} file{}, {})",
-            i.path,
+            esc(&i.path),
             i.files.len(),
             plural(i.files.len()),
             state
@@ -393,7 +397,7 @@ fn banner(out: &mut String, report: &Report, st: &Style) {
         )
     );
     for l in damage_lines(report) {
-        out.push_str(&st.wrap(&format!("lost: {l}"), "  ", "    "));
+        out.push_str(&st.wrap(&format!("lost: {}", esc(&l)), "  ", "    "));
     }
 }
 
@@ -487,13 +491,16 @@ fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
     for j in &report.jobs {
         let mut row = vec![
             Cell::new(j.job_id),
-            Cell::new(j.job_type.as_deref().unwrap_or("?")),
-            Cell::new(j.table.as_deref().unwrap_or("?")),
-            st.cell_fg(j.outcome.to_string(), outcome_color(j.outcome.as_str())),
+            Cell::new(esc(j.job_type.as_deref().unwrap_or("?"))),
+            Cell::new(esc(j.table.as_deref().unwrap_or("?"))),
+            st.cell_fg(
+                esc(j.outcome.as_str()).into_owned(),
+                outcome_color(j.outcome.as_str()),
+            ),
             Cell::new(st.ts(j.first_seen.as_ref())),
             Cell::new(st.ts(j.last_seen.as_ref())),
             Cell::new(j.max_err_count),
-            Cell::new(j.instances.join(", ")),
+            Cell::new(esc(&j.instances.join(", "))),
         ];
         if rules {
             let codes: BTreeSet<&str> = findings_of(report, j.job_id)
@@ -526,25 +533,68 @@ fn finding(out: &mut String, f: &Finding, st: &Style) {
         Severity::Info => st.paint("INFO", "1;36"),
     };
     let job = f.job_id.map(|j| format!(" · job {j}")).unwrap_or_default();
-    let _ = writeln!(out, "{sev} {} {}{job}", st.bold(&f.rule), f.name);
-    out.push_str(&st.wrap(&st.bold(&f.title), "  ", "  "));
+    let _ = writeln!(
+        out,
+        "{sev} {} {}{job}",
+        st.bold(&esc(&f.rule)),
+        esc(&f.name)
+    );
+    out.push_str(&st.wrap(&st.bold(&esc(&f.title)), "  ", "  "));
     if !f.explanation.is_empty() {
-        out.push_str(&st.wrap(&f.explanation, "  ", "  "));
+        out.push_str(&st.wrap(&esc(&f.explanation), "  ", "  "));
     }
     if !f.suggestion.is_empty() {
-        out.push_str(&st.wrap(&format!("→ {}", f.suggestion), "  ", "    "));
+        out.push_str(&st.wrap(&format!("→ {}", esc(&f.suggestion)), "  ", "    "));
     }
     if !f.known_issues.is_empty() {
         out.push_str(&st.wrap(
-            &format!("Known issues: {}", f.known_issues.join(", ")),
+            &format!("Known issues: {}", esc(&f.known_issues.join(", "))),
             "  ",
             "    ",
         ));
     }
     if let Some(fc) = &f.fault_overlap {
-        out.push_str(&st.wrap(&format!("Fault: {}", fc.note), "  ", "    "));
+        out.push_str(&st.wrap(&format!("Fault: {}", esc(&fc.note)), "  ", "    "));
     }
     evidence(out, &f.evidence, st);
+}
+
+/// What the memory bounds left out, so that a count that looks small is known to be capped;
+/// nothing when nothing was (every real bundle).
+fn bounds(out: &mut String, report: &Report, st: &Style) {
+    let mut lines: Vec<String> = report
+        .summary
+        .dropped
+        .iter()
+        .map(|(what, n)| format!("cluster: {n} {}", what.replace('_', " ")))
+        .collect();
+    let jobs: Vec<&JobReport> = report
+        .jobs
+        .iter()
+        .filter(|j| !j.dropped.is_empty())
+        .collect();
+    for j in jobs.iter().take(5) {
+        let parts: Vec<String> = j
+            .dropped
+            .iter()
+            .map(|(w, n)| format!("{n} {}", w.replace('_', " ")))
+            .collect();
+        lines.push(format!("job {}: {}", j.job_id, parts.join(", ")));
+    }
+    if jobs.len() > 5 {
+        lines.push(format!("… and {} more jobs", jobs.len() - 5));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        st.bold("Bounded (more than a real job logs; left out and counted):")
+    );
+    for l in lines {
+        out.push_str(&st.wrap(&esc(&l), "  ", "    "));
+    }
 }
 
 /// Cluster fault windows, one line each; nothing at all when there are none.
@@ -565,7 +615,7 @@ fn fault_windows(out: &mut String, report: &Report, st: &Style) {
             st.ts(Some(&w.start)),
             st.ts(Some(&w.end)),
             crate::fault::human_duration(w.duration_secs.round() as i64),
-            w.instances.join(", "),
+            esc(&w.instances.join(", ")),
             kinds
         );
         out.push_str(&st.wrap(&line, "  ", "    "));
@@ -590,13 +640,14 @@ fn evidence(out: &mut String, ev: &[Evidence], st: &Style) {
     let mut last_file: Option<&str> = None;
     for e in &ev[..shown] {
         if last_file != Some(&*e.file) {
-            let _ = writeln!(out, "  {}", st.paint(&e.file, "2"));
+            let _ = writeln!(out, "  {}", st.paint(&esc(&e.file), "2"));
             last_file = Some(&e.file);
         }
         let prefix = format!("    {:>num_w$}: ", e.line);
+        let text = esc(&e.text);
         let text = match (st.verbose, st.width) {
-            (false, Some(w)) => truncate(&e.text, w.saturating_sub(prefix.len())),
-            _ => e.text.clone(),
+            (false, Some(w)) => truncate(&text, w.saturating_sub(prefix.len())),
+            _ => text.into_owned(),
         };
         let _ = writeln!(out, "{prefix}{text}");
     }
@@ -805,24 +856,17 @@ fn visible_width(s: &str) -> usize {
     w
 }
 
-/// Cuts `s` to at most `max` display columns, ending with `…` when cut. Control characters
-/// (a raw log line may hold any byte) are shown as `?` so they cannot move the cursor.
+/// Cuts `s` to at most `max` display columns, ending with `…` when cut, after making its
+/// control characters visible ([`esc`]; idempotent, so escaped text may be passed again).
 pub(crate) fn truncate(s: &str, max: usize) -> String {
-    let clean = |c: char| if c.is_control() { '?' } else { c };
-    if s.width() <= max && !s.chars().any(char::is_control) {
-        return s.to_string();
+    let s = esc(s);
+    if s.width() <= max {
+        return s.into_owned();
     }
     let mut out = String::new();
     let mut w = 0;
-    let total = s
-        .chars()
-        .map(|c| clean(c).width().unwrap_or(0))
-        .sum::<usize>();
-    if total <= max {
-        return s.chars().map(clean).collect();
-    }
     let budget = max.saturating_sub(1);
-    for c in s.chars().map(clean) {
+    for c in s.chars() {
         let cw = c.width().unwrap_or(0);
         if w + cw > budget {
             break;
@@ -832,6 +876,11 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// A log-derived value, for the terminal ([`escape::terminal`]).
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    escape::terminal(s)
 }
 
 fn kind_word<T: serde::Serialize>(kind: &T) -> String {
@@ -868,7 +917,7 @@ mod tests {
     fn truncate_respects_width_and_controls() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
-        assert_eq!(truncate("a\x1b[2Jb", 10), "a?[2Jb");
+        assert_eq!(truncate(&esc("a\x1b[2Jb"), 10), "a\\x1b[2Jb");
         assert_eq!(truncate("表表表", 4), "表…");
     }
 }

@@ -107,7 +107,9 @@ pub fn build(
             Severity::Info => counts.info += 1,
         }
     }
+    let index = super::ReportIndex::new(&jobs, &findings);
     let mut report = Report {
+        index,
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "ddldiag".to_string(),
@@ -120,6 +122,13 @@ pub fn build(
             exit_code: 0,
             complete: analysis.complete(),
             tidb_version,
+            dropped: analysis
+                .timelines
+                .cluster
+                .dropped
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
         },
         jobs,
         tasks,
@@ -127,7 +136,7 @@ pub fn build(
         findings,
         fault_windows,
         picture: super::lanes::picture(analysis),
-        events: analysis.events.clone(),
+        events: std::sync::Arc::clone(&analysis.events),
         rules: crate::rules::all()
             .iter()
             .map(|r| RuleDoc::from(r.meta()))
@@ -150,6 +159,7 @@ pub fn task_report(t: &crate::timeline::TaskTimeline) -> TaskReport {
         first_seen: t.first_seen,
         last_seen: t.last_seen,
         instances: t.instances.clone(),
+        dropped: t.dropped.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
     }
 }
 
@@ -188,6 +198,11 @@ pub fn job_report(job: &JobTimeline) -> JobReport {
         backfill_mode: job.backfill_mode.clone(),
         rows: job.rows.as_ref().map(|(n, _)| *n),
         events: fold_events(&job.events),
+        dropped: job
+            .dropped
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
     }
 }
 
@@ -219,6 +234,8 @@ pub fn fold_events(events: &[Event]) -> Vec<EventReport> {
             evidence: ev.evidence.clone(),
         });
     }
+    // Kept for the whole run, one per job: no doubling slack.
+    out.shrink_to_fit();
     out
 }
 

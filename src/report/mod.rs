@@ -142,6 +142,10 @@ pub struct JobReport {
     pub backfill_mode: Option<String>,
     pub rows: Option<u64>,
     pub events: Vec<EventReport>,
+    /// What the per-job bounds left out of this job's timeline, with counts (absent when
+    /// nothing was): e.g. state events of (state, schema state) pairs past the limit.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dropped: std::collections::BTreeMap<String, u64>,
 }
 
 /// One DXF task (`tasks[]`): IMPORT INTO and add-index backfill tasks, also when no DDL job
@@ -168,6 +172,9 @@ pub struct TaskReport {
     #[schemars(with = "Option<String>")]
     pub last_seen: Option<Timestamp>,
     pub instances: Vec<String>,
+    /// What the per-task bounds left out, with counts (absent when nothing was).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dropped: std::collections::BTreeMap<String, u64>,
 }
 
 /// Reorg progress that names no job (`reorgs[]`): a reorg runs on that instance even though no
@@ -203,6 +210,10 @@ pub struct Summary {
     pub complete: bool,
     /// The TiDB version detected from `Welcome to TiDB` lines (or given with `--tidb-version`).
     pub tidb_version: Option<String>,
+    /// What the cluster-wide bounds left out (e.g. server starts past the per-instance limit),
+    /// with counts; absent when nothing was.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dropped: std::collections::BTreeMap<String, u64>,
 }
 
 /// The whole report.
@@ -227,10 +238,37 @@ pub struct Report {
     pub picture: Picture,
     /// Every DDL event, when the run collected them (`--format jsonl`, `ddldiag events`).
     #[serde(skip)]
-    pub events: Vec<crate::event::Event>,
+    pub events: std::sync::Arc<Vec<crate::event::Event>>,
     /// The rule catalogue as the renderers show it (SARIF `rules[]`).
     #[serde(skip)]
     pub rules: Vec<RuleDoc>,
+    /// Job id → positions in `jobs`, and → positions of its findings in `findings`, built once
+    /// by [`build`]: renderers that look jobs and findings up by id stay linear in jobs (1M
+    /// jobs × 30k findings was hours).
+    #[serde(skip)]
+    pub(crate) index: ReportIndex,
+}
+
+/// See [`Report::index`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ReportIndex {
+    jobs: std::collections::HashMap<i64, Vec<usize>>,
+    findings: std::collections::HashMap<i64, Vec<usize>>,
+}
+
+impl ReportIndex {
+    pub(crate) fn new(jobs: &[JobReport], findings: &[Finding]) -> Self {
+        let mut ix = ReportIndex::default();
+        for (i, j) in jobs.iter().enumerate() {
+            ix.jobs.entry(j.job_id).or_default().push(i);
+        }
+        for (i, f) in findings.iter().enumerate() {
+            if let Some(id) = f.job_id {
+                ix.findings.entry(id).or_default().push(i);
+            }
+        }
+        ix
+    }
 }
 
 /// What a rule is, as the renderers need it (SARIF `rules[]`, `explain` text in Markdown).
@@ -313,9 +351,23 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
 /// Findings of one job, in report order.
 pub(crate) fn findings_of(report: &Report, job_id: i64) -> impl Iterator<Item = &Finding> {
     report
+        .index
         .findings
-        .iter()
-        .filter(move |f| f.job_id == Some(job_id))
+        .get(&job_id)
+        .into_iter()
+        .flatten()
+        .map(|&i| &report.findings[i])
+}
+
+impl Report {
+    /// The first job with this id (ids repeat only across stores).
+    pub fn job(&self, job_id: i64) -> Option<&JobReport> {
+        self.index
+            .jobs
+            .get(&job_id)
+            .and_then(|v| v.first())
+            .map(|&i| &self.jobs[i])
+    }
 }
 
 /// Why the report is incomplete, in words for a banner: "some input was damaged" when bytes

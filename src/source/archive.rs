@@ -207,8 +207,15 @@ impl Walker<'_> {
                 return Err(Stopped);
             }
         };
+        let overlapping = overlapping_entries(&mut za);
         let mut failed = false;
         for i in 0..za.len() {
+            if let Some(why) = overlapping.get(&i) {
+                let listed = za.name_for_index(i).unwrap_or("?").to_string();
+                self.error(&cloc.member(&listed).name, why);
+                failed = true;
+                continue;
+            }
             let listed = za
                 .name_for_index(i)
                 .map(str::to_string)
@@ -275,6 +282,48 @@ impl Walker<'_> {
         self.pop();
         res
     }
+}
+
+/// Entries whose bytes (local header to end of data) overlap an earlier entry's, by index,
+/// with the message that refuses them.
+///
+/// A zip's members never share bytes. A "non-recursive" zip bomb makes thousands of central
+/// directory entries point into one deflate stream, so that a few hundred kilobytes inflate to
+/// gigabytes; every entry but the first overlaps another, which the central directory shows
+/// without inflating anything. Entries whose extent cannot be read are left to the normal path.
+fn overlapping_entries<R: Read + Seek>(
+    za: &mut zip::ZipArchive<R>,
+) -> std::collections::HashMap<usize, String> {
+    let mut spans: Vec<(u64, u64, usize)> = Vec::new();
+    for i in 0..za.len() {
+        if let Ok(f) = za.by_index_raw(i) {
+            let start = f.header_start();
+            let end = f.data_start().saturating_add(f.compressed_size());
+            spans.push((start, end.max(start), i));
+        }
+    }
+    spans.sort_unstable();
+    let mut out = std::collections::HashMap::new();
+    let mut reach: Option<(u64, usize)> = None; // furthest end so far, and whose
+    for (start, end, i) in spans {
+        match reach {
+            Some((r, owner)) if start < r => {
+                let other = za.name_for_index(owner).unwrap_or("?").to_string();
+                out.insert(
+                    i,
+                    format!(
+                        "zip entry overlaps the bytes of entry {other} (from byte {start}): \
+                         not read (zip entries never share bytes; a zip bomb?)"
+                    ),
+                );
+            }
+            _ => reach = Some((end, i)),
+        }
+        if let Some((r, _)) = reach.as_mut() {
+            *r = (*r).max(end);
+        }
+    }
+    out
 }
 
 /// Reads `r` to its end; returns how many bytes follow the start of the last

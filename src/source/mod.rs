@@ -25,6 +25,7 @@
 
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 use serde::Serialize;
@@ -36,6 +37,13 @@ pub mod instance;
 pub mod sniff;
 mod track;
 mod walker;
+
+pub use track::{Budget, CapExceeded, Capped, Charged};
+
+/// Default of [`SourceOptions::max_decompressed_bytes`]: 64 GiB, about 50 times the largest
+/// real bundle we have seen inflated, and a bound on what a compression bomb or an endless
+/// stream can cost (a minute of work, not a full disk of time).
+pub const DEFAULT_MAX_DECOMPRESSED_BYTES: u64 = 64 << 30;
 
 #[cfg(test)]
 mod tests;
@@ -90,6 +98,10 @@ pub enum Encoding {
 pub struct FileMeta {
     /// Index of the input (in command-line order) the file came from.
     pub input_index: usize,
+    /// Position of the file among those the walk of its input found (0, 1, ...): the order of
+    /// the archive or of the sorted directory. Two tar members may share a name; this keeps
+    /// them apart and in archive order.
+    pub ordinal: usize,
     /// Display name: the input path, then `!` and the member path for each archive level:
     /// `tidb-0.tar.gz!tidb-0/tidb.log`, `bundle.zip!a/tidb-2024-01-13T19-21-09.480.log.gz`.
     pub name: String,
@@ -107,6 +119,9 @@ pub struct FileMeta {
     /// consumer may open it itself and leave `body` unread — that is how several files of a
     /// directory are read on several cores instead of one after the other.
     pub disk_path: Option<PathBuf>,
+    /// The input's byte budget: a consumer that inflates a [`Encoding::Gzip`] body charges its
+    /// output here ([`Capped::new`]), so the cap holds across all of the input's members.
+    pub budget: Arc<Budget>,
 }
 
 /// Options of the source layer.
@@ -118,9 +133,9 @@ pub struct SourceOptions {
     /// Archives deeper than this are listed in [`InputOutcome::skipped`]; 0 opens none.
     pub max_depth: u32,
     /// Stop an input once this many bytes have come out of decompressors in it (gzip layers,
-    /// deflated zip members, summed over all levels), against compression bombs. When set,
-    /// `.gz` files are inflated by the source layer and reach the sink as [`Encoding::Plain`],
-    /// so every byte can be counted.
+    /// deflated zip members, `.gz` files inflated by the consumer, summed over all levels),
+    /// against compression bombs; and once this many raw bytes were read from it when it is a
+    /// stream of unknown length (stdin, a device, a fifo). `None`: no cap.
     pub max_decompressed_bytes: Option<u64>,
 }
 
@@ -129,7 +144,7 @@ impl Default for SourceOptions {
         SourceOptions {
             instance_override: None,
             max_depth: 3,
-            max_decompressed_bytes: None,
+            max_decompressed_bytes: Some(DEFAULT_MAX_DECOMPRESSED_BYTES),
         }
     }
 }
@@ -257,11 +272,12 @@ pub fn walk_reader(
     w.finish()
 }
 
-/// The reader of a file's text, given the body handed to [`FileSink::file`] and its encoding.
-/// Gzip bodies may hold several members (concatenated `.gz`), hence `MultiGzDecoder`.
-pub fn decode<'a>(enc: Encoding, r: Box<dyn Read + 'a>) -> Box<dyn Read + 'a> {
-    match enc {
+/// The reader of a file's text, given the body handed to [`FileSink::file`] and its meta.
+/// Gzip bodies may hold several members (concatenated `.gz`), hence `MultiGzDecoder`; what it
+/// inflates is charged to the input's budget.
+pub fn decode<'a>(meta: &FileMeta, r: Box<dyn Read + 'a>) -> Box<dyn Read + 'a> {
+    match meta.encoding {
         Encoding::Plain => r,
-        Encoding::Gzip => Box::new(MultiGzDecoder::new(r)),
+        Encoding::Gzip => Box::new(Capped::new(MultiGzDecoder::new(r), meta.budget.clone())),
     }
 }

@@ -50,7 +50,7 @@ impl FileSink for Rec {
             return Err(io::Error::other("sink refused"));
         }
         let mut data = Vec::new();
-        let mut r = decode(meta.encoding, Box::new(body));
+        let mut r = decode(&meta, Box::new(body));
         let res = match self.read_at_most {
             Some(n) => r.take(n as u64).read_to_end(&mut data).map(|_| ()),
             None => r.read_to_end(&mut data).map(|_| ()),
@@ -987,10 +987,10 @@ fn gzip_bomb_stopped_by_the_cap() {
         max_decompressed_bytes: Some(1_000_000),
         ..opts()
     };
-    // As a plain .gz file: inflated by the source layer when a cap is set.
+    // As a plain .gz file: inflated by the sink, which charges the input's budget.
     let (out, rec) = walk_bytes(&bomb, &o);
     assert!(!out.complete, "{out:?}");
-    assert_eq!(rec.got[0].meta.encoding, Encoding::Plain);
+    assert_eq!(rec.got[0].meta.encoding, Encoding::Gzip);
     assert!(rec.got[0].data.len() <= 1_000_000);
     assert!(
         out.errors[0].contains("more than 1000000 bytes decompressed"),

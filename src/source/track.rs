@@ -11,6 +11,8 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
 
 /// Shared state of one [`Tracked`] stream.
 #[derive(Debug, Default)]
@@ -83,77 +85,152 @@ impl<R: Seek> Seek for Tracked<R> {
     }
 }
 
-/// The per-input budget of decompressed bytes (`SourceOptions::max_decompressed_bytes`).
+/// The per-input byte budget (`SourceOptions::max_decompressed_bytes`): bytes that came out of
+/// decompressors, and raw bytes read from streams of unknown length (stdin, devices, fifos).
+///
+/// Shared (`Arc`, atomics) because `.gz` members are inflated by the consumer's worker
+/// threads, not by the walker: every decompressor of one input charges the same budget, on
+/// whatever thread it runs, so a bomb split over many members is stopped as one.
 #[derive(Debug)]
-pub(crate) struct Budget {
-    used: Cell<u64>,
+pub struct Budget {
+    used: AtomicU64,
+    raw: AtomicU64,
     cap: Option<u64>,
-    exceeded: Cell<bool>,
+    /// 0 while within the cap, else 1 + the [`Charged`] counter that passed it.
+    exceeded: AtomicU8,
 }
 
+/// One input's budget is one budget: handles compare by identity.
+impl PartialEq for Budget {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Budget {}
+
 impl Budget {
-    pub(crate) fn new(cap: Option<u64>) -> Rc<Budget> {
-        Rc::new(Budget {
-            used: Cell::new(0),
+    pub(crate) fn new(cap: Option<u64>) -> Arc<Budget> {
+        Arc::new(Budget {
+            used: AtomicU64::new(0),
+            raw: AtomicU64::new(0),
             cap,
-            exceeded: Cell::new(false),
+            exceeded: AtomicU8::new(0),
         })
     }
 
-    pub(crate) fn exceeded(&self) -> bool {
-        self.exceeded.get()
+    /// True once a reader of this input went past the cap.
+    pub fn exceeded(&self) -> bool {
+        self.exceeded.load(Ordering::Relaxed) != 0
     }
 
-    pub(crate) fn cap(&self) -> Option<u64> {
+    /// Why the budget is spent, once it is.
+    pub fn spent(&self) -> Option<CapExceeded> {
+        let what = match self.exceeded.load(Ordering::Relaxed) {
+            0 => return None,
+            1 => Charged::Decompressed,
+            _ => Charged::Raw,
+        };
+        Some(CapExceeded(self.cap.unwrap_or(0), what))
+    }
+
+    pub fn cap(&self) -> Option<u64> {
         self.cap
     }
+
+    /// Charges `n` bytes to `counter`; the error once the total passes the cap.
+    fn charge(&self, counter: &AtomicU64, n: usize, what: Charged) -> io::Result<()> {
+        let Some(cap) = self.cap else { return Ok(()) };
+        if let Some(spent) = self.spent() {
+            return Err(io::Error::other(spent));
+        }
+        let _ = cap;
+        let used = counter
+            .fetch_add(n as u64, Ordering::Relaxed)
+            .saturating_add(n as u64);
+        if used > cap {
+            let code = 1 + u8::from(what == Charged::Raw);
+            let _ = self
+                .exceeded
+                .compare_exchange(0, code, Ordering::Relaxed, Ordering::Relaxed);
+            return Err(io::Error::other(CapExceeded(cap, what)));
+        }
+        Ok(())
+    }
+}
+
+/// Which of the budget's two counters ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charged {
+    Decompressed,
+    Raw,
 }
 
 /// The error a [`Capped`] reader returns once the budget is spent.
 #[derive(Debug)]
-pub(crate) struct CapExceeded(pub u64);
+pub struct CapExceeded(pub u64, pub Charged);
 
 impl fmt::Display for CapExceeded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "more than {} bytes decompressed from this input (--max-decompressed-bytes); \
-             stopped reading it (a compression bomb?)",
-            self.0
-        )
+        match self.1 {
+            Charged::Decompressed => write!(
+                f,
+                "more than {} bytes decompressed from this input (--max-decompressed-bytes); \
+                 stopped reading it (a compression bomb?)",
+                self.0
+            ),
+            Charged::Raw => write!(
+                f,
+                "more than {} bytes read from this stream of unknown length \
+                 (--max-decompressed-bytes); stopped reading it (an endless input?)",
+                self.0
+            ),
+        }
     }
 }
 
 impl std::error::Error for CapExceeded {}
 
-/// Charges every byte a decompressor produces to the input's [`Budget`].
-pub(crate) struct Capped<R> {
+/// Charges every byte a reader produces to the input's [`Budget`]: a decompressor's output
+/// ([`Charged::Decompressed`]) or a stream's raw bytes ([`Charged::Raw`]).
+pub struct Capped<R> {
     inner: R,
-    budget: Rc<Budget>,
+    budget: Arc<Budget>,
+    what: Charged,
 }
 
 impl<R> Capped<R> {
-    pub(crate) fn new(inner: R, budget: Rc<Budget>) -> Self {
-        Capped { inner, budget }
+    /// A decompressor's output, charged as decompressed bytes.
+    pub fn new(inner: R, budget: Arc<Budget>) -> Self {
+        Capped {
+            inner,
+            budget,
+            what: Charged::Decompressed,
+        }
+    }
+
+    /// A raw stream of unknown length, charged as raw bytes.
+    pub fn raw(inner: R, budget: Arc<Budget>) -> Self {
+        Capped {
+            inner,
+            budget,
+            what: Charged::Raw,
+        }
     }
 }
 
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let over = |cap| io::Error::other(CapExceeded(cap));
-        if let (true, Some(cap)) = (self.budget.exceeded(), self.budget.cap) {
-            return Err(over(cap));
+        if let Some(spent) = self.budget.spent() {
+            return Err(io::Error::other(spent));
         }
         let n = self.inner.read(buf)?;
-        let used = self.budget.used.get().saturating_add(n as u64);
-        self.budget.used.set(used);
-        match self.budget.cap {
-            Some(cap) if used > cap => {
-                self.budget.exceeded.set(true);
-                Err(over(cap))
-            }
-            _ => Ok(n),
-        }
+        let counter = match self.what {
+            Charged::Decompressed => &self.budget.used,
+            Charged::Raw => &self.budget.raw,
+        };
+        self.budget.charge(counter, n, self.what)?;
+        Ok(n)
     }
 }
 

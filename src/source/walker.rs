@@ -20,13 +20,14 @@ use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
 use super::classify::classify;
 use super::instance::{self, strip_archive_ext, Origin};
 use super::sniff::{gunzip_prefix, read_prefix, sniff, Failed, Format, Peek, PEEK};
-use super::track::{Budget, CapExceeded, Capped, Track, Tracked};
+use super::track::{Budget, Capped, Track, Tracked};
 use super::{Encoding, FileKind, FileMeta, FileSink, InputOutcome, SourceOptions};
 
 /// Buffer for raw file and stdin reads.
@@ -99,14 +100,21 @@ pub(crate) struct Walker<'a> {
     index: usize,
     input_path: Option<PathBuf>,
     pub input_is_dir: bool,
-    pub budget: Rc<Budget>,
+    pub budget: Arc<Budget>,
     levels: Vec<Level>,
     pub out: InputOutcome,
     /// The regular file `open_file` is dispatching (for `FileMeta::disk_path`).
     disk_file: Option<PathBuf>,
+    /// Problems and skipped members past [`MAX_NOTES`], counted only.
+    more_errors: u64,
+    more_skipped: u64,
     /// Files delivered, by kind, for the "directory without log files" message.
     kinds: std::collections::BTreeMap<FileKind, usize>,
 }
+
+/// Problems (and, separately, skipped members) listed per input: a tar of a million symlinks
+/// or a zip of a million bad entries must not make a million messages. The rest are counted.
+pub(crate) const MAX_NOTES: usize = 1000;
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(
@@ -123,6 +131,8 @@ impl<'a> Walker<'a> {
             input_path,
             input_is_dir: false,
             disk_file: None,
+            more_errors: 0,
+            more_skipped: 0,
             kinds: Default::default(),
             budget: Budget::new(opts.max_decompressed_bytes),
             levels: Vec::new(),
@@ -135,6 +145,16 @@ impl<'a> Walker<'a> {
     }
 
     pub(crate) fn finish(mut self) -> InputOutcome {
+        for (list, more, what) in [
+            (&mut self.out.errors, self.more_errors, "problems"),
+            (&mut self.out.skipped, self.more_skipped, "skipped members"),
+        ] {
+            if more > 0 {
+                list.push(format!(
+                    "… and {more} more {what} in this input, not listed"
+                ));
+            }
+        }
         self.out.directory = self.input_is_dir;
         let logs = self
             .kinds
@@ -166,6 +186,10 @@ impl<'a> Walker<'a> {
 
     /// Records damage at `name`, with the current position in every open layer.
     pub(crate) fn error(&mut self, name: &str, what: impl Display) {
+        if self.out.errors.len() >= MAX_NOTES {
+            self.more_errors += 1;
+            return;
+        }
         let here = self.here();
         let msg = if here.is_empty() {
             format!("{name}: {what}")
@@ -176,6 +200,10 @@ impl<'a> Walker<'a> {
     }
 
     pub(crate) fn skip(&mut self, name: &str, why: impl Display) {
+        if self.out.skipped.len() >= MAX_NOTES {
+            self.more_skipped += 1;
+            return;
+        }
         self.out.skipped.push(format!("{name}: {why}"));
     }
 
@@ -236,7 +264,13 @@ impl<'a> Walker<'a> {
         let len = md.filter(|m| m.is_file()).map(|m| m.len());
         let track = Track::new();
         self.push(Level::Count(label.to_string(), track.clone()));
-        let mut r = Tracked::new(BufReader::with_capacity(BUF, &file), track);
+        // A device or fifo may never end (`/dev/zero`): its raw bytes are charged to the budget.
+        let raw: Box<dyn Read + '_> = if regular {
+            Box::new(&file)
+        } else {
+            Box::new(Capped::raw(&file, self.budget.clone()))
+        };
+        let mut r = Tracked::new(BufReader::with_capacity(BUF, raw), track);
         let peek = read_prefix(&mut r, PEEK);
         // A zip on disk is read through its central directory (random access).
         if regular && peek.err.is_none() && sniff(&peek.head, peek.whole) == Format::Zip {
@@ -315,16 +349,11 @@ impl<'a> Walker<'a> {
                     self.pop();
                     return res;
                 }
+                // The consumer inflates it (on its own threads), charging `FileMeta::budget`.
                 let (kind, rotation) = classify(&loc.file_name, &inner);
                 let mut body = Cursor::new(head).chain(r);
-                if self.budget.cap().is_some() {
-                    // With a cap the source layer inflates, so every byte is counted.
-                    let mut dec = Capped::new(MultiGzDecoder::new(body), self.budget.clone());
-                    self.deliver(loc, kind, rotation, Encoding::Plain, stored, &mut dec, None)
-                } else {
-                    let disk = self.disk_at(depth);
-                    self.deliver(loc, kind, rotation, Encoding::Gzip, stored, &mut body, disk)
-                }
+                let disk = self.disk_at(depth);
+                self.deliver(loc, kind, rotation, Encoding::Gzip, stored, &mut body, disk)
             }
             f if f.is_archive() => {
                 if !self.may_open(loc, depth) {
@@ -369,11 +398,10 @@ impl<'a> Walker<'a> {
     }
 
     /// The disk file being dispatched, if `depth` says we are at the file itself (not inside
-    /// an archive) and no byte cap asks for every byte to pass through the walker.
+    /// an archive). Its raw bytes are finite (a regular file) and whatever inflates it charges
+    /// the shared budget, so the consumer may read it itself.
     fn disk_at(&self, depth: u32) -> Option<PathBuf> {
-        (depth == 0 && self.budget.cap().is_none())
-            .then(|| self.disk_file.clone())
-            .flatten()
+        (depth == 0).then(|| self.disk_file.clone()).flatten()
     }
 
     /// Hands one file to the sink and attributes whatever went wrong.
@@ -392,17 +420,19 @@ impl<'a> Walker<'a> {
         let meta = FileMeta {
             disk_path,
             input_index: self.index,
+            ordinal: self.out.files,
             name: loc.name.clone(),
             instance: self.instance(loc),
             kind,
             encoding,
             rotation,
             stored_bytes,
+            budget: self.budget.clone(),
         };
         self.out.files += 1;
         let res = self.sink.file(meta, body);
-        if let (true, Some(cap)) = (self.budget.exceeded(), self.budget.cap()) {
-            self.error(&loc.name, CapExceeded(cap));
+        if let Some(spent) = self.budget.spent() {
+            self.error(&loc.name, spent);
             return Err(Stopped);
         }
         match res {
@@ -444,7 +474,9 @@ impl<'a> Walker<'a> {
     pub(crate) fn stream(&mut self, r: &mut dyn Read) {
         let track = Track::new();
         self.push(Level::Count("the input".to_string(), track.clone()));
-        let mut r = Tracked::new(BufReader::with_capacity(BUF, r), track);
+        // Standard input has no known length: its raw bytes are charged to the budget.
+        let capped = Capped::raw(r, self.budget.clone());
+        let mut r = Tracked::new(BufReader::with_capacity(BUF, capped), track);
         let loc = Loc {
             name: "-".to_string(),
             inside: Vec::new(),

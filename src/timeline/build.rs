@@ -6,7 +6,7 @@
 //! event of each distinct (state, schema state) and of each distinct error — and decides the
 //! order-dependent things (state sequence, outcome, progress) once, in [`TimelineBuilder::finish`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::{
@@ -16,8 +16,107 @@ use super::{
 use crate::event::{Detail, Event, EventKind, Evidence};
 use crate::model::{JobState, Timestamp};
 
-/// Distinct error texts kept per job; the rest are folded into the last one's count.
-const MAX_DISTINCT_ERRORS: usize = 32;
+/// Distinct error texts kept per job (and per DXF task); the others are folded into one
+/// `(other errors)` entry with their total count.
+pub const MAX_DISTINCT_ERRORS: usize = 32;
+/// Distinct (state, schema state) pairs kept per job. TiDB has about a hundred real pairs; a
+/// log with garbage `State:` words (a million distinct values took 6.2 GiB) keeps this many.
+pub const MAX_STATE_PAIRS: usize = 128;
+/// Instances named per job.
+pub const MAX_INSTANCES_PER_JOB: usize = 256;
+/// `Welcome to TiDB` lines kept per instance at each end (first N, last N); a crash loop can
+/// restart thousands of times, and a thousand restarts already say what there is to say.
+pub const KEEP_STARTS_PER_INSTANCE: usize = 512;
+
+/// What the bounds dropped, under the keys the report uses (`jobs[].dropped`,
+/// `summary.dropped`): lines of (state, schema state) pairs past [`MAX_STATE_PAIRS`], errors
+/// folded into `(other errors)`, the same for DXF task errors, lines of instances past
+/// [`MAX_INSTANCES_PER_JOB`], and server starts past [`KEEP_STARTS_PER_INSTANCE`].
+pub const DROPPED_STATES: &str = "state_lines_of_unkept_pairs";
+pub const DROPPED_ERRORS: &str = "errors_folded_into_other";
+pub const DROPPED_TASK_ERRORS: &str = "task_errors_folded_into_other";
+pub const DROPPED_INSTANCES: &str = "lines_of_unnamed_instances";
+pub const DROPPED_STARTS: &str = "server_starts";
+pub const DROPPED_STEPS: &str = "task_steps_past_the_limit";
+
+/// Which entries a bounded map keeps when full: the smallest keys. The key is the entry's own
+/// (its text), never the time it arrived or the file it came from, so every arrival order and
+/// every split of the logs into files keeps the same entries with exact counts (an entry kept
+/// anywhere is among the smallest of every part that saw it).
+///
+/// Returns nothing; an entry that does not fit (or is pushed out) goes to `spill`.
+fn upsert<K: Ord, V>(
+    map: &mut BTreeMap<K, V>,
+    cap: usize,
+    k: K,
+    v: V,
+    combine: impl FnOnce(&mut V, V),
+    spill: impl FnOnce(V),
+) {
+    if let Some(old) = map.get_mut(&k) {
+        combine(old, v);
+        return;
+    }
+    if map.len() < cap {
+        map.insert(k, v);
+        return;
+    }
+    let bigger = map.last_key_value().is_some_and(|(max, _)| k < *max);
+    if bigger {
+        map.insert(k, v);
+        if let Some((_, out)) = map.pop_last() {
+            spill(out);
+        }
+    } else {
+        spill(v);
+    }
+}
+
+/// A value and the line that gave it, keeping the earliest by (time, file, line): the rule
+/// for every field two files can disagree on (job type, table, query, ...), so the report does
+/// not depend on which worker finished first.
+#[derive(Debug, Clone)]
+struct Earliest<T>(Option<(LineKey, T)>);
+
+/// Where a line is, as an owned sort key: (time, file, line).
+type LineKey = (Option<Timestamp>, Arc<str>, u64);
+
+impl<T> Default for Earliest<T> {
+    fn default() -> Self {
+        Earliest(None)
+    }
+}
+
+impl<T> Earliest<T> {
+    /// Offers `v` (made only when it would win) as seen at `ev`.
+    fn offer(&mut self, ev: &Evidence, v: impl FnOnce() -> Option<T>) {
+        let wins = self
+            .0
+            .as_ref()
+            .is_none_or(|(k, _)| ev_key(ev) < (k.0, &*k.1, k.2));
+        if wins {
+            if let Some(v) = v() {
+                self.0 = Some(((ev.ts, ev.file.clone(), ev.line), v));
+            }
+        }
+    }
+
+    fn merge(&mut self, o: Earliest<T>) {
+        if let Some((k, v)) = o.0 {
+            if self.0.as_ref().is_none_or(|(mine, _)| k < *mine) {
+                self.0 = Some((k, v));
+            }
+        }
+    }
+
+    fn value(self) -> Option<T> {
+        self.0.map(|(_, v)| v)
+    }
+
+    fn get(&self) -> Option<&T> {
+        self.0.as_ref().map(|(_, v)| v)
+    }
+}
 
 /// Identifies one job: its id within one store (see [`JobTimeline::store`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,31 +134,67 @@ fn earlier(a: &Event, b: &Event) -> bool {
     order_key(a) < order_key(b)
 }
 
-/// The first and last [`KEEP_PER_KIND`] events of one kind, by time, plus a total count.
-#[derive(Debug, Default, Clone)]
-struct Ends {
-    count: u64,
-    /// Sorted by time; at most `2 * KEEP_PER_KIND`, holding the global first and last N.
-    kept: Vec<Event>,
+/// What [`Ends`] orders by: (time, file, line) of the line it came from.
+trait Placed {
+    fn evidence(&self) -> &Evidence;
 }
 
-impl Ends {
-    fn push(&mut self, ev: Event) {
+impl Placed for Event {
+    fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+}
+
+impl Placed for ServerStart {
+    fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+}
+
+/// The first and last `keep` items (events of one kind, starts of one instance), by time, plus
+/// a total count.
+#[derive(Debug, Clone)]
+struct Ends<T = Event, const KEEP: usize = KEEP_PER_KIND> {
+    count: u64,
+    /// Sorted by time; at most `2 * KEEP`, holding the global first and last `KEEP`.
+    kept: Vec<T>,
+}
+
+impl<T, const KEEP: usize> Default for Ends<T, KEEP> {
+    fn default() -> Self {
+        Ends {
+            count: 0,
+            kept: Vec::new(),
+        }
+    }
+}
+
+impl<T: Placed, const KEEP: usize> Ends<T, KEEP> {
+    fn push(&mut self, ev: T) {
         self.count += 1;
-        let pos = self.kept.partition_point(|k| !earlier(&ev, k));
+        let k = ev_key(ev.evidence());
+        let pos = self.kept.partition_point(|x| ev_key(x.evidence()) <= k);
+        // Grown one slot at a time (at most `2 * KEEP + 1`): most jobs have one or two events
+        // of a kind, and the default first growth to four events was 6 KB a job.
+        self.kept.reserve_exact(1);
         self.kept.insert(pos, ev);
-        if self.kept.len() > 2 * KEEP_PER_KIND {
+        if self.kept.len() > 2 * KEEP {
             // Drop the middle element: it is neither among the first N nor the last N.
-            self.kept.remove(KEEP_PER_KIND);
+            self.kept.remove(KEEP);
         }
     }
 
-    fn merge(&mut self, other: Ends) {
+    fn merge(&mut self, other: Ends<T, KEEP>) {
         let count = self.count + other.count;
         for ev in other.kept {
             self.push(ev);
         }
         self.count = count;
+    }
+
+    /// Items seen but not kept.
+    fn dropped(&self) -> u64 {
+        self.count - self.kept.len() as u64
     }
 }
 
@@ -104,31 +239,176 @@ fn ev_key(e: &Evidence) -> (Option<Timestamp>, &str, u64) {
 #[derive(Debug, Default, Clone)]
 struct JobAcc {
     by_kind: BTreeMap<EventKind, Ends>,
-    /// First and last event of each distinct (state, schema state), including the job string.
-    states: BTreeMap<(String, String), (Event, Event)>,
+    /// First and last event of each distinct (state, schema state), including the job string,
+    /// and how many lines showed it; at most [`MAX_STATE_PAIRS`], known states first.
+    /// Boxed: a B-tree node holds eleven values, and two events each would make even a
+    /// one-pair map take 12 KB (a third of a job's memory, measured).
+    states: BTreeMap<StateKey, Box<StateSpan>>,
     /// ErrCount value → the first line that showed it. Trimmed to the lowest and highest values.
-    err_counts: BTreeMap<u64, Evidence>,
-    errors: HashMap<String, Span>,
-    task_errors: HashMap<String, Span>,
-    /// `Err:` texts of the job strings, with the distinct ErrCount values that showed each
-    /// (failure-families §1 rule 14: the job's error when no `error` field gives it).
-    job_str_errors: HashMap<String, JobStrErr>,
-    instances: BTreeMap<Arc<str>, ()>,
+    err_counts: Marks,
+    errors: Errors,
+    task_errors: Errors,
+    /// `Err:` texts of the job strings (failure-families §1 rule 14: the job's error when no
+    /// `error` field gives it); at most [`MAX_DISTINCT_ERRORS`].
+    job_str_errors: BTreeMap<String, JobStrErr>,
+    /// Instance → lines of the job it logged; at most [`MAX_INSTANCES_PER_JOB`].
+    instances: BTreeMap<Arc<str>, u64>,
     first_seen: Option<Timestamp>,
     last_seen: Option<Timestamp>,
     /// Latest row count seen, by time.
     rows: Option<(u64, Evidence)>,
     /// Row count → first time it was reached (trimmed), to find the last progress.
-    row_marks: BTreeMap<u64, Evidence>,
-    job_type: Option<String>,
-    schema_id: Option<i64>,
-    table_id: Option<i64>,
-    table: Option<String>,
-    index: Option<String>,
-    query: Option<String>,
-    ingest: Option<bool>,
-    task_id: Option<i64>,
-    task_key: Option<String>,
+    row_marks: Marks,
+    job_type: Earliest<String>,
+    schema_id: Earliest<i64>,
+    table_id: Earliest<i64>,
+    table: Earliest<String>,
+    index: Earliest<String>,
+    query: Earliest<String>,
+    ingest: Earliest<bool>,
+    task_id: Earliest<i64>,
+    task_key: Earliest<String>,
+    /// What the bounds dropped: `DROPPED_*` → count.
+    dropped: BTreeMap<&'static str, u64>,
+}
+
+/// One `Err:` text of a job's job strings: the lines that showed it and the ErrCount values
+/// they showed (at most [`MAX_ERR_COUNTS`]: a lower bound of the failures with it).
+#[derive(Debug, Clone)]
+struct JobStrErr {
+    span: Span,
+    err_counts: BTreeSet<u64>,
+}
+
+/// Distinct ErrCount values kept per job-string error.
+const MAX_ERR_COUNTS: usize = 64;
+
+impl JobStrErr {
+    fn new(err_count: Option<u64>, ev: &Evidence) -> Self {
+        JobStrErr {
+            span: Span::new(ev),
+            err_counts: err_count.into_iter().collect(),
+        }
+    }
+
+    fn merge(&mut self, o: JobStrErr) {
+        self.span.merge(o.span);
+        for n in o.err_counts {
+            if self.err_counts.len() < MAX_ERR_COUNTS {
+                self.err_counts.insert(n);
+            }
+        }
+    }
+}
+
+/// Whether an `error` field and a job string's `Err:` are the same error: the job string
+/// prints a plain Go error as `[ddl:-1]<text>` (`toTError`), and either may be cut short.
+fn same_error(field: &str, job_err: &str) -> bool {
+    let bare = job_err.strip_prefix("[ddl:-1]").unwrap_or(job_err);
+    field == job_err || field.contains(bare) || bare.contains(field)
+}
+
+/// Orders state pairs: TiDB's own state words before unknown ones, then by text.
+type StateKey = (bool, String, String);
+
+/// First and last event of one state pair (`None`: the first is also the last, the usual
+/// case, so it is not held twice), and how many lines showed it.
+type StateSpan = (Event, Option<Event>, u64);
+
+/// Distinct errors, at most [`MAX_DISTINCT_ERRORS`] by text order ([`upsert`]), and the rest
+/// folded together.
+#[derive(Debug, Default, Clone)]
+struct Errors {
+    kept: BTreeMap<String, Span>,
+    other: Option<Span>,
+}
+
+impl Errors {
+    fn add(&mut self, text: &str, ev: &Evidence) {
+        if let Some(s) = self.kept.get_mut(text) {
+            s.add(ev);
+            return;
+        }
+        let other = &mut self.other;
+        upsert(
+            &mut self.kept,
+            MAX_DISTINCT_ERRORS,
+            text.to_string(),
+            Span::new(ev),
+            |a, b| a.merge(b),
+            |out| fold(other, out),
+        );
+    }
+
+    fn merge(&mut self, o: Errors) {
+        for (k, v) in o.kept {
+            let other = &mut self.other;
+            upsert(
+                &mut self.kept,
+                MAX_DISTINCT_ERRORS,
+                k,
+                v,
+                |a, b| a.merge(b),
+                |out| fold(other, out),
+            );
+        }
+        if let Some(v) = o.other {
+            fold(&mut self.other, v);
+        }
+    }
+
+    /// Most frequent first, then `(other errors)` last.
+    fn stats(&self) -> Vec<ErrorStat> {
+        let mut v: Vec<ErrorStat> = self.kept.iter().map(|(text, s)| stat(text, s)).collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        v.extend(self.other.as_ref().map(|s| stat("(other errors)", s)));
+        v
+    }
+
+    fn folded(&self) -> u64 {
+        self.other.as_ref().map_or(0, |s| s.count)
+    }
+}
+
+/// Widens a state pair's (first, last) to cover another span of it (`f`, `l`; `None`: `f`).
+fn widen(first: &mut Event, last: &mut Option<Event>, f: Event, l: Option<Event>) {
+    widen_one(first, last, f);
+    if let Some(l) = l {
+        widen_one(first, last, l);
+    }
+}
+
+/// Widens (first, last) to cover `e`.
+fn widen_one(first: &mut Event, last: &mut Option<Event>, e: Event) {
+    if earlier(&e, first) {
+        let old = std::mem::replace(first, e);
+        if last.is_none() {
+            *last = Some(old);
+        }
+    } else if earlier(last.as_ref().unwrap_or(first), &e) {
+        *last = Some(e);
+    }
+}
+
+/// True when `e` would widen (first, last), so that a clone is made only then.
+fn widens(first: &Event, last: &Option<Event>, e: &Event) -> bool {
+    earlier(e, first) || earlier(last.as_ref().unwrap_or(first), e)
+}
+
+fn fold(into: &mut Option<Span>, s: Span) {
+    match into {
+        Some(o) => o.merge(s),
+        None => *into = Some(s),
+    }
+}
+
+fn stat(text: &str, s: &Span) -> ErrorStat {
+    ErrorStat {
+        text: text.to_string(),
+        count: s.count,
+        first: s.first.clone(),
+        last: s.last.clone(),
+    }
 }
 
 fn min_ts(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
@@ -145,124 +425,77 @@ fn max_ts(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     }
 }
 
-/// Keeps only the `KEEP_PER_KIND` lowest and highest keys of a map.
-fn trim_ends<V>(m: &mut BTreeMap<u64, V>) {
-    while m.len() > 2 * KEEP_PER_KIND {
-        let mid = *m.keys().nth(KEEP_PER_KIND).expect("len checked");
-        m.remove(&mid);
-    }
-}
+/// Value (ErrCount, row count) → the earliest line that showed it, sorted by value, keeping
+/// the [`KEEP_PER_KIND`] lowest and highest values. A sorted `Vec`, not a `BTreeMap`: most jobs
+/// have one or two values, and a B-tree's first node is sized for eleven.
+#[derive(Debug, Default, Clone)]
+struct Marks(Vec<(u64, Evidence)>);
 
-fn add_error(map: &mut HashMap<String, Span>, text: &str, ev: &Evidence) {
-    if let Some(s) = map.get_mut(text) {
-        s.add(ev);
-    } else if map.len() < MAX_DISTINCT_ERRORS {
-        map.insert(text.to_string(), Span::new(ev));
-    } else if let Some(s) = map.get_mut("(other errors)") {
-        s.add(ev);
-    } else {
-        map.insert("(other errors)".to_string(), Span::new(ev));
-    }
-}
-
-/// One `Err:` text of a job's job strings: the lines that showed it and the ErrCount values
-/// they showed (bounded).
-#[derive(Debug, Clone)]
-struct JobStrErr {
-    span: Span,
-    err_counts: std::collections::BTreeSet<u64>,
-}
-
-/// Distinct ErrCount values kept per job-string error (a job retried 10,000 times needs no more).
-const MAX_ERR_COUNTS: usize = 4096;
-
-impl JobStrErr {
-    fn merge(&mut self, o: JobStrErr) {
-        self.span.merge(o.span);
-        for n in o.err_counts {
-            if self.err_counts.len() < MAX_ERR_COUNTS {
-                self.err_counts.insert(n);
+impl Marks {
+    fn note(&mut self, n: u64, ev: &Evidence) {
+        match self.0.binary_search_by_key(&n, |(k, _)| *k) {
+            Ok(i) => {
+                if ev_key(ev) < ev_key(&self.0[i].1) {
+                    self.0[i].1 = ev.clone();
+                }
+            }
+            Err(i) => {
+                self.0.reserve_exact(1);
+                self.0.insert(i, (n, ev.clone()));
+                if self.0.len() > 2 * KEEP_PER_KIND {
+                    self.0.remove(KEEP_PER_KIND);
+                }
             }
         }
     }
-}
 
-fn note_job_str_error(
-    map: &mut HashMap<String, JobStrErr>,
-    text: &str,
-    err_count: Option<u64>,
-    ev: &Evidence,
-) {
-    if !map.contains_key(text) && map.len() >= MAX_DISTINCT_ERRORS {
-        return;
-    }
-    let e = map.entry(text.to_string()).or_insert_with(|| JobStrErr {
-        span: Span {
-            count: 0,
-            first: ev.clone(),
-            last: ev.clone(),
-        },
-        err_counts: Default::default(),
-    });
-    e.span.add(ev);
-    if let Some(n) = err_count {
-        if e.err_counts.len() < MAX_ERR_COUNTS {
-            e.err_counts.insert(n);
+    fn merge(&mut self, o: Marks) {
+        for (n, ev) in &o.0 {
+            self.note(*n, ev);
         }
     }
-}
 
-/// Whether an `error` field and a job string's `Err:` are the same error: the job string
-/// prints a plain Go error as `[ddl:-1]<text>` (`toTError`), and either may be cut short.
-fn same_error(field: &str, job_err: &str) -> bool {
-    let bare = job_err.strip_prefix("[ddl:-1]").unwrap_or(job_err);
-    field == job_err || field.contains(bare) || bare.contains(field)
+    fn highest(&self) -> Option<&(u64, Evidence)> {
+        self.0.last()
+    }
 }
 
 impl JobAcc {
     fn push(&mut self, ev: Event) {
         self.first_seen = min_ts(self.first_seen, ev.ts);
         self.last_seen = max_ts(self.last_seen, ev.ts);
-        self.instances.insert(ev.instance.clone(), ());
+        self.note_instance(ev.instance.clone(), 1);
+        let at = &ev.evidence;
         if let Some(job) = &ev.job {
-            if self.job_type.is_none() && !job.job_type.is_empty() {
-                self.job_type = Some(job.job_type.clone());
-            }
-            self.schema_id = self.schema_id.or(job.schema_id);
-            self.table_id = self.table_id.or(job.table_id);
-            if self.query.is_none() {
-                self.query = job.query.clone();
-            }
+            self.job_type.offer(at, || {
+                (!job.job_type.is_empty()).then(|| job.job_type.clone())
+            });
+            self.schema_id.offer(at, || job.schema_id);
+            self.table_id.offer(at, || job.table_id);
+            self.query.offer(at, || job.query.clone());
             if let Some(n) = job.err_count {
-                self.err_counts
-                    .entry(n)
-                    .or_insert_with(|| ev.evidence.clone());
-                if let Some(old) = self.err_counts.get_mut(&n) {
-                    if ev_key(&ev.evidence) < ev_key(old) {
-                        *old = ev.evidence.clone();
-                    }
-                }
-                trim_ends(&mut self.err_counts);
+                self.err_counts.note(n, &ev.evidence);
             }
             if let Some(err) = job.err.as_deref().filter(|e| !e.trim().is_empty()) {
-                note_job_str_error(&mut self.job_str_errors, err, job.err_count, &ev.evidence);
+                self.note_job_str_error(err, job.err_count, &ev.evidence);
             }
             if let Some(rc) = job.row_count {
                 self.note_rows(rc, &ev.evidence);
             }
-            let key = (job.state.clone(), job.schema_state.clone());
+            let key = (
+                matches!(JobState::parse(&job.state), JobState::Other(_)),
+                job.state.clone(),
+                job.schema_state.clone(),
+            );
             match self.states.get_mut(&key) {
-                Some((first, last)) => {
-                    if earlier(&ev, first) {
-                        *first = ev.clone();
-                    }
-                    if earlier(last, &ev) {
-                        *last = ev.clone();
+                Some(span) => {
+                    let (first, last, n) = &mut **span;
+                    *n += 1;
+                    if widens(first, last, &ev) {
+                        widen_one(first, last, ev.clone());
                     }
                 }
-                None => {
-                    self.states.insert(key, (ev.clone(), ev.clone()));
-                }
+                None => self.note_state(key, Box::new((ev.clone(), None, 1))),
             }
         }
         if let Some(rows) = ev.rows {
@@ -276,13 +509,11 @@ impl JobAcc {
                 | EventKind::SubtasksEncounterErrors
                 | EventKind::TaskRetryableError
                 | EventKind::GeneratePlanFailed
-                | EventKind::TaskManagerError => {
-                    add_error(&mut self.task_errors, err, &ev.evidence)
-                }
+                | EventKind::TaskManagerError => self.task_errors.add(err, &ev.evidence),
                 _ => {}
             }
             if counts_as_job_error(ev.kind) {
-                add_error(&mut self.errors, err, &ev.evidence);
+                self.errors.add(err, &ev.evidence);
             }
         }
         match &ev.detail {
@@ -290,17 +521,26 @@ impl JobAcc {
                 table,
                 index,
                 ingest,
-            } => self.note_backfill(table, index, ingest),
-            Detail::Query(q) if self.query.is_none() => self.query = Some(q.clone()),
+            } => self.note_backfill(table, index, ingest, &ev.evidence),
+            Detail::Query(q) => self.query.offer(&ev.evidence, || Some(q.clone())),
             _ => {}
         }
-        if ev.task_id.is_some() {
-            self.task_id = self.task_id.or(ev.task_id);
-        }
-        if self.task_key.is_none() {
-            self.task_key = ev.task_key.clone();
-        }
+        self.task_id.offer(&ev.evidence, || ev.task_id);
+        self.task_key.offer(&ev.evidence, || ev.task_key.clone());
         self.by_kind.entry(ev.kind).or_default().push(ev);
+    }
+
+    /// Counts `n` lines of the job on `instance`, within [`MAX_INSTANCES_PER_JOB`].
+    fn note_job_str_error(&mut self, text: &str, err_count: Option<u64>, ev: &Evidence) {
+        let e = JobStrErr::new(err_count, ev);
+        upsert(
+            &mut self.job_str_errors,
+            MAX_DISTINCT_ERRORS,
+            text.to_string(),
+            e,
+            |a, b| a.merge(b),
+            |_| {},
+        );
     }
 
     /// Lines only a reorg writes (ingest backend and writers, backfill workers and phases):
@@ -319,19 +559,42 @@ impl JobAcc {
         .any(|k| self.by_kind.contains_key(k))
     }
 
+    fn note_instance(&mut self, instance: Arc<str>, n: u64) {
+        let dropped = &mut self.dropped;
+        upsert(
+            &mut self.instances,
+            MAX_INSTANCES_PER_JOB,
+            instance,
+            n,
+            |a, b| *a += b,
+            |out| *dropped.entry(DROPPED_INSTANCES).or_default() += out,
+        );
+    }
+
+    /// A state pair not seen yet, within [`MAX_STATE_PAIRS`].
+    fn note_state(&mut self, key: StateKey, v: Box<StateSpan>) {
+        let dropped = &mut self.dropped;
+        upsert(
+            &mut self.states,
+            MAX_STATE_PAIRS,
+            key,
+            v,
+            |mine, other| {
+                let (first, last, n) = &mut **mine;
+                let (f, l, m) = *other;
+                *n += m;
+                widen(first, last, f, l);
+            },
+            |out| *dropped.entry(DROPPED_STATES).or_default() += out.2,
+        );
+    }
+
     fn note_rows(&mut self, rows: u64, ev: &Evidence) {
         match &self.rows {
             Some((_, old)) if ev_key(old) > ev_key(ev) => {}
             _ => self.rows = Some((rows, ev.clone())),
         }
-        match self.row_marks.get_mut(&rows) {
-            Some(old) if ev_key(ev) < ev_key(old) => *old = ev.clone(),
-            Some(_) => {}
-            None => {
-                self.row_marks.insert(rows, ev.clone());
-            }
-        }
-        trim_ends(&mut self.row_marks);
+        self.row_marks.note(rows, ev);
     }
 
     /// Table, index and ingest mode from `index backfill state running`.
@@ -340,17 +603,13 @@ impl JobAcc {
         table: &Option<String>,
         index: &Option<String>,
         ingest: &Option<String>,
+        at: &Evidence,
     ) {
         let named = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
-        if self.table.is_none() {
-            self.table = named(table);
-        }
-        if self.index.is_none() {
-            self.index = named(index);
-        }
-        if let Some(i) = ingest {
-            self.ingest = Some(i == "true");
-        }
+        self.table.offer(at, || named(table));
+        self.index.offer(at, || named(index));
+        self.ingest
+            .offer(at, || ingest.as_ref().map(|i| i == "true"));
     }
 
     fn merge(&mut self, o: JobAcc) {
@@ -359,69 +618,57 @@ impl JobAcc {
         for (k, ends) in o.by_kind {
             self.by_kind.entry(k).or_default().merge(ends);
         }
-        for (k, (f, l)) in o.states {
-            match self.states.get_mut(&k) {
-                Some((first, last)) => {
-                    if earlier(&f, first) {
-                        *first = f;
-                    }
-                    if earlier(last, &l) {
-                        *last = l;
-                    }
-                }
-                None => {
-                    self.states.insert(k, (f, l));
-                }
-            }
+        for (k, v) in o.states {
+            self.note_state(k, v);
         }
-        for (n, ev) in o.err_counts {
-            match self.err_counts.get_mut(&n) {
-                Some(old) if ev_key(&ev) < ev_key(old) => *old = ev,
-                Some(_) => {}
-                None => {
-                    self.err_counts.insert(n, ev);
-                }
-            }
-        }
-        trim_ends(&mut self.err_counts);
-        merge_errors(&mut self.errors, o.errors);
-        merge_errors(&mut self.task_errors, o.task_errors);
+        self.err_counts.merge(o.err_counts);
+        self.errors.merge(o.errors);
+        self.task_errors.merge(o.task_errors);
         for (text, e) in o.job_str_errors {
-            match self.job_str_errors.get_mut(&text) {
-                Some(mine) => mine.merge(e),
-                None => {
-                    self.job_str_errors.insert(text, e);
-                }
-            }
+            upsert(
+                &mut self.job_str_errors,
+                MAX_DISTINCT_ERRORS,
+                text,
+                e,
+                |a, b| a.merge(b),
+                |_| {},
+            );
         }
-        self.instances.extend(o.instances);
+        for (i, n) in o.instances {
+            self.note_instance(i, n);
+        }
+        for (k, n) in o.dropped {
+            *self.dropped.entry(k).or_default() += n;
+        }
         if let Some((rows, ev)) = o.rows {
             self.note_rows(rows, &ev);
         }
-        for (rows, ev) in o.row_marks {
-            self.note_rows(rows, &ev);
-        }
-        self.job_type = self.job_type.take().or(o.job_type);
-        self.schema_id = self.schema_id.or(o.schema_id);
-        self.table_id = self.table_id.or(o.table_id);
-        self.table = self.table.take().or(o.table);
-        self.index = self.index.take().or(o.index);
-        self.query = self.query.take().or(o.query);
-        self.ingest = self.ingest.or(o.ingest);
-        self.task_id = self.task_id.or(o.task_id);
-        self.task_key = self.task_key.take().or(o.task_key);
+        self.row_marks.merge(o.row_marks);
+        self.job_type.merge(o.job_type);
+        self.schema_id.merge(o.schema_id);
+        self.table_id.merge(o.table_id);
+        self.table.merge(o.table);
+        self.index.merge(o.index);
+        self.query.merge(o.query);
+        self.ingest.merge(o.ingest);
+        self.task_id.merge(o.task_id);
+        self.task_key.merge(o.task_key);
     }
 
     fn finish(self, key: JobKey) -> JobTimeline {
-        let mut events: Vec<Event> = Vec::new();
+        // Sized once and trimmed after the dedup: the timeline keeps this `Vec` for the rest of
+        // the run, and doubling growth left most jobs holding twice the events they have.
+        let kept = self.by_kind.values().map(|e| e.kept.len()).sum::<usize>();
+        let mut events: Vec<Event> = Vec::with_capacity(kept + 2 * self.states.len());
         let mut event_counts = BTreeMap::new();
         for (kind, ends) in &self.by_kind {
             event_counts.insert(*kind, ends.count);
             events.extend(ends.kept.iter().cloned());
         }
-        for (first, last) in self.states.values() {
+        for span in self.states.values() {
+            let (first, last, _) = &**span;
             events.push(first.clone());
-            events.push(last.clone());
+            events.extend(last.clone());
         }
         events.sort_by_key(order_key);
         events.dedup_by(|a, b| {
@@ -429,6 +676,7 @@ impl JobAcc {
                 && a.evidence.line == b.evidence.line
                 && a.kind == b.kind
         });
+        events.shrink_to_fit();
 
         // Replay in time order: state sequence, rollback point, outcome.
         let mut states: Vec<StatePoint> = Vec::new();
@@ -498,39 +746,50 @@ impl JobAcc {
                 }
             }
         }
+        states.shrink_to_fit();
         // Progress: the first time the highest row count was reached.
-        if let Some((_, ev)) = self.row_marks.iter().next_back() {
+        if let Some((_, ev)) = self.row_marks.highest() {
             last_progress = max_ts(last_progress, ev.ts);
         }
         if let Some(f) = &finished {
             last_progress = max_ts(last_progress, f.ts);
         }
 
-        let mut error_spans = self.errors;
+        let mut errors: Vec<ErrorStat> = self.errors.stats();
         // §1 rule 14: an `Err:` of the job strings that no `error` field gives is the job's
         // error too; it failed at least once per distinct ErrCount that showed it.
-        for (text, e) in self.job_str_errors {
-            if !error_spans.keys().any(|known| same_error(known, &text)) {
-                let mut span = e.span;
-                span.count = e.err_counts.len().max(1) as u64;
-                error_spans.insert(text, span);
+        let known: Vec<String> = errors.iter().map(|e| e.text.clone()).collect();
+        for (text, e) in &self.job_str_errors {
+            if !known.iter().any(|k| same_error(k, text)) {
+                let mut st = stat(text, &e.span);
+                st.count = e.err_counts.len().max(1) as u64;
+                errors.push(st);
             }
         }
-        let mut errors: Vec<ErrorStat> = to_stats(error_spans);
         errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        let mut dropped = self.dropped.clone();
+        for (what, n) in [
+            (DROPPED_ERRORS, self.errors.folded()),
+            (DROPPED_TASK_ERRORS, self.task_errors.folded()),
+        ] {
+            if n > 0 {
+                dropped.insert(what, n);
+            }
+        }
         let err_counts: Vec<ErrCountPoint> = self
             .err_counts
+            .0
             .iter()
             .map(|(n, ev)| ErrCountPoint {
                 err_count: *n,
                 evidence: ev.clone(),
             })
             .collect();
-        let max_err_count = self.err_counts.keys().next_back().copied().unwrap_or(0);
+        let max_err_count = self.err_counts.highest().map_or(0, |(n, _)| *n);
 
         let dist_count = |k: EventKind| self.by_kind.get(&k).map_or(0, |e| e.count);
-        let has_task = self.task_key.is_some()
-            || self.task_id.is_some()
+        let has_task = self.task_key.get().is_some()
+            || self.task_id.get().is_some()
             || [
                 EventKind::TaskSubmitted,
                 EventKind::TaskNotResumable,
@@ -539,11 +798,10 @@ impl JobAcc {
             .iter()
             .any(|k| dist_count(*k) > 0);
         let dist_task = has_task.then(|| {
-            let mut errs = to_stats(self.task_errors.clone());
-            errs.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+            let errs = self.task_errors.stats();
             DistTask {
-                task_id: self.task_id,
-                task_key: self.task_key.clone(),
+                task_id: self.task_id.get().copied(),
+                task_key: self.task_key.get().cloned(),
                 reverted: dist_count(EventKind::TaskReverted),
                 not_resumable: dist_count(EventKind::TaskNotResumable),
                 paused: dist_count(EventKind::TaskPaused),
@@ -562,27 +820,31 @@ impl JobAcc {
                 })
         };
         let global_sort = phase("merge-sort") || phase("ingest");
-        let backfill_mode = match (dist_task.is_some() || phase("read-index"), self.ingest) {
+        let backfill_mode = match (
+            dist_task.is_some() || phase("read-index"),
+            self.ingest.get().copied(),
+        ) {
             _ if global_sort => Some("dxf+global-sort".to_string()),
             (true, _) => Some("dxf".to_string()),
             (false, Some(true)) => Some("ingest".to_string()),
             (false, Some(false)) => Some("txn".to_string()),
             _ => None,
         };
+        let query = self.query.value();
         let table = self
             .table
-            .clone()
-            .or_else(|| self.query.as_deref().and_then(table_from_query));
+            .value()
+            .or_else(|| query.as_deref().and_then(table_from_query));
 
         JobTimeline {
             job_id: key.id,
             store: key.store.map(|s| s.to_string()),
-            job_type: self.job_type,
-            schema_id: self.schema_id,
-            table_id: self.table_id,
+            job_type: self.job_type.value(),
+            schema_id: self.schema_id.value(),
+            table_id: self.table_id.value(),
             table,
-            index: self.index,
-            query: self.query,
+            index: self.index.value(),
+            query,
             outcome: outcome.unwrap_or_default(),
             first_seen: self.first_seen,
             last_seen: self.last_seen,
@@ -599,6 +861,7 @@ impl JobAcc {
             last_progress,
             events,
             event_counts,
+            dropped,
         }
     }
 }
@@ -623,28 +886,6 @@ fn counts_as_job_error(kind: EventKind) -> bool {
     )
 }
 
-fn merge_errors(into: &mut HashMap<String, Span>, from: HashMap<String, Span>) {
-    for (k, v) in from {
-        match into.get_mut(&k) {
-            Some(s) => s.merge(v),
-            None => {
-                into.insert(k, v);
-            }
-        }
-    }
-}
-
-fn to_stats(m: HashMap<String, Span>) -> Vec<ErrorStat> {
-    m.into_iter()
-        .map(|(text, s)| ErrorStat {
-            text,
-            count: s.count,
-            first: s.first,
-            last: s.last,
-        })
-        .collect()
-}
-
 /// The table a DDL statement works on: `alter table sbtest1 add index ...` → `sbtest1`,
 /// also `create table`, `drop table`, `truncate table`, `rename table`, `create index … on`.
 fn table_from_query(q: &str) -> Option<String> {
@@ -663,14 +904,19 @@ fn table_from_query(q: &str) -> Option<String> {
 /// Accumulates events (in any order, from any number of files) into [`Timelines`].
 #[derive(Debug, Default)]
 pub struct TimelineBuilder {
-    jobs: HashMap<JobKey, JobAcc>,
+    /// Boxed: a job's accumulator is large, and the map moves every value when it grows.
+    jobs: HashMap<JobKey, Box<JobAcc>>,
     /// DXF tasks by id (or by key while no line has named the id).
     tasks: HashMap<TaskIdent, TaskAcc>,
+    /// Task key → the lowest task id a line gave with it.
+    key_ids: HashMap<String, i64>,
     /// `run reorg job …` progress lines no job could be tied to, per instance.
     anonymous_reorgs: BTreeMap<Arc<str>, ReorgAcc>,
-    /// DXF task id → job, learned from lines that name both (or name one right after the other).
-    task_jobs: HashMap<i64, JobKey>,
-    starts: Vec<ServerStart>,
+    /// DXF task id → job, learned from lines that name both (or name one right after the other);
+    /// the earliest such line wins, whatever the order files were merged in.
+    task_jobs: HashMap<i64, Earliest<JobKey>>,
+    /// Server starts per instance, bounded.
+    starts: BTreeMap<Arc<str>, Ends<ServerStart, KEEP_STARTS_PER_INSTANCE>>,
     owner_events: Ends,
     unattributed: BTreeMap<EventKind, Ends>,
     end_of_logs: Option<Timestamp>,
@@ -686,7 +932,8 @@ impl TimelineBuilder {
         self.end_of_logs = max_ts(self.end_of_logs, ev.ts);
         match ev.kind {
             EventKind::ServerStart => {
-                self.starts.push(ServerStart {
+                let at = self.starts.entry(ev.instance.clone()).or_default();
+                at.push(ServerStart {
                     instance: ev.instance.to_string(),
                     version: match &ev.detail {
                         Detail::Release(v) => Some(v.clone()),
@@ -716,7 +963,8 @@ impl TimelineBuilder {
             Some(id) => {
                 let key = JobKey { store, id };
                 if let Some(t) = ev.task_id {
-                    self.task_jobs.entry(t).or_insert_with(|| key.clone());
+                    let link = self.task_jobs.entry(t).or_default();
+                    link.offer(&ev.evidence, || Some(key.clone()));
                 }
                 self.jobs.entry(key).or_default().push(ev);
             }
@@ -728,11 +976,11 @@ impl TimelineBuilder {
     /// that no line ties to a job, and exactly one unfinished reorg job without a task of its
     /// own was running when that task's lines began, the task is that job's. Anything less
     /// certain (two tasks, two reorg jobs) links nothing.
-    fn link_only_task_to_only_reorg(&mut self) {
+    fn link_only_task_to_only_reorg(&self, task_jobs: &mut HashMap<i64, JobKey>) {
         let mut unlinked: HashMap<i64, Option<Timestamp>> = HashMap::new();
         for ends in self.unattributed.values() {
             for ev in &ends.kept {
-                if let Some(t) = ev.task_id.filter(|t| !self.task_jobs.contains_key(t)) {
+                if let Some(t) = ev.task_id.filter(|t| !task_jobs.contains_key(t)) {
                     let first = unlinked.entry(t).or_insert(ev.ts);
                     *first = min_ts(*first, ev.ts);
                 }
@@ -745,12 +993,12 @@ impl TimelineBuilder {
             .jobs
             .iter()
             .filter(|(_, acc)| {
-                acc.task_id.is_none()
-                    && acc.task_key.is_none()
+                acc.task_id.get().is_none()
+                    && acc.task_key.get().is_none()
                     && acc
                         .job_type
-                        .as_deref()
-                        .map_or_else(|| acc.has_backfill_lines(), is_reorg_type)
+                        .get()
+                        .map_or_else(|| acc.has_backfill_lines(), |t| is_reorg_type(t))
                     && acc.first_seen.is_some_and(|f| f <= began)
                     && acc
                         .by_kind
@@ -761,13 +1009,17 @@ impl TimelineBuilder {
             .collect();
         if let [only] = candidates[..] {
             let key = only.clone();
-            self.task_jobs.insert(task, key);
+            task_jobs.insert(task, key);
         }
     }
 
-    /// Records that a DXF task id belongs to a job (learned by the per-file correlator).
-    pub fn link_task(&mut self, task_id: i64, job: JobKey) {
-        self.task_jobs.entry(task_id).or_insert(job);
+    /// Records that a DXF task id belongs to a job, as the line `at` shows (learned by the
+    /// per-file correlator).
+    pub fn link_task(&mut self, task_id: i64, job: JobKey, at: &Evidence) {
+        self.task_jobs
+            .entry(task_id)
+            .or_default()
+            .offer(at, || Some(job));
     }
 
     /// Notes the time of the last line of a file, so that "end of logs" covers quiet tails.
@@ -779,14 +1031,21 @@ impl TimelineBuilder {
     pub fn merge(&mut self, other: TimelineBuilder) {
         for (k, acc) in other.jobs {
             match self.jobs.get_mut(&k) {
-                Some(mine) => mine.merge(acc),
+                Some(mine) => mine.merge(*acc),
                 None => {
                     self.jobs.insert(k, acc);
                 }
             }
         }
         for (t, j) in other.task_jobs {
-            self.task_jobs.entry(t).or_insert(j);
+            self.task_jobs.entry(t).or_default().merge(j);
+        }
+        for (i, s) in other.starts {
+            self.starts.entry(i).or_default().merge(s);
+        }
+        for (k, id) in other.key_ids {
+            let known = self.key_ids.entry(k).or_insert(id);
+            *known = (*known).min(id);
         }
         for (k, acc) in other.tasks {
             match self.tasks.get_mut(&k) {
@@ -804,7 +1063,6 @@ impl TimelineBuilder {
                 }
             }
         }
-        self.starts.extend(other.starts);
         self.owner_events.merge(other.owner_events);
         for (k, e) in other.unattributed {
             self.unattributed.entry(k).or_default().merge(e);
@@ -815,12 +1073,16 @@ impl TimelineBuilder {
     /// Finishes: every job's events in time order, outcome decided.
     pub fn finish(mut self) -> Timelines {
         // Attribute task events that named only a task id, now that every file's links are known.
-        self.link_only_task_to_only_reorg();
+        let mut task_jobs: HashMap<i64, JobKey> = std::mem::take(&mut self.task_jobs)
+            .into_iter()
+            .filter_map(|(t, link)| link.value().map(|k| (t, k)))
+            .collect();
+        self.link_only_task_to_only_reorg(&mut task_jobs);
         let mut unattributed: Vec<Event> = Vec::new();
         for (_, ends) in std::mem::take(&mut self.unattributed) {
             for mut ev in ends.kept {
-                let task = ev.task_id.or_else(|| task_in_path(&ev, &self.task_jobs));
-                match task.and_then(|t| self.task_jobs.get(&t)).cloned() {
+                let task = ev.task_id.or_else(|| task_in_path(&ev, &task_jobs));
+                match task.and_then(|t| task_jobs.get(&t)).cloned() {
                     Some(key) => {
                         ev.job_id = Some(key.id);
                         self.jobs.entry(key).or_default().push(ev);
@@ -837,22 +1099,22 @@ impl TimelineBuilder {
             .filter(|k| k.store.is_none())
             .cloned()
             .collect();
+        // Id → its store-keyed jobs, built once: asking every job about every loose one was
+        // quadratic (100k jobs took minutes).
+        let mut stored: HashMap<i64, Vec<JobKey>> = HashMap::new();
+        for k in self.jobs.keys().filter(|k| k.store.is_some()) {
+            stored.entry(k.id).or_default().push(k.clone());
+        }
         for k in loose {
-            let owners: Vec<JobKey> = self
-                .jobs
-                .keys()
-                .filter(|o| o.id == k.id && o.store.is_some())
-                .cloned()
-                .collect();
-            if let [only] = owners.as_slice() {
+            if let Some([only]) = stored.get(&k.id).map(Vec::as_slice) {
                 let acc = self.jobs.remove(&k).expect("key listed above");
                 self.jobs
                     .get_mut(only)
                     .expect("key listed above")
-                    .merge(acc);
+                    .merge(*acc);
             }
         }
-        let tasks = finish_tasks(std::mem::take(&mut self.tasks), &self.task_jobs);
+        let tasks = finish_tasks(std::mem::take(&mut self.tasks), &task_jobs);
         let anonymous_reorgs = std::mem::take(&mut self.anonymous_reorgs)
             .into_iter()
             .filter_map(|(instance, acc)| acc.finish(&instance))
@@ -860,7 +1122,7 @@ impl TimelineBuilder {
         let mut jobs: Vec<JobTimeline> = self
             .jobs
             .into_iter()
-            .map(|(k, acc)| acc.finish(k))
+            .map(|(k, acc)| (*acc).finish(k))
             .collect();
         jobs.sort_by(|a, b| {
             a.first_seen
@@ -868,14 +1130,20 @@ impl TimelineBuilder {
                 .then_with(|| a.job_id.cmp(&b.job_id))
                 .then_with(|| a.store.cmp(&b.store))
         });
-        self.starts
-            .sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
+        let mut dropped = BTreeMap::new();
+        let starts_dropped: u64 = self.starts.values().map(Ends::dropped).sum();
+        if starts_dropped > 0 {
+            dropped.insert(DROPPED_STARTS, starts_dropped);
+        }
+        let mut starts: Vec<ServerStart> = self.starts.into_values().flat_map(|e| e.kept).collect();
+        starts.sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
         Timelines {
             jobs,
             tasks,
             anonymous_reorgs,
             cluster: Cluster {
-                starts: self.starts,
+                dropped,
+                starts,
                 owner_events: self.owner_events.kept,
                 unattributed,
                 end_of_logs: self.end_of_logs,
@@ -939,7 +1207,7 @@ impl crate::scan::EventSink for FileCorrelator {
                     store: self.store.clone(),
                     id: job,
                 };
-                self.builder.link_task(task_id, key);
+                self.builder.link_task(task_id, key, &ev.evidence);
             }
         }
         if let (None, Some(task_id)) = (ev.job_id, ev.task_id) {
@@ -954,7 +1222,7 @@ impl crate::scan::EventSink for FileCorrelator {
                         store: self.store.clone(),
                         id: job,
                     };
-                    self.builder.link_task(task_id, key);
+                    self.builder.link_task(task_id, key, &ev.evidence);
                 }
             }
         }
@@ -1010,10 +1278,17 @@ impl crate::scan::EventSink for FileCorrelator {
 /// IMPORT INTO object keys embed `…/<task>/<subtask>/…` (failure-families §1 rule 10).
 fn task_in_path(ev: &Event, tasks: &HashMap<i64, JobKey>) -> Option<i64> {
     let err = ev.error.as_deref()?;
-    tasks
-        .keys()
-        .copied()
-        .filter(|id| err.contains(&format!("/{id}/")))
+    // Every `/<digits>/` segment of the text, looked up: asking every known task whether the
+    // text holds it was quadratic in tasks.
+    err.split('/')
+        .skip(1)
+        .zip(err.split('/').skip(2))
+        .filter_map(|(seg, _)| {
+            (!seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| seg.parse::<i64>().ok())
+                .flatten()
+        })
+        .filter(|id| tasks.contains_key(id))
         .min()
 }
 
@@ -1074,28 +1349,31 @@ const MAX_TASK_STEPS: usize = 16;
 /// Everything kept for one DXF task while events stream in (bounded like a job's).
 #[derive(Debug, Default, Clone)]
 struct TaskAcc {
-    id: Option<i64>,
-    key: Option<String>,
-    task_type: Option<String>,
+    id: Earliest<i64>,
+    key: Earliest<String>,
+    task_type: Earliest<String>,
     by_kind: BTreeMap<EventKind, Ends>,
-    errors: HashMap<String, Span>,
-    instances: BTreeMap<Arc<str>, ()>,
+    errors: Errors,
+    /// Instance → lines of the task it logged; at most [`MAX_INSTANCES_PER_JOB`].
+    instances: BTreeMap<Arc<str>, u64>,
     first_seen: Option<Timestamp>,
     last_seen: Option<Timestamp>,
-    /// Step and state changes in time order: (time, `from->to`).
+    /// Step and state changes, the earliest time each was seen, in time order; the
+    /// [`MAX_TASK_STEPS`] earliest (by time, then text) are kept.
     steps: Vec<(Option<Timestamp>, String)>,
-    /// The last state a line gave, by time.
-    state: Option<(Option<Timestamp>, String)>,
+    /// The last state a line gave, by (time, file, line).
+    state: Option<(LineKey, String)>,
+    /// What the bounds dropped (`DROPPED_*`) → count.
+    dropped: BTreeMap<&'static str, u64>,
 }
 
 impl TaskAcc {
     fn push(&mut self, ev: &Event) {
-        self.id = self.id.or(ev.task_id);
-        if self.key.is_none() {
-            self.key = ev.task_key.clone();
-        }
-        if self.task_type.is_none() {
-            self.task_type = ev.task_type.clone().or_else(|| {
+        let at = &ev.evidence;
+        self.id.offer(at, || ev.task_id);
+        self.key.offer(at, || ev.task_key.clone());
+        self.task_type.offer(at, || {
+            ev.task_type.clone().or_else(|| {
                 ev.task_key.as_deref().and_then(|k| {
                     if k.starts_with("ImportInto/") {
                         Some("ImportInto".to_string())
@@ -1105,9 +1383,9 @@ impl TaskAcc {
                         None
                     }
                 })
-            });
-        }
-        self.instances.insert(Arc::clone(&ev.instance), ());
+            })
+        });
+        self.note_instance(Arc::clone(&ev.instance), 1);
         self.first_seen = min_ts(self.first_seen, ev.ts);
         self.last_seen = max_ts(self.last_seen, ev.ts);
         // `cannot get task` is DDL's lookup of a task already moved to history, not the task's
@@ -1117,7 +1395,7 @@ impl TaskAcc {
             .as_deref()
             .filter(|_| ev.kind != EventKind::CannotGetTask)
         {
-            add_error(&mut self.errors, err, &ev.evidence);
+            self.errors.add(err, &ev.evidence);
         }
         let state = match (&ev.kind, &ev.detail) {
             (_, Detail::TaskTransition { from, to }) => {
@@ -1134,42 +1412,69 @@ impl TaskAcc {
             _ => None,
         };
         if let Some(st) = state {
-            if self.state.as_ref().is_none_or(|(t, _)| *t <= ev.ts) {
-                self.state = Some((ev.ts, st));
-            }
+            self.note_state(((at.ts, at.file.clone(), at.line), st));
         }
         self.by_kind.entry(ev.kind).or_default().push(ev.clone());
     }
 
+    /// Keeps the state of the latest line (a total order: any arrival order agrees).
+    fn note_state(&mut self, s: (LineKey, String)) {
+        if self.state.as_ref().is_none_or(|(k, _)| *k <= s.0) {
+            self.state = Some(s);
+        }
+    }
+
+    fn note_instance(&mut self, instance: Arc<str>, n: u64) {
+        let dropped = &mut self.dropped;
+        upsert(
+            &mut self.instances,
+            MAX_INSTANCES_PER_JOB,
+            instance,
+            n,
+            |a, b| *a += b,
+            |out| *dropped.entry(DROPPED_INSTANCES).or_default() += out,
+        );
+    }
+
+    /// A step at its earliest time; the [`MAX_TASK_STEPS`] earliest steps are kept, whatever
+    /// order the files came in.
     fn note_step(&mut self, ts: Option<Timestamp>, step: String) {
-        if self.steps.len() < MAX_TASK_STEPS && !self.steps.iter().any(|(_, s)| *s == step) {
-            let pos = self.steps.partition_point(|(t, _)| *t <= ts);
-            self.steps.insert(pos, (ts, step));
+        if let Some(i) = self.steps.iter().position(|(_, s)| *s == step) {
+            if ts >= self.steps[i].0 {
+                return;
+            }
+            self.steps.remove(i);
+        }
+        let item = (ts, step);
+        let pos = self.steps.partition_point(|x| *x <= item);
+        self.steps.insert(pos, item);
+        if self.steps.len() > MAX_TASK_STEPS {
+            self.steps.pop();
+            *self.dropped.entry(DROPPED_STEPS).or_default() += 1;
         }
     }
 
     fn merge(&mut self, o: TaskAcc) {
-        self.id = self.id.or(o.id);
-        if self.key.is_none() {
-            self.key = o.key;
-        }
-        if self.task_type.is_none() {
-            self.task_type = o.task_type;
-        }
+        self.id.merge(o.id);
+        self.key.merge(o.key);
+        self.task_type.merge(o.task_type);
         for (k, ends) in o.by_kind {
             self.by_kind.entry(k).or_default().merge(ends);
         }
-        merge_errors(&mut self.errors, o.errors);
-        self.instances.extend(o.instances);
+        self.errors.merge(o.errors);
+        for (i, n) in o.instances {
+            self.note_instance(i, n);
+        }
+        for (k, n) in o.dropped {
+            *self.dropped.entry(k).or_default() += n;
+        }
         self.first_seen = min_ts(self.first_seen, o.first_seen);
         self.last_seen = max_ts(self.last_seen, o.last_seen);
         for (t, s) in o.steps {
             self.note_step(t, s);
         }
-        if let Some((t, st)) = o.state {
-            if self.state.as_ref().is_none_or(|(mine, _)| *mine <= t) {
-                self.state = Some((t, st));
-            }
+        if let Some(st) = o.state {
+            self.note_state(st);
         }
     }
 }
@@ -1181,6 +1486,8 @@ impl TimelineBuilder {
         let ident = match (ev.task_id, &ev.task_key) {
             (Some(id), key) => {
                 if let Some(k) = key {
+                    let known = self.key_ids.entry(k.clone()).or_insert(id);
+                    *known = (*known).min(id);
                     if let Some(by_key) = self.tasks.remove(&TaskIdent::Key(k.clone())) {
                         self.tasks
                             .entry(TaskIdent::Id(id))
@@ -1191,12 +1498,12 @@ impl TimelineBuilder {
                 TaskIdent::Id(id)
             }
             (None, Some(k)) => {
-                let known = self
-                    .tasks
-                    .iter()
-                    .find(|(i, t)| matches!(i, TaskIdent::Id(_)) && t.key.as_deref() == Some(k))
-                    .map(|(i, _)| i.clone());
-                known.unwrap_or_else(|| TaskIdent::Key(k.clone()))
+                // The id-task that carries this key, looked up rather than searched for (a
+                // search per line was quadratic in tasks); the lowest id if several do.
+                match self.key_ids.get(k) {
+                    Some(id) => TaskIdent::Id(*id),
+                    None => TaskIdent::Key(k.clone()),
+                }
             }
             (None, None) => return,
         };
@@ -1216,24 +1523,28 @@ fn finish_tasks(
         .filter(|i| matches!(i, TaskIdent::Key(_)))
         .cloned()
         .collect();
-    let mut by_key: HashMap<String, TaskIdent> = HashMap::new();
+    // Key → the lowest id-task with it, and job → its id-tasks: built once, in an order that
+    // does not depend on the map's.
+    let mut by_key: HashMap<String, i64> = HashMap::new();
+    let mut by_job: HashMap<i64, Vec<i64>> = HashMap::new();
     for (i, t) in &tasks {
-        if let (TaskIdent::Id(_), Some(k)) = (i, &t.key) {
-            by_key.entry(k.clone()).or_insert_with(|| i.clone());
+        let TaskIdent::Id(id) = i else { continue };
+        if let Some(k) = t.key.get() {
+            let known = by_key.entry(k.clone()).or_insert(*id);
+            *known = (*known).min(*id);
+        }
+        if let Some(j) = task_jobs.get(id) {
+            by_job.entry(j.id).or_default().push(*id);
         }
     }
     for i in key_only {
         let TaskIdent::Key(k) = &i else { continue };
         // The id-task of the same key; failing that, the one id-task linked to the key's job
         // (`task not resumable [taskKey]` then `task reverted [task-id]`: no line names both).
-        let target = by_key.get(k).cloned().or_else(|| {
+        let target = by_key.get(k).map(|id| TaskIdent::Id(*id)).or_else(|| {
             let job = crate::event::extract::job_id_from_task_key(k)?;
-            let linked: Vec<&TaskIdent> = tasks
-                .keys()
-                .filter(|t| matches!(t, TaskIdent::Id(id) if task_jobs.get(id).is_some_and(|j| j.id == job)))
-                .collect();
-            match linked[..] {
-                [only] => Some(only.clone()),
+            match by_job.get(&job).map(Vec::as_slice) {
+                Some([only]) => Some(TaskIdent::Id(*only)),
                 _ => None,
             }
         });
@@ -1245,11 +1556,12 @@ fn finish_tasks(
     let mut out: Vec<TaskTimeline> = tasks
         .into_values()
         .map(|acc| {
+            let id = acc.id.get().copied();
             let job_id = acc
                 .key
-                .as_deref()
-                .and_then(crate::event::extract::job_id_from_task_key)
-                .or_else(|| acc.id.and_then(|id| task_jobs.get(&id)).map(|k| k.id));
+                .get()
+                .and_then(|k| crate::event::extract::job_id_from_task_key(k))
+                .or_else(|| id.and_then(|id| task_jobs.get(&id)).map(|k| k.id));
             let mut events: Vec<Event> = Vec::new();
             let mut event_counts = BTreeMap::new();
             for (kind, ends) in &acc.by_kind {
@@ -1257,12 +1569,16 @@ fn finish_tasks(
                 events.extend(ends.kept.iter().cloned());
             }
             events.sort_by_key(order_key);
-            let mut errors = to_stats(acc.errors);
-            errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+            let errors = acc.errors.stats();
+            let mut dropped = acc.dropped;
+            if acc.errors.folded() > 0 {
+                dropped.insert(DROPPED_ERRORS, acc.errors.folded());
+            }
             TaskTimeline {
-                task_id: acc.id,
-                task_key: acc.key,
-                task_type: acc.task_type,
+                dropped,
+                task_id: id,
+                task_key: acc.key.value(),
+                task_type: acc.task_type.value(),
                 job_id,
                 state: acc.state.map(|(_, s)| s),
                 steps: acc.steps.into_iter().map(|(_, s)| s).collect(),

@@ -12,7 +12,11 @@ use crate::event::{Event, EventKind, Evidence};
 use crate::model::{JobState, Timestamp};
 
 mod build;
-pub use build::{is_final, FileCorrelator, JobKey, TimelineBuilder};
+pub use build::{
+    is_final, FileCorrelator, JobKey, TimelineBuilder, DROPPED_ERRORS, DROPPED_INSTANCES,
+    DROPPED_STARTS, DROPPED_STATES, DROPPED_STEPS, DROPPED_TASK_ERRORS, KEEP_STARTS_PER_INSTANCE,
+    MAX_DISTINCT_ERRORS, MAX_INSTANCES_PER_JOB, MAX_STATE_PAIRS,
+};
 
 /// How many events of one kind a timeline keeps at each end (first N, last N).
 pub const KEEP_PER_KIND: usize = 8;
@@ -107,6 +111,9 @@ pub struct JobTimeline {
     pub events: Vec<Event>,
     /// How many events of each kind were seen in total (kept or not).
     pub event_counts: BTreeMap<EventKind, u64>,
+    /// What the per-job bounds left out, by what it was (`build::DROPPED_*`), with counts:
+    /// empty unless the logs held more than a real job produces.
+    pub dropped: BTreeMap<&'static str, u64>,
 }
 
 impl JobTimeline {
@@ -134,7 +141,8 @@ impl JobTimeline {
 /// Things the logs say about the cluster rather than one job.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cluster {
-    /// `Welcome to TiDB` lines: (instance, version, evidence). The version is `Release Version`.
+    /// `Welcome to TiDB` lines: (instance, version, evidence), in time order; per instance the
+    /// first and last [`build::KEEP_STARTS_PER_INSTANCE`]. The version is `Release Version`.
     pub starts: Vec<ServerStart>,
     /// Owner elections and retirements, and shutdown signals (`got signal to exit`), in time
     /// order (bounded).
@@ -143,6 +151,8 @@ pub struct Cluster {
     pub unattributed: Vec<Event>,
     /// The latest timestamp seen in any log: "now" for stall detection.
     pub end_of_logs: Option<Timestamp>,
+    /// What the cluster-wide bounds left out (`build::DROPPED_STARTS`), with counts.
+    pub dropped: BTreeMap<&'static str, u64>,
 }
 
 /// A TiDB process start.
@@ -210,6 +220,8 @@ pub struct TaskTimeline {
     /// Kept events (bounded like a job's), in time order.
     pub events: Vec<Event>,
     pub event_counts: BTreeMap<EventKind, u64>,
+    /// What the per-task bounds left out (`build::DROPPED_*`), with counts.
+    pub dropped: BTreeMap<&'static str, u64>,
 }
 
 impl TaskTimeline {
