@@ -134,16 +134,26 @@ pub const ANCHORS: &[&str] = &[
     "onError",
     "onNextStage",
     "retryable err",
-    "etcd-cli",
-    "add table index",
+    // `start to add table index`.
+    " index",
     "lightning",
-    "local backend",
+    // `create local backend for adding index`, `create checkpoint manager failed`.
+    "create ",
     "close writer",
-    "checkpoint manager",
-    "next step",
-    "generate plan",
-    "schedule step",
+    // `on next step`, `switch to next step`, `schedule step failed`.
+    " step",
+    // `etcd-cli put kv failed`, `generate plan failed`, and the global-sort readers'
+    // `open new s3 reader failed` / `read all data failed` (br/pkg/storage,
+    // lightning/backend/external).
+    " failed",
+    // `resume checkpoint`, `create checkpoint manager failed`.
+    "checkpoint",
     "signal to exit",
+    // `old running transaction block DDL` (metadata lock holder).
+    // `old running transaction block DDL`, `pause user DDL by system successful`.
+    " DDL",
+    // `full load InfoSchema success`.
+    "full load",
 ];
 
 /// Literals that every fault-signal literal contains at least one of (two signals may share

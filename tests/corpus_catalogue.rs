@@ -10,6 +10,83 @@ use std::path::PathBuf;
 /// (case, rule, strings the finding's title + explanation + suggestion + known issues must hold).
 const EXPECTED: &[(&str, &str, &[&str])] = &[
     // Rows are added by the rules that diagnose them.
+    // #43755 (metadata lock on): the owner names f296efb9… (address redacted in the issue);
+    // that instance's `etcd-cli put kv failed` of version 173784 for job 130222 and its
+    // `update self version failed`, both `context deadline exceeded`.
+    (
+        "issue-43755",
+        "DDL009",
+        &[
+            "Job 130222",
+            "instance f296efb9-ed7c-4d77-b740-0692a2592685",
+            "xx.xx.xx.xx:4000",
+            "schema version 173784",
+            "`etcd-cli put kv failed`",
+            "/tidb/ddl/all_schema_by_job_versions/130222/f296efb9-ed7c-4d77-b740-0692a2592685",
+            "`update self version failed`",
+            "context deadline exceeded",
+            "pingcap/tidb#43755",
+        ],
+    ),
+    // #61210 (metadata lock off, no job in the excerpt): the owner waits for 4e3becf5… at
+    // 1217026 < 1217027; the failed write of 1217027 in the excerpt is 037a5fde…'s, which the
+    // finding must name as a different id, not pass off as the laggard's.
+    (
+        "issue-61210",
+        "DDL009",
+        &[
+            "instance 4e3becf5-9448-4cd6-9208-d845b0679638",
+            "schema version 1217027",
+            "With the metadata lock off",
+            "instance 037a5fde-1b5e-4ad1-a2a0-dfa583e6bd5e, not the id the owner waits for",
+            "`etcd-cli put kv failed`",
+            "`update self version failed`",
+            "context deadline exceeded",
+            "pingcap/tidb#61210",
+        ],
+    ),
+    (
+        "issue-49770",
+        "DDL016",
+        &[
+            "pingcap/tidb#49770",
+            "task 10",
+            "job 125",
+            "backend context not found",
+            "write&ingest",
+        ],
+    ),
+    (
+        "issue-68828",
+        "DDL017",
+        &["pingcap/tidb#68828", "task 5", "index info not found"],
+    ),
+    (
+        "issue-59841",
+        "DDL018",
+        &[
+            "task 30001",
+            "invalid kv range",
+            "pingcap/tidb#59841",
+            "SHOW IMPORT JOBS",
+        ],
+    ),
+    (
+        "issue-65173",
+        "DDL018",
+        &["task 150005", "retry quota", "tidb_cloud_storage_uri"],
+    ),
+    (
+        "issue-48702",
+        "DDL018",
+        &["task 30001", "open new s3 reader failed"],
+    ),
+    ("issue-52047", "DDL018", &["task 150006", "RequestCanceled"]),
+    (
+        "issue-49537",
+        "DDL018",
+        &["pingcap/tidb#49537", "bug signature", "exceed max limit"],
+    ),
 ];
 
 #[test]

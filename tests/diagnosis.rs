@@ -129,8 +129,9 @@ fn a_user_cancel_after_errors_is_a_user_cancel() {
 /// One failure, one finding: the IMPORT INTO task's S3 give-up is one finding naming the task.
 #[test]
 fn one_task_failure_is_one_finding_naming_the_task() {
-    let r = run("fixtures/rules/DDL002/unattributed-s3-timeout.log");
-    let f = findings(&r, "DDL002");
+    let r = run("fixtures/rules/DDL018/unattributed-s3-timeout.log");
+    assert!(findings(&r, "DDL002").is_empty());
+    let f = findings(&r, "DDL018");
     assert_eq!(f.len(), 1, "{f:?}");
     let t = text(f[0]);
     assert!(t.contains("IMPORT INTO task ImportInto/150005"), "{t}");
@@ -156,10 +157,10 @@ fn precondition_errors_do_not_fail_a_warning_gate() {
 }
 
 /// An id-less progress line belongs to the job in reorg, never to a queued one; the queued
-/// job's stall advice does not cancel it.
+/// job is told as queued behind the reorg (DDL024, not a stall) and is not cancelled.
 #[test]
 fn id_less_progress_is_the_reorg_jobs_and_a_queued_job_is_not_cancelled() {
-    let r = run("fixtures/rules/DDL004/queued-behind-reorg.log");
+    let r = run("fixtures/rules/DDL024/queued-behind-reorg.log");
     let jobs = r["jobs"].as_array().unwrap();
     let rows = |id: i64| {
         jobs.iter()
@@ -169,12 +170,13 @@ fn id_less_progress_is_the_reorg_jobs_and_a_queued_job_is_not_cancelled() {
     };
     assert_eq!(rows(6101), 21_600_000);
     assert!(rows(6102).is_null() || rows(6102) == 0);
-    let f = findings(&r, "DDL004");
+    assert!(findings(&r, "DDL004").is_empty());
+    let f = findings(&r, "DDL024");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["job_id"], 6102);
     let s = f[0]["suggestion"].as_str().unwrap();
-    assert!(!s.contains("ADMIN CANCEL"), "{s}");
-    assert!(s.contains("waits for a job ahead of it"), "{s}");
+    assert!(!s.contains("ADMIN CANCEL DDL JOBS 6102"), "{s}");
+    assert!(s.contains("job 6102 starts when job 6101 finishes"), "{s}");
 }
 
 /// DDL004 fails the default gate, and its explain names the real option.

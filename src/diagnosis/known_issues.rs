@@ -45,6 +45,10 @@ pub enum Needs {
     /// line): for issues whose fix puts the error on a retry list, a log that shows the retries
     /// already happening is not that issue.
     NotRetried,
+    /// The owner waited on the metadata-lock path (per-job schema-version keys).
+    MdlOn,
+    /// The owner waited on the path without the metadata lock (per-instance keys).
+    MdlOff,
 }
 
 /// One upstream issue.
@@ -101,7 +105,7 @@ pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#50435",
         title: "add index always running after PD leader I/O delay (backfill executor Init read table meta through KV)",
-        rules: &["DDL004", "DDL007"],
+        rules: &["DDL004", "DDL007", "DDL016"],
         errors: &["pd-timeout", "backend context not found"],
         needs: Needs::DistTask,
         affected_since: None,
@@ -113,7 +117,7 @@ pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#49770",
         title: "global-sort add index cannot finish: the next step's subtasks cannot be generated",
-        rules: &["DDL004", "DDL007"],
+        rules: &["DDL004", "DDL007", "DDL016"],
         errors: &["backend context not found"],
         needs: Needs::DistTask,
         affected_since: None,
@@ -137,7 +141,7 @@ pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#52805",
         title: "add index rolled back during a rolling restart (dist task off)",
-        rules: &["DDL001", "DDL008"],
+        rules: &["DDL001", "DDL008", "DDL028"],
         errors: &[],
         needs: Needs::OwnerChangeNoDistTask,
         affected_since: None,
@@ -173,7 +177,7 @@ pub static ISSUES: &[KnownIssue] = &[
     KnownIssue {
         id: "pingcap/tidb#68828",
         title: "stale DXF task meta: `index info not found` retried forever by the backfill executor",
-        rules: &["DDL004", "DDL007"],
+        rules: &["DDL004", "DDL007", "DDL017"],
         errors: &["index info not found"],
         needs: Needs::Nothing,
         affected_since: Some("v8.5.0"),
@@ -181,6 +185,30 @@ pub static ISSUES: &[KnownIssue] = &[
         ambiguous: &[],
         fix: "fix #68842 on master (typed non-retryable error); no release yet",
         affects: "v8.5.0 and later",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#59841",
+        title: "IMPORT INTO on global sort: planning the ingest step fails with `invalid kv range` (start key after end key)",
+        rules: &["DDL018"],
+        errors: &["invalid kv range"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "listed as fixed in the v8.5.3 release notes (unconfirmed in source)",
+        affects: "master before 2025-03; released versions unconfirmed",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#49537",
+        title: "global sort: an impossible read size (`read <n> bytes from external storage, exceed max limit 1073741824`) under S3 latency",
+        rules: &["DDL018"],
+        errors: &["exceed max limit"],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "sibling report pingcap/tidb#50451; fixing release unconfirmed",
+        affects: "seen on master 2023-12 (v7.6 development)",
     },
     KnownIssue {
         id: "pingcap/tidb#70025",
@@ -241,6 +269,42 @@ pub static ISSUES: &[KnownIssue] = &[
         ambiguous: &[],
         fix: "closed; likely addressed by #48639 / #48339 (in v7.5.0) — inference, no commit names the issue",
         affects: "before v7.5.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#43755",
+        title: "a failed write of an instance's schema version to etcd (metadata lock on) was never retried: the owner waits forever",
+        rules: &["DDL009"],
+        errors: &[],
+        needs: Needs::MdlOn,
+        affected_since: None,
+        fixed_in: &["v6.5.3", "v7.1.0"],
+        ambiguous: &[],
+        fix: "fixed by #43781 (the MDL check loop retries a failed write): v7.1.0 (#43785), v6.5.3 (#43784), master before v7.2.0",
+        affects: "before v6.5.3 / v7.1.0",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#61210",
+        title: "with the metadata lock off, a failed `update self version` was never retried: the owner waits for that instance forever",
+        rules: &["DDL009"],
+        errors: &[],
+        needs: Needs::MdlOff,
+        affected_since: None,
+        fixed_in: &["v8.5.3"],
+        ambiguous: &[],
+        fix: "fixed by #62190 (retry updateSelfVersion) on master and v8.5.3 (#62254); the release-7.5 backport #62255 (2025-07) is in no release this source knows",
+        affects: "before v8.5.3, v7.5.x",
+    },
+    KnownIssue {
+        id: "pingcap/tidb#65543",
+        title: "after a fast restart no instance becomes DDL owner until the old process's etcd lease expires (about 60 s); DDL waits",
+        rules: &["DDL027"],
+        errors: &[],
+        needs: Needs::Nothing,
+        affected_since: None,
+        fixed_in: &[],
+        ambiguous: &[],
+        fix: "fix PR #67017 merged 2026-03 (after the newest source checked here), release not identified",
+        affects: "v8.5.4, where it was reported; earlier releases elect the owner the same way",
     },
     KnownIssue {
         id: "pingcap/tidb#41381",
@@ -308,13 +372,17 @@ impl KnownIssue {
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
     pub rule: &'static str,
-    pub job: &'a JobTimeline,
+    /// The job, `None` for a job-less finding (then only needs that ask nothing of a job match).
+    pub job: Option<&'a JobTimeline>,
     /// The error the finding is about (root cause, repeated error...).
     pub error: Option<&'a str>,
     /// The owner changed or a TiDB restarted while the job ran.
     pub owner_changed: bool,
     /// TiDB's DDL layer retried the job (`sleeps a while then retries it.` lines).
     pub ddl_retried: bool,
+    /// The schema-version wait's path: `Some(true)` with the metadata lock, `Some(false)`
+    /// without, `None` when the finding is not about such a wait.
+    pub mdl: Option<bool>,
 }
 
 /// One matched issue, with how sure the version check is.
@@ -344,7 +412,8 @@ impl Match {
 /// The issues a finding fits, for the TiDB version at hand (affected or unknown only).
 pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
     let job = facts.job;
-    let dist = job.dist_task.as_ref();
+    let dist = job.and_then(|j| j.dist_task.as_ref());
+    let mode = job.and_then(|j| j.backfill_mode.as_deref());
     ISSUES
         .iter()
         .filter(|i| i.rules.contains(&facts.rule))
@@ -352,25 +421,35 @@ pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
         .filter(|i| match i.needs {
             Needs::Nothing => true,
             Needs::DistTaskReverted => dist.is_some_and(|d| d.reverted > 0 || d.not_resumable > 0),
-            Needs::DistTask => {
-                dist.is_some()
-                    || job
-                        .backfill_mode
-                        .as_deref()
-                        .is_some_and(|m| m.starts_with("dxf"))
-            }
+            Needs::DistTask => dist.is_some() || mode.is_some_and(|m| m.starts_with("dxf")),
             Needs::NoDistTask => {
-                dist.is_none()
-                    && !job
-                        .backfill_mode
-                        .as_deref()
-                        .is_some_and(|m| m.starts_with("dxf"))
+                job.is_some() && dist.is_none() && !mode.is_some_and(|m| m.starts_with("dxf"))
             }
             Needs::OwnerChange => facts.owner_changed,
-            Needs::OwnerChangeNoDistTask => facts.owner_changed && dist.is_none(),
-            Needs::StuckRollingBack => job.outcome == crate::model::JobState::RollingBack,
+            Needs::OwnerChangeNoDistTask => facts.owner_changed && job.is_some() && dist.is_none(),
+            Needs::StuckRollingBack => {
+                job.is_some_and(|j| j.outcome == crate::model::JobState::RollingBack)
+            }
             Needs::NotRetried => !facts.ddl_retried,
+            Needs::MdlOn => facts.mdl == Some(true),
+            Needs::MdlOff => facts.mdl == Some(false),
         })
+        .map(|i| Match {
+            issue: i,
+            affected: i.affected(version),
+        })
+        .filter(|m| m.affected != Affected::No)
+        .collect()
+}
+
+/// The issues a finding about a DXF task fits when no job is tied to it: only issues that need
+/// nothing of a job, or only that a DXF task ran (the task is one).
+pub fn matching_task(rule: &str, error: Option<&str>, version: Option<&Version>) -> Vec<Match> {
+    ISSUES
+        .iter()
+        .filter(|i| i.rules.contains(&rule))
+        .filter(|i| i.error_matches(error))
+        .filter(|i| matches!(i.needs, Needs::Nothing | Needs::DistTask))
         .map(|i| Match {
             issue: i,
             affected: i.affected(version),

@@ -23,11 +23,13 @@ pub mod fault_overlap;
 pub mod known_issues;
 pub mod owner;
 pub mod retry;
+pub mod schema_sync;
 pub mod source;
 
 pub use cause::Cause;
-pub use owner::{ChangeKind, OwnerChange};
+pub use owner::{ChangeKind, ForeignResume, OwnerChange, Takeover};
 pub use retry::RetryFacts;
+pub use schema_sync::{Laggard, SchemaWait, SyncIndex};
 pub use source::ErrorSource;
 
 /// What the rules need to know that the logs may not say (the command line's settings).
@@ -65,6 +67,13 @@ pub struct JobFacts {
     pub source: Option<ErrorSource>,
     /// Retries, the error-count limit and whether a retry could have helped.
     pub retry: RetryFacts,
+    /// The owner's latest wait for a schema version of this job ([`schema_sync::job_wait`]).
+    pub schema_wait: Option<SchemaWait>,
+    /// The first owner change that moved the job off the instance running it, and how that
+    /// instance ended ([`owner::takeover`]).
+    pub takeover: Option<Takeover>,
+    /// A `resume checkpoint` of a checkpoint another instance wrote ([`owner::foreign_resume`]).
+    pub foreign_resume: Option<ForeignResume>,
 }
 
 /// The settings and every job's facts: what each rule reads besides the timelines.
@@ -76,6 +85,10 @@ pub struct Diagnosis {
     pub tidb_version: Option<String>,
     /// [`Diagnosis::tidb_version`] parsed; `None` when absent or not a release (`None`, `master`).
     pub version: Option<Version>,
+    /// Which instance has which DDL id, and every failed schema-version write.
+    pub sync: SyncIndex,
+    /// The owner's waits that name no job and could not be tied to one (metadata lock off).
+    pub jobless_waits: Vec<SchemaWait>,
     /// One entry per job, in the order of [`Timelines::jobs`].
     jobs: Vec<JobFacts>,
     /// Job id → the first job with that id (ids repeat only across unit-test stores).
@@ -92,7 +105,8 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
         .as_deref()
         .or_else(|| t.cluster.tidb_version())
         .and_then(Version::parse);
-    let jobs = t
+    let sync = schema_sync::index(t);
+    let mut jobs: Vec<JobFacts> = t
         .jobs
         .iter()
         .map(|job| {
@@ -103,15 +117,46 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
                 .or_else(|| job.errors.first().map(|e| e.text.as_str()))
                 .and_then(source::source_of);
             let retry = retry::retry_facts(job, cause.as_ref(), source, limit);
+            let owner_changes = owner::owner_changes(job, &t.cluster);
             JobFacts {
                 cause,
-                owner_changes: owner::owner_changes(job, &t.cluster),
+                takeover: owner::takeover(job, &t.cluster, &owner_changes),
+                foreign_resume: owner::foreign_resume(job),
+                owner_changes,
                 fault_overlap: fault_overlap::context_for(job, windows),
                 source,
                 retry,
+                schema_wait: schema_sync::job_wait(job, &sync),
             }
         })
         .collect();
+    // A wait whose lines name no job (metadata lock off) is the job's when exactly one job
+    // was running without a wait of its own and had made its last progress before it began.
+    let mut jobless_waits = Vec::new();
+    for mut w in schema_sync::jobless_waits(t, &sync) {
+        let candidates: Vec<usize> = t
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|(i, j)| {
+                jobs[*i].schema_wait.is_none()
+                    && matches!(j.outcome, crate::model::JobState::Running)
+                    && j.last_progress
+                        .or(j.first_seen)
+                        .zip(w.first.ts)
+                        .is_some_and(|(p, f)| p <= f)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match candidates[..] {
+            [only] => {
+                w.job_id = Some(t.jobs[only].job_id);
+                w.job_inferred = true;
+                jobs[only].schema_wait = Some(w);
+            }
+            _ => jobless_waits.push(w),
+        }
+    }
     let mut by_id = HashMap::with_capacity(t.jobs.len());
     let mut positions = HashMap::with_capacity(t.jobs.len());
     for (i, j) in t.jobs.iter().enumerate() {
@@ -123,6 +168,8 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
         stall_after: settings.stall_after,
         tidb_version: settings.tidb_version,
         version,
+        sync,
+        jobless_waits,
         jobs,
         by_id,
         positions,

@@ -71,8 +71,48 @@ pub mod keys {
     /// Step switches of the DXF scheduler.
     pub const CURRENT_STEP: &[&str] = &["current-step", "curr-step"];
     pub const NEXT_STEP: &[&str] = &["next-step"];
+    /// The object key a global-sort reader opened (`open new s3 reader failed`).
+    pub const FILE: &[&str] = &["file"];
     /// `schedule task` / `execute one task`.
     pub const STATE: &[&str] = &["state"];
+    /// The owner's `someone is not synced`: `instance ip <ip>, port <port>, id <uuid>` (≤v8.1,
+    /// master) or the bare `<uuid>` (v8.5).
+    pub const SYNC_INFO: &[&str] = &["info"];
+    /// The etcd key of a schema version: a failed write (`key`), a lagging version (`ddl`).
+    pub const SYNC_KEY: &[&str] = &["key", "ddl"];
+    /// The version waited for (`ver`, `latestVer`), written (`value`, `version`) or loaded
+    /// (`neededSchemaVersion`, master's `neededVer`).
+    pub const SYNC_VERSION: &[&str] = &[
+        "ver",
+        "latestVer",
+        "neededSchemaVersion",
+        "neededVer",
+        "version",
+        "value",
+    ];
+    /// The version an instance is at.
+    pub const SYNC_CURRENT: &[&str] = &[
+        "currentVer",
+        "oldSchemaVersion",
+        "currentSchemaVersion",
+        "currVer",
+    ];
+    /// Durations: the owner's wait (`take time`), a load (`start time` ≤v8.1, `elapsed time`).
+    pub const TOOK: &[&str] = &["take time", "elapsed time", "start time"];
+    /// `old running transaction block DDL`: the session (`conn ID` in v6.5).
+    pub const CONN_ID: &[&str] = &["connection ID", "conn ID"];
+    pub const TABLE_ID: &[&str] = &["table ID"];
+    /// `old running transaction block DDL`: how long the transaction has been open.
+    pub const ELAPSED: &[&str] = &["elapsed time"];
+    /// The job that holds the ingest slot (v7.6).
+    pub const HOLDER_JOB_ID: &[&str] = &["processing job ID"];
+    /// The job string of the job a job depends on.
+    pub const DEPENDENT_JOB: &[&str] = &["dependentJob"];
+    /// The instance's own id on master's owner lines (`[key=…] [id=<uuid>]`).
+    pub const SELF_ID: &[&str] = &["id"];
+    /// `resume checkpoint`: the instance that wrote the checkpoint, and the one resuming it.
+    pub const PREVIOUS_INSTANCE: &[&str] = &["previous instance"];
+    pub const CURRENT_INSTANCE: &[&str] = &["current instance"];
 }
 
 /// Turns one record into the events it means; empty when its message is not in the vocabulary.
@@ -114,6 +154,12 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
     let field_job_id = rec
         .field_any(keys::JOB_ID)
         .and_then(|t| parse_int(&t.get()));
+    // A per-job schema-version key (`/tidb/ddl/all_schema_by_job_versions/<job>/<uuid>`) names
+    // the job the write or the lag is about.
+    let sync_key_job_id = is_sync_kind(spelling.kind)
+        .then(|| field(keys::SYNC_KEY))
+        .flatten()
+        .and_then(|k| sync_key(&k).0);
     let task_key = field(keys::TASK_KEY);
     let key_job_id = task_key.as_deref().and_then(job_id_from_task_key);
 
@@ -162,7 +208,8 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
     ev.job_id = field_job_id
         .or(job.as_ref().map(|j| j.id))
         .or(message_job_id)
-        .or(key_job_id);
+        .or(key_job_id)
+        .or(sync_key_job_id);
     ev.job = job.map(Box::new);
     out.push(ev);
     out
@@ -173,16 +220,55 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
     let field = |keys: &[&str]| rec.field_any(keys).map(|t| t.get().into_owned());
     let some = |v: Option<String>, f: fn(String) -> Detail| v.map_or(Detail::None, f);
     match spelling.kind {
-        EventKind::OwnerElected | EventKind::OwnerRetired => some(
-            field(keys::OWNER_ID).or_else(|| {
-                // v7.5–v8.5 lines without ownerID: the instance's own id ends the context value.
-                field(keys::OWNER_INFO).and_then(|info| info.rsplit(' ').next().map(str::to_string))
-            }),
-            Detail::Owner,
-        ),
+        EventKind::OwnerElected | EventKind::OwnerRetired => {
+            // v7.5–v8.5: the instance's own id ends the `owner info` context value; master
+            // writes it as `id`.
+            let me = field(keys::OWNER_INFO)
+                .and_then(|info| info.rsplit(' ').next().map(str::to_string))
+                .filter(|s| !s.is_empty())
+                .or_else(|| field(keys::SELF_ID));
+            match field(keys::OWNER_ID).or_else(|| me.clone()) {
+                Some(id) => Detail::Owner { id, me },
+                None => Detail::None,
+            }
+        }
+        kind if is_sync_kind(kind) => {
+            let (mut node, mut address) = (None, None);
+            if let Some(info) = field(keys::SYNC_INFO) {
+                (node, address) = parse_instance_info(&info);
+            }
+            let key = field(keys::SYNC_KEY);
+            if node.is_none() {
+                node = key.as_deref().and_then(|k| sync_key(k).1);
+            }
+            let int = |keys: &[&str]| rec.field_any(keys).and_then(|t| parse_int(&t.get()));
+            Detail::SchemaSync(crate::event::SchemaSync {
+                node,
+                address,
+                version: int(keys::SYNC_VERSION),
+                current: int(keys::SYNC_CURRENT),
+                took: field(keys::TOOK).as_deref().and_then(parse_go_duration),
+                key,
+            })
+        }
+        EventKind::MdlHeldByTxn => Detail::MdlHolder {
+            conn: field(keys::CONN_ID),
+            table_id: rec
+                .field_any(keys::TABLE_ID)
+                .and_then(|t| parse_int(&t.get())),
+            elapsed: field(keys::ELAPSED).as_deref().and_then(parse_go_duration),
+        },
+        EventKind::IngestSlotTaken => rec
+            .field_any(keys::HOLDER_JOB_ID)
+            .and_then(|t| parse_int(&t.get()))
+            .map_or(Detail::None, Detail::Blocker),
+        EventKind::JobDependsOn => field(keys::DEPENDENT_JOB)
+            .and_then(|j| jobstr::parse(&j))
+            .map_or(Detail::None, |j| Detail::Blocker(j.id)),
         EventKind::ServerStart => some(field(keys::RELEASE_VERSION), Detail::Release),
         EventKind::NewDomain => some(field(keys::STORE), Detail::Store),
         EventKind::JobSubmitted => some(query, Detail::Query),
+        EventKind::ExternalStorageError => some(field(keys::FILE), Detail::ObjectKey),
         _ if spelling.reached.is_some() => spelling
             .reached
             .clone()
@@ -210,8 +296,109 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
                 _ => some(field(keys::STATE), Detail::TaskState),
             },
         },
+        EventKind::CheckpointResumed => {
+            match (
+                field(keys::PREVIOUS_INSTANCE),
+                field(keys::CURRENT_INSTANCE),
+            ) {
+                (Some(previous), Some(current)) => Detail::Checkpoint { previous, current },
+                _ => Detail::None,
+            }
+        }
         _ => Detail::None,
     }
+}
+
+/// Kinds whose detail is a [`crate::event::SchemaSync`].
+fn is_sync_kind(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::SchemaVersionNotSynced
+            | EventKind::SchemaVersionSynced
+            | EventKind::SchemaVersionUpdateFailed
+            | EventKind::MdlLock
+            | EventKind::SchemaFullLoad
+    )
+}
+
+/// The owner's `info`: `instance ip 10.0.1.6, port 4000, id <uuid>` → (uuid, `10.0.1.6:4000`);
+/// v8.5 writes the bare uuid.
+pub fn parse_instance_info(info: &str) -> (Option<String>, Option<String>) {
+    let info = info.trim();
+    if !info.starts_with("instance ip ") {
+        let bare = (!info.is_empty() && !info.contains(' ')).then(|| info.to_string());
+        return (bare, None);
+    }
+    let part = |name: &str| {
+        info.split(", ")
+            .find_map(|p| p.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let address = match (part("instance ip "), part("port ")) {
+        (Some(ip), Some(port)) => Some(format!("{ip}:{port}")),
+        (Some(ip), None) => Some(ip),
+        _ => None,
+    };
+    (part("id "), address)
+}
+
+/// A schema-version etcd key → (job, instance id): `/tidb/ddl/all_schema_by_job_versions/<job>/<uuid>`
+/// (metadata lock on: one key per job and instance) or `/tidb/ddl/all_schema_versions/<uuid>`
+/// (off: one key per instance). Other keys (the global version, owner keys) name neither.
+pub fn sync_key(key: &str) -> (Option<i64>, Option<String>) {
+    const BY_JOB: &str = "/tidb/ddl/all_schema_by_job_versions/";
+    const ALL: &str = "/tidb/ddl/all_schema_versions/";
+    let node = |s: &str| {
+        let s = s.trim_matches('/');
+        (!s.is_empty() && !s.contains('/')).then(|| s.to_string())
+    };
+    if let Some(p) = key.find(BY_JOB) {
+        let rest = &key[p + BY_JOB.len()..];
+        let (job, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        return (job.parse().ok(), node(tail));
+    }
+    if let Some(p) = key.find(ALL) {
+        return (None, node(&key[p + ALL.len()..]));
+    }
+    (None, None)
+}
+
+/// A Go `time.Duration` as zap writes it: `52.118ms`, `1m5.2s`, `2h0m3s`, `695.998µs`, `0s`.
+pub fn parse_go_duration(s: &str) -> Option<chrono::Duration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total_ns = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let (unit_ns, unit_len) = [
+            ("ns", 1.0, 2),
+            ("us", 1e3, 2),
+            ("µs", 1e3, "µs".len()),
+            ("μs", 1e3, "μs".len()),
+            ("ms", 1e6, 2),
+            ("s", 1e9, 1),
+            ("m", 60e9, 1),
+            ("h", 3600e9, 1),
+        ]
+        .iter()
+        .find(|(u, _, _)| rest.starts_with(u))
+        .map(|(_, ns, len)| (*ns, *len))?;
+        total_ns += n * unit_ns;
+        rest = &rest[unit_len..];
+    }
+    Some(chrono::Duration::nanoseconds(total_ns.round() as i64))
 }
 
 /// An integer field value; TiDB never quotes ids but be lenient about stray spaces.
@@ -561,6 +748,76 @@ mod tests {
         );
         assert_eq!((e.kind, e.task_id), (EventKind::SubtaskError, Some(5)));
         assert!(events(r#"[2026/05/22 07:37:29.468 +00:00] [INFO] [domain.go:1] ["diff load InfoSchema success"]"#).is_empty());
+    }
+
+    #[test]
+    fn schema_sync_details() {
+        let e = one(
+            r#"[2023/05/11 01:25:54.712 +08:00] [WARN] [util.go:299] ["[ddl] etcd-cli put kv failed"] [key=/tidb/ddl/all_schema_by_job_versions/130222/f296efb9-ed7c] [value=173784] [error="context deadline exceeded"] [retryCnt=0]"#,
+        );
+        assert_eq!(
+            (e.kind, e.job_id),
+            (EventKind::SchemaVersionUpdateFailed, Some(130222))
+        );
+        let s = e.detail.sync().unwrap();
+        assert_eq!(
+            (s.node.as_deref(), s.version),
+            (Some("f296efb9-ed7c"), Some(173784))
+        );
+        let e = one(
+            r#"[2024/05/06 13:20:01.291 +08:00] [INFO] [syncer.go:362] ["syncer check all versions, someone is not synced"] [category=ddl] [info="instance ip 10.0.1.6, port 4000, id 5b1e-0002"] ["ddl job id"=1305] [ver=2452]"#,
+        );
+        let s = e.detail.sync().unwrap();
+        assert_eq!(
+            (s.node.as_deref(), s.address.as_deref(), s.version, e.job_id),
+            (
+                Some("5b1e-0002"),
+                Some("10.0.1.6:4000"),
+                Some(2452),
+                Some(1305)
+            )
+        );
+        let e = one(
+            r#"[2025/05/13 08:02:11.951 +08:00] [Info] [syncer.go:352] ["[ddl] syncer check all versions, someone is not synced, continue checking"] [ddl=/tidb/ddl/all_schema_versions/4e3becf5] [currentVer=1217026] [latestVer=1217027]"#,
+        );
+        let s = e.detail.sync().unwrap();
+        assert_eq!(
+            (s.node.as_deref(), s.current, s.version, e.job_id),
+            (Some("4e3becf5"), Some(1217026), Some(1217027), None)
+        );
+        let e = one(
+            r#"[2024/05/06 13:20:00.215 +08:00] [INFO] [syncer.go:398] ["syncer check all versions, someone is not synced"] [category=ddl] [info=5b1e-0002] ["ddl job id"=7] [ver=9]"#,
+        );
+        assert_eq!(e.detail.sync().unwrap().node.as_deref(), Some("5b1e-0002"));
+        let e = one(
+            r#"[2024/06/01 10:00:00.000 +08:00] [INFO] [session.go:4413] ["old running transaction block DDL"] ["table ID"=112] [jobID=120] ["connection ID"=2199023255559] ["elapsed time"=1m10.5s]"#,
+        );
+        assert_eq!((e.kind, e.job_id), (EventKind::MdlHeldByTxn, Some(120)));
+        assert_eq!(
+            e.detail,
+            Detail::MdlHolder {
+                conn: Some("2199023255559".into()),
+                table_id: Some(112),
+                elapsed: Some(chrono::Duration::milliseconds(70_500)),
+            }
+        );
+    }
+
+    #[test]
+    fn go_durations() {
+        let us = |s| parse_go_duration(s).map(|d| d.num_microseconds().unwrap());
+        let ms = us;
+        assert_eq!(ms("52.118ms"), Some(52_118));
+        assert_eq!(ms("1m5.5s"), Some(65_500_000));
+        assert_eq!(ms("2h0m3s"), Some(7_203_000_000));
+        assert_eq!(
+            parse_go_duration("695.998µs").map(|d| d.num_nanoseconds().unwrap()),
+            Some(695_998)
+        );
+        assert_eq!(ms("0s"), Some(0));
+        assert_eq!(ms("12"), None);
+        assert_eq!(ms(""), None);
+        assert_eq!(ms("5x"), None);
     }
 
     #[test]

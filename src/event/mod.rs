@@ -58,6 +58,17 @@ pub enum EventKind {
     MdlLock,
     /// `update self version failed`, `etcd-cli put kv failed`: an instance could not publish its schema version.
     SchemaVersionUpdateFailed,
+    /// `old running transaction block DDL`: a transaction opened under an older schema version
+    /// still holds the metadata lock of a table the job changes (`connection ID`, `elapsed time`).
+    MdlHeldByTxn,
+    /// `full load InfoSchema success`: an instance rebuilt its whole InfoSchema (how long it took).
+    SchemaFullLoad,
+    // --- waiting for another job ---
+    /// `current DDL job depends on other job`: the job waits for an earlier job on the same object.
+    JobDependsOn,
+    /// `ingest backfill worker is already in used by another DDL job` (v7.6): the one ingest
+    /// slot is taken by the job it names, so a queued ADD INDEX waits.
+    IngestSlotTaken,
     // --- reorg / backfill ---
     /// `run reorg job done` / `run reorg job wait timeout` / `handled rows`: row-count progress.
     ReorgProgress,
@@ -77,6 +88,15 @@ pub enum EventKind {
     TaskReverted,
     /// `task paused` / `global task paused`.
     TaskPaused,
+    /// `pause the job successfully` / `pause user DDL by system successful` (TiDB pausing user
+    /// DDL during a smooth upgrade), `job paused by user`: the job was paused.
+    JobPaused,
+    /// `normal cluster state, resume the job failed`: after an upgrade TiDB could not resume a
+    /// job it had paused.
+    JobResumeFailed,
+    /// `resume checkpoint`: an ingest reorg resumed from its checkpoint; the detail names the
+    /// instance that wrote the checkpoint and the one resuming it.
+    CheckpointResumed,
     /// `cannot get task` (row-count refresh of a task already in history).
     CannotGetTask,
     /// `task state transform`, `schedule task`, `switch to next step` ..., and the DDL side's
@@ -91,6 +111,9 @@ pub enum EventKind {
     TaskRetryableError,
     /// `meet un-retryable error`: a lower layer gave up on an error.
     UnretryableError,
+    /// `open new s3 reader failed` / `read all data failed`: a global-sort read of external
+    /// storage failed (the `file` field holds the object key `<id>/<subtask>/...`).
+    ExternalStorageError,
     /// `generate plan failed` / `generate part of subtasks failed`.
     GeneratePlanFailed,
     /// `task manager met error`.
@@ -131,8 +154,9 @@ pub(crate) fn shared_missing(test: &str, path: &std::path::Path) {
 pub enum Detail {
     #[default]
     None,
-    /// Owner lines: the owner's id (`ownerID`, or the end of `owner info`).
-    Owner(String),
+    /// Owner lines: the owner's id (`ownerID`, or the end of `owner info`), and the id of the
+    /// instance that wrote the line (the end of `owner info`, master's `id`), when it says.
+    Owner { id: String, me: Option<String> },
     /// `Welcome to TiDB`: the `Release Version` field, verbatim (`v7.6.0`, `None`).
     Release(String),
     /// `new domain`: the store id (unit-test logs open many).
@@ -152,9 +176,46 @@ pub enum Detail {
     TaskStep { from: String, to: String },
     /// `schedule task` / `execute one task`: the task's state.
     TaskState(String),
+    /// `open new s3 reader failed`: the object key read (`<id>/<subtask>/data/...`).
+    ObjectKey(String),
+    /// Schema-version lines (the owner's wait, an instance's failed write, a full load).
+    SchemaSync(SchemaSync),
+    /// `old running transaction block DDL`: who holds the metadata lock.
+    MdlHolder {
+        /// `connection ID` (`conn ID` in v6.5).
+        conn: Option<String>,
+        table_id: Option<i64>,
+        /// How long the transaction had been open (`elapsed time`).
+        elapsed: Option<chrono::Duration>,
+    },
+    /// The job another job waits for (`processing job ID`, `dependentJob`).
+    Blocker(i64),
+    /// `resume checkpoint`: the `previous instance` that wrote the checkpoint and the `current
+    /// instance` resuming it (TiDB's `host:port`; empty when the checkpoint is fresh).
+    Checkpoint { previous: String, current: String },
     /// A message TiDB writes only once the job reached this state (`DDL job is finished`:
     /// `synced`), for lines without a job string ([`vocab::Spelling::reached`]).
     Reached(JobState),
+}
+
+/// What a schema-version line says: which instance, which version, how long.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SchemaSync {
+    /// The instance's DDL id (`<uuid>`): from the owner's `info`, or the last segment of an
+    /// etcd key (`/tidb/ddl/all_schema_versions/<uuid>`,
+    /// `/tidb/ddl/all_schema_by_job_versions/<job>/<uuid>`).
+    pub node: Option<String>,
+    /// `ip:port` from the owner's `info` (`instance ip 10.0.1.6, port 4000, id <uuid>`).
+    pub address: Option<String>,
+    /// The version waited for, written or loaded (`ver`, `latestVer`, `value`,
+    /// `neededSchemaVersion`, `version`).
+    pub version: Option<i64>,
+    /// The version the instance is at (`currentVer`, `oldSchemaVersion`, `currentSchemaVersion`).
+    pub current: Option<i64>,
+    /// `take time` (the owner's wait), `start time` / `elapsed time` (a load).
+    pub took: Option<chrono::Duration>,
+    /// The etcd key of a failed write (`key`) or of a lagging version (`ddl`).
+    pub key: Option<String>,
 }
 
 impl Detail {
@@ -178,7 +239,23 @@ impl Detail {
     /// The owner id of an owner line.
     pub fn owner(&self) -> Option<&str> {
         match self {
-            Detail::Owner(o) => Some(o),
+            Detail::Owner { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The id of the instance that wrote an owner line, when the line says.
+    pub fn me(&self) -> Option<&str> {
+        match self {
+            Detail::Owner { me, .. } => me.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The schema-version facts of a schema-sync line.
+    pub fn sync(&self) -> Option<&SchemaSync> {
+        match self {
+            Detail::SchemaSync(s) => Some(s),
             _ => None,
         }
     }
@@ -188,7 +265,8 @@ impl Detail {
     pub fn summary(&self) -> Option<String> {
         match self {
             Detail::None => None,
-            Detail::Owner(s) | Detail::Release(s) | Detail::Store(s) | Detail::Query(s) => {
+            Detail::Owner { id, .. } => Some(id.clone()),
+            Detail::Release(s) | Detail::Store(s) | Detail::Query(s) | Detail::ObjectKey(s) => {
                 Some(s.clone())
             }
             Detail::Backfill {
@@ -205,6 +283,46 @@ impl Detail {
             Detail::TaskTransition { from, to } => Some(format!("{from}->{to}")),
             Detail::TaskStep { from, to } => Some(format!("step {from}->{to}")),
             Detail::TaskState(s) => Some(format!("state={s}")),
+            Detail::SchemaSync(s) => {
+                let mut parts = Vec::new();
+                if let Some(n) = &s.node {
+                    parts.push(format!("node={n}"));
+                }
+                if let Some(a) = &s.address {
+                    parts.push(format!("address={a}"));
+                }
+                if let Some(c) = s.current {
+                    parts.push(format!("current={c}"));
+                }
+                if let Some(v) = s.version {
+                    parts.push(format!("version={v}"));
+                }
+                if let Some(t) = s.took {
+                    parts.push(format!("took={}ms", t.num_milliseconds()));
+                }
+                (!parts.is_empty()).then(|| parts.join(" "))
+            }
+            Detail::MdlHolder {
+                conn,
+                table_id,
+                elapsed,
+            } => {
+                let mut parts = Vec::new();
+                if let Some(c) = conn {
+                    parts.push(format!("conn={c}"));
+                }
+                if let Some(t) = table_id {
+                    parts.push(format!("table_id={t}"));
+                }
+                if let Some(e) = elapsed {
+                    parts.push(format!("elapsed={}ms", e.num_milliseconds()));
+                }
+                (!parts.is_empty()).then(|| parts.join(" "))
+            }
+            Detail::Blocker(j) => Some(format!("blocker={j}")),
+            Detail::Checkpoint { previous, current } => {
+                Some(format!("previous={previous} current={current}"))
+            }
             Detail::Reached(s) => Some(s.to_string()),
         }
     }

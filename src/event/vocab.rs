@@ -126,6 +126,19 @@ pub static VOCAB: &[Spelling] = &[
     row!("mdl gets lock, update self version to owner failed", SchemaVersionUpdateFailed, "v8.0–master", "domain/domain.go, infoschema/issyncer/syncer.go"),
     row!("update self version failed", SchemaVersionUpdateFailed, "v6.5–master (issue-43755, issue-61210, source)", "domain/domain.go, infoschema/issyncer/syncer.go"),
     row!("etcd-cli put kv failed", SchemaVersionUpdateFailed, "v6.5–master (`[ddl] ` prefix in v6.5)", "ddl/util/util.go"),
+    // INFO every 10 s once the transaction is older than a minute, DEBUG before (v7.1–master);
+    // v6.5.0 logs it at DEBUG only, with `conn ID` and no jobID (session/session.go:4150).
+    row!("old running transaction block DDL", MdlHeldByTxn, "v7.1–master (INFO past 1m; v6.5 DEBUG only)", "session/session.go (≤v7.1), pkg/session/session.go (v7.5–v8.5), pkg/sessionctx/variable/session.go (master)"),
+    // `start time` is the load's duration up to v8.1; `elapsed time` (and `isV2`) from v8.5.
+    row!("full load InfoSchema success", SchemaFullLoad, "v6.5–master (`start time` ≤v8.1, `elapsed time` v8.5+)", "domain/domain.go (≤v8.5), infoschema/issyncer/loader.go (master)"),
+
+    // --- waiting for another job ---
+    row!("current DDL job depends on other job", JobDependsOn, "v6.5–v8.5 (`[ddl] ` prefix ≤v7.1)", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5)"),
+    // v7.6 only: a queued ADD INDEX is not picked while another job holds the ingest slot
+    // (job_table.go getReorgJob → MarkJobProcessing; logged at most once a minute). v7.1/v7.5
+    // spell `ingest backfill is already in use by another DDL job` [job ID=<holder>] and fall
+    // back to txn-merge instead of waiting; v8.1+ have no single slot.
+    row!("ingest backfill worker is already in used by another DDL job", IngestSlotTaken, "v7.6", "ddl/ingest/backend_mgr.go"),
 
     // --- owner election (§4.5) ---
     row!("get owner", OwnerElected, "v7.5–master", "owner/manager.go"),
@@ -163,6 +176,7 @@ pub static VOCAB: &[Spelling] = &[
     row!("close writer error", BackfillError, "seen 2025-07 (issue-62469)", "ddl/ingest/engine.go"),
     row!("build ingest writer context failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/ingest/engine.go"),
     row!("create index ingest worker failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/backfilling_operators.go"),
+    row!("resume checkpoint", CheckpointResumed, "v7.5–master", "ddl/ingest/checkpoint.go"),
     row!("create checkpoint manager failed", BackfillError, "v7.5–master", "ddl/ingest/backend_mgr.go, ddl/reorg.go, ddl/backfilling.go"),
 
     // --- DXF, DDL side (§4.6) ---
@@ -178,6 +192,12 @@ pub static VOCAB: &[Spelling] = &[
     row!("global task reverted", TaskReverted, "v7.5", "disttask/framework/handle/handle.go"),
     row!("task paused", TaskPaused, "v7.6–master", "disttask/framework/handle/handle.go"),
     row!("global task paused", TaskPaused, "v7.5", "disttask/framework/handle/handle.go"),
+
+    // --- pause / resume (failure-families DDL020) ---
+    row!("pause user DDL by system successful", JobPaused, "v7.5–master", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5+)"),
+    row!("pause the job successfully", JobPaused, "v7.5–master", "ddl/job_table.go (≤v8.1), ddl/job_scheduler.go (v8.5+)"),
+    row!("job paused by user", JobPaused, "v7.5–master", "ddl/index.go, ddl/reorg.go (≤v8.1)"),
+    row!("normal cluster state, resume the job failed", JobResumeFailed, "v7.5–master", "ddl/job_table.go (≤v8.1), ddl/job_scheduler.go (v8.5+)"),
     row!("cannot get task during waiting", CannotGetTask, "v7.6–master", "disttask/framework/handle/handle.go"),
     row!("cannot get global task during waiting", CannotGetTask, "v7.5", "disttask/framework/handle/handle.go"),
     row!("met retryable error", TaskRetryableError, "v7.5–master", "disttask/framework/handle/handle.go (RunWithRetry), scheduler.go (v7.5)"),
@@ -189,6 +209,7 @@ pub static VOCAB: &[Spelling] = &[
     row!("onNextStage", TaskStateChange, "v7.5", "disttask/framework/dispatcher/dispatcher.go"),
     row!("on next step", TaskStateChange, "v7.6", "disttask/framework/scheduler/scheduler.go"),
     row!("switch to next step", TaskStateChange, "v8.1–master", "disttask/framework/scheduler/scheduler.go"),
+    row!("on next subtasks batch", TaskStateChange, "v7.5–v8.5", "ddl/backfilling_dist_scheduler.go (backfilling_dispatcher.go v7.5), disttask/importinto/scheduler.go (dispatcher.go v7.5)"),
     row!("subtasks encounter errors", SubtasksEncounterErrors, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
     row!("generate plan failed", GeneratePlanFailed, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
     row!("generate part of subtasks failed", GeneratePlanFailed, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
@@ -204,9 +225,12 @@ pub static VOCAB: &[Spelling] = &[
     row!("execute task failed", SubtaskError, "v7.6", "disttask/framework/taskexecutor/task_executor.go (lightning BeginTask/End)"),
     row!("execute task step failed", SubtaskError, "v8.1–master", "disttask/framework/taskexecutor/task_executor.go (lightning BeginTask/End)"),
     row!("run subtask failed", SubtaskError, "master", "dxf/framework/taskexecutor/task_executor.go"),
+    row!("cleanup subtask env", TaskStateChange, "v7.5–v8.5", "disttask/importinto/task_executor.go (scheduler.go v7.5)"),
     row!("meet retryable error", TaskRetryableError, "v7.6–master", "disttask/framework/taskexecutor/task_executor.go"),
     row!("met retryable err", TaskRetryableError, "v7.6–master", "disttask/framework/taskexecutor/manager.go"),
     row!("meet un-retryable error", UnretryableError, "seen 2025-12 (issue-65173), master source", "lightning/common/retry.go (IsRetryableError)"),
+    row!("open new s3 reader failed", ExternalStorageError, "v7.5–v8.5", "br/pkg/storage/s3.go, ks3.go"),
+    row!("read all data failed", ExternalStorageError, "v7.6–v8.5", "br/pkg/lightning/backend/external/merge_v2.go (v7.6), pkg/lightning/backend/external/merge_v2.go"),
     row!("task manager met error", TaskManagerError, "v7.5–v8.5", "disttask/framework/scheduler/manager.go (v7.5), taskexecutor/manager.go"),
 ];
 
@@ -317,6 +341,13 @@ mod tests {
 
     /// Rows whose message is in neither messages.tsv nor the corpus, with where each was confirmed.
     const ALLOW: &[(&str, &str)] = &[
+        // Not in messages.tsv (logged from the session package): `git grep` of the TiDB mirror,
+        // v7.1.0 session/session.go:4323, v7.5.0 pkg/session/session.go:4413, v7.6.0 :4380,
+        // v8.1.0 :4412, v8.5.0 :4628, master pkg/sessionctx/variable/session.go:3805 (logFn).
+        (
+            "old running transaction block DDL",
+            "TiDB source v7.1.0–master (RemoveLockDDLJobs)",
+        ),
         // Pre-2019 (ngaut/log) spellings, in log-variants.md's vocabulary ("1.0/2.0 (2017-18)
         // pre-zap") and in pingcap/tidb ddl/ddl.go and ddl_worker.go of v1.0 (find_string).
         (

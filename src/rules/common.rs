@@ -34,6 +34,17 @@ pub fn fmt_duration(d: chrono::Duration) -> String {
     }
 }
 
+/// A duration as the log wrote it, to the millisecond under a minute (`45.803s`, `850ms`),
+/// else as [`fmt_duration`] does.
+pub fn fmt_duration_ms(d: chrono::Duration) -> String {
+    let ms = d.num_milliseconds().max(0);
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1000..=59_999 => format!("{}.{:03}s", ms / 1000, ms % 1000),
+        _ => fmt_duration(d),
+    }
+}
+
 /// `19:21:11.461` (the time of day as the log wrote it), or `?` without a time.
 pub fn hms(ts: Option<Timestamp>) -> String {
     ts.map_or_else(|| "?".to_string(), |t| t.format("%H:%M:%S%.3f").to_string())
@@ -132,12 +143,37 @@ pub fn issues_for(
 ) -> (Vec<String>, Vec<String>) {
     let facts = Facts {
         rule: meta.code,
-        job,
+        job: Some(job),
         error,
         owner_changed: !facts.owner_changes.is_empty(),
         ddl_retried: facts.retry.retry_lines > 0,
+        mdl: None,
     };
-    let ms = known_issues::matching(&facts, version);
+    issue_notes(&facts, version)
+}
+
+/// The known issues of a finding that is not about an error (a schema-version wait, an owner
+/// election): for a schema-version wait (DDL009) the path (`mdl`, metadata lock on or off)
+/// picks the issue; `job` is `None` for a job-less finding.
+pub fn issues_without_error(
+    meta: &RuleMeta,
+    job: Option<&JobTimeline>,
+    mdl: Option<bool>,
+    version: Option<&Version>,
+) -> (Vec<String>, Vec<String>) {
+    let facts = Facts {
+        rule: meta.code,
+        job,
+        error: None,
+        owner_changed: false,
+        ddl_retried: false,
+        mdl,
+    };
+    issue_notes(&facts, version)
+}
+
+fn issue_notes(facts: &Facts<'_>, version: Option<&Version>) -> (Vec<String>, Vec<String>) {
+    let ms = known_issues::matching(facts, version);
     (
         ms.iter().map(|m| m.issue.id.to_string()).collect(),
         ms.iter().map(|m| m.note(version)).collect(),
@@ -471,6 +507,69 @@ pub fn retry_mechanism(job: &JobTimeline, facts: &JobFacts, version: Option<&Ver
         }
     }
     s
+}
+
+/// The known issues a DXF-task finding fits, when no job is tied to the task: ids and the
+/// explanation's sentences.
+pub fn issues_for_task(
+    meta: &RuleMeta,
+    error: Option<&str>,
+    version: Option<&Version>,
+) -> (Vec<String>, Vec<String>) {
+    let ms = known_issues::matching_task(meta.code, error, version);
+    (
+        ms.iter().map(|m| m.issue.id.to_string()).collect(),
+        ms.iter().map(|m| m.note(version)).collect(),
+    )
+}
+
+/// The SQL condition that selects a DXF task in `mysql.tidb_global_task(_history)`.
+pub fn task_cond(task: &crate::timeline::TaskTimeline) -> String {
+    match (&task.task_key, task.task_id) {
+        (_, Some(id)) => format!("id = {id}"),
+        (Some(k), None) => format!("task_key = '{k}'"),
+        (None, None) => "task_key LIKE 'ddl/backfill/%'".to_string(),
+    }
+}
+
+/// `ddl/backfill/125 (id 10)`, `10`: a DXF task as a finding names it after the word "task".
+pub fn task_label(task: &crate::timeline::TaskTimeline) -> String {
+    match (&task.task_key, task.task_id) {
+        (Some(k), Some(id)) => format!("{k} (id {id})"),
+        (Some(k), None) => k.clone(),
+        (None, Some(id)) => id.to_string(),
+        (None, None) => "(no id)".to_string(),
+    }
+}
+
+/// `3 times between 11:18:53.397 and 11:20:01.002 (1m7s)`, `once at 11:18:53.397`.
+pub fn times_phrase(count: u64, first: &Evidence, last: &Evidence) -> String {
+    let n = match count {
+        1 => "once".to_string(),
+        n => format!("{n} times"),
+    };
+    let dur = span(first, last)
+        .filter(|d| d.num_milliseconds() > 0)
+        .map(|d| format!(" ({})", fmt_duration(d)))
+        .unwrap_or_default();
+    format!("{n} {}{dur}", window(first.ts, last.ts))
+}
+
+/// `"open new s3 reader failed" ×3, "subtask failed" ×1`: which messages carried an error, in
+/// first-seen order.
+pub fn by_message<'a>(evs: impl Iterator<Item = &'a Event>) -> String {
+    let mut counts: Vec<(String, u64)> = Vec::new();
+    for e in evs {
+        match counts.iter_mut().find(|(m, _)| **m == *e.message) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((e.message.to_string(), 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(m, n)| format!("{m:?} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -245,7 +245,15 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
             .map(|(_, k)| k.clone())
     };
     let mut groups: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
-    for e in t.cluster.unattributed.iter().filter(relevant) {
+    // IMPORT INTO's lines and global-sort reads no DDL job owns are DDL018's.
+    let import = |e: &&Event| crate::rules::ddl018_import_into_failed::claims(t, e);
+    for e in t
+        .cluster
+        .unattributed
+        .iter()
+        .filter(relevant)
+        .filter(|e| !import(e))
+    {
         let err = e.error.as_deref().unwrap_or_default();
         let key = e
             .task_key
@@ -270,6 +278,8 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
                 || evs.iter().any(|e| e.task_key.is_some() || e.task_id.is_some());
             let subject = if key.starts_with("ImportInto/") {
                 format!("IMPORT INTO task {key}")
+            } else if let Some(id) = key.strip_prefix("task id ") {
+                format!("DXF task {id}")
             } else if named {
                 format!("DXF task {key}")
             } else {

@@ -16,7 +16,20 @@ pub mod ddl005_owner_changed;
 pub mod ddl006_expected_rollback;
 pub mod ddl007_retry_storm;
 pub mod ddl008_unclassified_rollback;
+pub mod ddl009_schema_sync_stuck;
+pub mod ddl010_blocked_by_metadata_lock;
+pub mod ddl013_tidb_died_mid_job;
+pub mod ddl016_dist_task_cannot_plan;
+pub mod ddl017_dist_task_retry_loop;
+pub mod ddl018_import_into_failed;
+pub mod ddl020_job_paused;
+pub mod ddl021_non_rollbackable_retry_loop;
+pub mod ddl022_cancel_stuck;
 pub mod ddl023_gc_life_time_too_short;
+pub mod ddl024_job_queued;
+pub mod ddl025_slow_schema_load;
+pub mod ddl027_no_ddl_owner;
+pub mod ddl028_rollback_after_owner_change;
 
 pub use crate::diagnosis::cause::{root_cause, Cause};
 
@@ -112,7 +125,20 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ddl006_expected_rollback::ExpectedRollback,
         &ddl007_retry_storm::RetryStorm,
         &ddl008_unclassified_rollback::UnclassifiedRollback,
+        &ddl009_schema_sync_stuck::SchemaSyncStuck,
+        &ddl010_blocked_by_metadata_lock::BlockedByMetadataLock,
+        &ddl013_tidb_died_mid_job::TidbDiedMidJob,
+        &ddl016_dist_task_cannot_plan::DistTaskCannotPlan,
+        &ddl017_dist_task_retry_loop::DistTaskRetryLoop,
+        &ddl018_import_into_failed::ImportIntoFailed,
+        &ddl020_job_paused::JobPaused,
+        &ddl021_non_rollbackable_retry_loop::NonRollbackableRetryLoop,
+        &ddl022_cancel_stuck::CancelStuck,
         &ddl023_gc_life_time_too_short::GcLifeTimeTooShort,
+        &ddl024_job_queued::JobQueued,
+        &ddl025_slow_schema_load::SlowSchemaLoad,
+        &ddl027_no_ddl_owner::NoDdlOwner,
+        &ddl028_rollback_after_owner_change::RollbackAfterOwnerChange,
     ];
     ALL
 }
@@ -184,7 +210,20 @@ mod tests {
         ("DDL006", "expected-rollback", Severity::Info),
         ("DDL007", "retry-storm", Severity::Warning),
         ("DDL008", "unclassified-rollback", Severity::Warning),
+        ("DDL009", "schema-sync-stuck", Severity::Error),
+        ("DDL010", "blocked-by-metadata-lock", Severity::Error),
+        ("DDL013", "tidb-died-mid-job", Severity::Warning),
+        ("DDL016", "dist-task-cannot-plan", Severity::Error),
+        ("DDL017", "dist-task-retry-loop", Severity::Error),
+        ("DDL018", "import-into-failed", Severity::Error),
+        ("DDL020", "job-paused", Severity::Warning),
+        ("DDL021", "non-rollbackable-retry-loop", Severity::Error),
+        ("DDL022", "cancel-stuck", Severity::Error),
         ("DDL023", "gc-life-time-too-short", Severity::Error),
+        ("DDL024", "job-queued", Severity::Info),
+        ("DDL025", "slow-schema-load", Severity::Warning),
+        ("DDL027", "no-ddl-owner", Severity::Warning),
+        ("DDL028", "rollback-after-owner-change", Severity::Error),
     ];
 
     #[test]

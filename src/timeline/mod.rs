@@ -238,6 +238,10 @@ impl TaskTimeline {
     pub fn count(&self, kind: EventKind) -> u64 {
         self.event_counts.get(&kind).copied().unwrap_or(0)
     }
+    /// The kept events of `kind`, in time order.
+    pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(move |e| e.kind == kind)
+    }
 }
 
 /// Reorg progress that names no job (`run reorg job wait timeout` before master): a reorg is
