@@ -52,7 +52,13 @@ fuzz_target!(|data: &[u8]| {
     assert!(!html
         .bytes()
         .any(|b| (b < 0x20 && !matches!(b, b'\n' | b'\t' | b'\r')) || b == 0x7f));
-    for f in [Format::Json, Format::Sarif, Format::Junit, Format::Trace, Format::Jsonl] {
+    for f in [
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Trace,
+        Format::Jsonl,
+    ] {
         let _ = render::to_string(&report, f, &ro);
     }
 });
