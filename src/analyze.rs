@@ -71,7 +71,7 @@ pub struct Analysis {
     pub fault_windows: FaultWindows,
     /// Every DDL event in (time, file, line) order when [`Options::collect_events`] is set.
     /// Shared with the report rather than copied: it may be the largest thing in memory.
-    pub events: Arc<Vec<crate::event::Event>>,
+    pub events: Arc<Vec<crate::event::Exported>>,
 }
 
 impl Analysis {
@@ -156,7 +156,7 @@ impl Read for ChannelReader {
 struct Partial {
     builder: TimelineBuilder,
     faults: FaultCounts,
-    events: Vec<crate::event::Event>,
+    events: Vec<crate::event::Exported>,
     files: Vec<FileResult>,
     /// What panicked while this worker scanned (a bug): the run must not produce a report.
     panics: Vec<String>,
@@ -376,7 +376,7 @@ fn interpreted(kind: FileKind) -> Interpret {
 /// fault counter. `corr` is `None` for files read for signals only.
 struct Window<'a> {
     corr: Option<&'a mut FileCorrelator>,
-    collected: Option<&'a mut Vec<crate::event::Event>>,
+    collected: Option<&'a mut Vec<crate::event::Exported>>,
     faults: &'a mut FaultCounter,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
@@ -395,7 +395,7 @@ impl crate::scan::EventSink for Window<'_> {
         }
         if let Some(c) = self.corr.as_deref_mut() {
             if let Some(v) = self.collected.as_deref_mut() {
-                v.push(ev.clone());
+                v.push(crate::event::Exported::of(&ev));
             }
             c.event(ev);
         }
@@ -432,7 +432,7 @@ fn process(
     FileResult,
     TimelineBuilder,
     FaultCounter,
-    Vec<crate::event::Event>,
+    Vec<crate::event::Exported>,
 ) {
     let Member { meta, body } = member;
     // Debug builds only: the tests make a worker panic on a chosen file to prove that a panic

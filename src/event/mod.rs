@@ -10,11 +10,13 @@ use serde::Serialize;
 pub use crate::model::Evidence;
 use crate::model::{JobState, Timestamp};
 
+pub mod export;
 pub mod extract;
 pub mod jobstr;
 pub mod signal;
 pub mod vocab;
 
+pub use export::Exported;
 pub use extract::to_event;
 pub use jobstr::JobInfo;
 pub use vocab::lookup;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::event::{Event, EventKind};
+use crate::event::{EventKind, Exported};
 use crate::model::rfc3339;
 
 /// One line of the export.
@@ -17,7 +17,7 @@ pub struct EventLine<'a> {
     pub task_id: Option<i64>,
     pub task_key: Option<&'a str>,
     pub error: Option<&'a str>,
-    pub detail: Option<String>,
+    pub detail: Option<&'a str>,
     pub file: &'a str,
     pub line: u64,
     /// The raw log line (capped like evidence).
@@ -25,14 +25,14 @@ pub struct EventLine<'a> {
 }
 
 /// One JSON object per line, each line ending in `\n`, in (time, file, line) order.
-pub fn jsonl(events: &[Event]) -> String {
+pub fn jsonl(events: &[Exported]) -> String {
     let mut out = Vec::new();
     write_jsonl(events, &mut out).expect("writing to memory cannot fail");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// [`jsonl`], written line by line to `out`.
-pub fn write_jsonl(events: &[Event], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write_jsonl(events: &[Exported], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for e in events {
         let l = EventLine {
             kind: e.kind,
@@ -42,7 +42,7 @@ pub fn write_jsonl(events: &[Event], out: &mut dyn std::io::Write) -> std::io::R
             task_id: e.task_id,
             task_key: e.task_key.as_deref(),
             error: e.error.as_deref(),
-            detail: e.detail.summary(),
+            detail: e.detail.as_deref(),
             file: &e.evidence.file,
             line: e.evidence.line,
             text: &e.evidence.text,

@@ -238,7 +238,7 @@ pub struct Report {
     pub picture: Picture,
     /// Every DDL event, when the run collected them (`--format jsonl`, `ddldiag events`).
     #[serde(skip)]
-    pub events: std::sync::Arc<Vec<crate::event::Event>>,
+    pub events: std::sync::Arc<Vec<crate::event::Exported>>,
     /// The rule catalogue as the renderers show it (SARIF `rules[]`).
     #[serde(skip)]
     pub rules: Vec<RuleDoc>,
