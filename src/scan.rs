@@ -138,8 +138,6 @@ pub const ANCHORS: &[&str] = &[
     " index",
     // `lightning import error`, `start import engine`, `import engine success`.
     "import",
-    // `create local backend for adding index`, `create checkpoint manager failed`.
-    "create ",
     "close writer",
     // `on next step`, `switch to next step`, `schedule step failed`.
     " step",
@@ -155,6 +153,8 @@ pub const ANCHORS: &[&str] = &[
     " DDL",
     // `full load InfoSchema success`.
     "full load",
+    // `found hotspot file in getFilesReadConcurrency` (global-sort reads).
+    "getFilesReadConcurrency",
 ];
 
 /// Literals that every fault-signal literal contains at least one of (two signals may share

@@ -191,3 +191,48 @@ fn every_catalogue_case_gets_its_diagnosis() {
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// Issue 12's "the IMPORT INTO task is listed": (case, the task id the logs name). 59841 and
+/// 52047 name it in a `task-id` field; 65173, 48702 and 52884 only in the global-sort object
+/// key `<task id>/<subtask id>/…` (`…/150005/150063/data/…`, `30001/30007/data/…`,
+/// `90002/30032/data/…`), with no DDL job of that id in the logs.
+const TASKS: &[(&str, i64)] = &[
+    ("issue-59841", 30001),
+    ("issue-52047", 150006),
+    ("issue-65173", 150005),
+    ("issue-48702", 30001),
+    ("issue-52884", 90002),
+];
+
+#[test]
+fn every_import_task_is_listed() {
+    let Some(corpus) = common::corpus_or_skip("corpus_catalogue", "nothing") else {
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for (case, id) in TASKS {
+        let run = common::analyze_in(&root, &[&corpus.join(case)], &[]);
+        let tasks = run.report["tasks"].as_array().unwrap();
+        assert!(
+            tasks.iter().any(|t| t["task_id"] == *id),
+            "{case}: task {id} not in tasks[]: {tasks:?}"
+        );
+    }
+}
+
+/// Issue 12's "a reorg in progress is recognised": one `run reorg job wait timeout` line each,
+/// with its `total added row count` (70008818 and 0), and no job string.
+#[test]
+fn a_reorg_without_a_job_string_is_recognised() {
+    let Some(corpus) = common::corpus_or_skip("corpus_catalogue", "nothing") else {
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for (case, rows) in [("issue-51255", 70008818), ("issue-51445", 0)] {
+        let run = common::analyze_in(&root, &[&corpus.join(case)], &[]);
+        let reorgs = run.report["reorgs"].as_array().unwrap();
+        assert_eq!(reorgs.len(), 1, "{case}: {reorgs:?}");
+        assert_eq!(reorgs[0]["last_rows"], rows, "{case}");
+        assert_eq!(reorgs[0]["lines"], 1, "{case}");
+    }
+}

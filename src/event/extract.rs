@@ -73,6 +73,8 @@ pub mod keys {
     pub const NEXT_STEP: &[&str] = &["next-step"];
     /// The object key a global-sort reader opened (`open new s3 reader failed`).
     pub const FILE: &[&str] = &["file"];
+    /// `found hotspot file in getFilesReadConcurrency`: the sort file's object key.
+    pub const FILENAME: &[&str] = &["filename"];
     /// `schedule task` / `execute one task`.
     pub const STATE: &[&str] = &["state"];
     /// The local sort directory of `create local backend for adding index` (v8.1+):
@@ -293,6 +295,7 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
         EventKind::NewDomain => some(field(keys::STORE), Detail::Store),
         EventKind::JobSubmitted => some(query, Detail::Query),
         EventKind::ExternalStorageError => some(field(keys::FILE), Detail::ObjectKey),
+        EventKind::GlobalSortRead => some(field(keys::FILENAME), Detail::ObjectKey),
         _ if spelling.reached.is_some() => spelling
             .reached
             .clone()
@@ -536,6 +539,23 @@ pub fn job_id_from_task_key(key: &str) -> Option<i64> {
         return None;
     }
     rest[..digits].parse().ok()
+}
+
+/// The `(first, second)` numeric segments before `/data/` in a global-sort object key
+/// (`30001/30007/data/…`, `tmp/p10010001/150005/150063/data/…`).
+pub fn object_key_ids(s: &str) -> Option<(i64, i64)> {
+    let mut from = 0;
+    while let Some(p) = s[from..].find("/data/") {
+        let head = &s[..from + p];
+        let mut segs = head.rsplit(['/', '"', ' ', '=']);
+        let b = segs.next().and_then(|x| x.parse().ok());
+        let a = segs.next().and_then(|x| x.parse().ok());
+        if let (Some(a), Some(b)) = (a, b) {
+            return Some((a, b));
+        }
+        from += p + 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -1000,5 +1020,25 @@ mod tests {
                 }
             )
         );
+    }
+}
+
+#[cfg(test)]
+mod object_key_tests {
+    use super::object_key_ids;
+
+    #[test]
+    fn object_keys() {
+        assert_eq!(
+            object_key_ids("30001/30007/data/2a79/19"),
+            Some((30001, 30007))
+        );
+        assert_eq!(
+            object_key_ids(
+                "Post \"http://minio-peer:9000/tmp/p10010001/150005/150063/data/ce00/2?uploads=\""
+            ),
+            Some((150005, 150063))
+        );
+        assert_eq!(object_key_ids("context canceled"), None);
     }
 }

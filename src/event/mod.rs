@@ -132,6 +132,11 @@ pub enum EventKind {
     /// `open new s3 reader failed` / `read all data failed`: a global-sort read of external
     /// storage failed (the `file` field holds the object key `<id>/<subtask>/...`).
     ExternalStorageError,
+    /// `found hotspot file in getFilesReadConcurrency` (v8.1+, lightning/backend/external
+    /// engine.go): a global-sort reader planning its concurrency for a large sort file. No
+    /// error; it says a global-sort ingest or merge is reading, and its `filename` holds the
+    /// object key `<id>/<subtask>/...` that names the task when no other line does.
+    GlobalSortRead,
     /// `generate plan failed` / `generate part of subtasks failed`.
     GeneratePlanFailed,
     /// `task manager met error`.

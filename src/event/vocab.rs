@@ -250,6 +250,7 @@ pub static VOCAB: &[Spelling] = &[
     row!("met retryable err", TaskRetryableError, "v7.6–master", "disttask/framework/taskexecutor/manager.go"),
     row!("meet un-retryable error", UnretryableError, "seen 2025-12 (issue-65173), master source", "lightning/common/retry.go (IsRetryableError)"),
     row!("open new s3 reader failed", ExternalStorageError, "v7.5–v8.5", "br/pkg/storage/s3.go, ks3.go"),
+    row!("found hotspot file in getFilesReadConcurrency", GlobalSortRead, "v8.1–v8.5", "pkg/lightning/backend/external/engine.go"),
     row!("read all data failed", ExternalStorageError, "v7.6–v8.5", "br/pkg/lightning/backend/external/merge_v2.go (v7.6), pkg/lightning/backend/external/merge_v2.go"),
     row!("task manager met error", TaskManagerError, "v7.5–v8.5", "disttask/framework/scheduler/manager.go (v7.5), taskexecutor/manager.go"),
 ];

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnosis::source::source_of;
 use crate::diagnosis::ErrorSource;
+use crate::event::extract::object_key_ids;
 use crate::event::{Detail, Event, EventKind};
 use crate::model::Finding;
 use crate::rules::common::*;
@@ -57,30 +58,13 @@ const FAILING: &[EventKind] = &[
     EventKind::TaskReverted,
 ];
 
-/// The `(first, second)` numeric segments before `/data/` in a global-sort object key
-/// (`30001/30007/data/…`, `tmp/p10010001/150005/150063/data/…`).
-pub(crate) fn sort_key_ids(s: &str) -> Option<(i64, i64)> {
-    let mut from = 0;
-    while let Some(p) = s[from..].find("/data/") {
-        let head = &s[..from + p];
-        let mut segs = head.rsplit(['/', '"', ' ', '=']);
-        let b = segs.next().and_then(|x| x.parse().ok());
-        let a = segs.next().and_then(|x| x.parse().ok());
-        if let (Some(a), Some(b)) = (a, b) {
-            return Some((a, b));
-        }
-        from += p + 1;
-    }
-    None
-}
-
 /// The object key an event names: its `file` field, else its error text.
 fn key_ids(e: &Event) -> Option<(i64, i64)> {
     match &e.detail {
-        Detail::ObjectKey(k) => sort_key_ids(k),
+        Detail::ObjectKey(k) => object_key_ids(k),
         _ => None,
     }
-    .or_else(|| e.error.as_deref().and_then(sort_key_ids))
+    .or_else(|| e.error.as_deref().and_then(object_key_ids))
 }
 
 fn storage_line(e: &Event) -> bool {
@@ -339,24 +323,4 @@ fn for_task(
     }
     f.evidence = ev.into_sorted();
     Some(f)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sort_key_ids;
-
-    #[test]
-    fn object_keys() {
-        assert_eq!(
-            sort_key_ids("30001/30007/data/2a79/19"),
-            Some((30001, 30007))
-        );
-        assert_eq!(
-            sort_key_ids(
-                "Post \"http://minio-peer:9000/tmp/p10010001/150005/150063/data/ce00/2?uploads=\""
-            ),
-            Some((150005, 150063))
-        );
-        assert_eq!(sort_key_ids("context canceled"), None);
-    }
 }

@@ -923,6 +923,51 @@ pub struct TimelineBuilder {
 }
 
 impl TimelineBuilder {
+    /// Global-sort lines that name no task, but whose object key does: IMPORT INTO keeps a
+    /// task's sort files under `<task id>/<subtask id>/` (`subtaskPrefix`,
+    /// pkg/disttask/importinto), ADD INDEX under `<job id>/<subtask id>/`. An id that is no
+    /// DDL job's in these logs is listed as that task (its type unknown), so that an import
+    /// whose `task-id` lines are not in the bundle still appears among the tasks. The lines
+    /// stay unattributed too: no line tied them to a task, and the rules say so.
+    fn tasks_from_object_keys(&mut self, unattributed: &[Event], task_jobs: &HashMap<i64, JobKey>) {
+        let jobs: BTreeSet<i64> = self.jobs.keys().map(|k| k.id).collect();
+        // Only tasks no line named: a named task already owns these lines through its id
+        // (the rules tie them to it), and listing them twice would count them twice.
+        let named: BTreeSet<i64> = self
+            .tasks
+            .keys()
+            .filter_map(|i| match i {
+                TaskIdent::Id(id) => Some(*id),
+                TaskIdent::Key(_) => None,
+            })
+            .collect();
+        for ev in unattributed {
+            if ev.task_id.is_some() || ev.task_key.is_some() || ev.job_id.is_some() {
+                continue;
+            }
+            let key = match &ev.detail {
+                Detail::ObjectKey(k) => Some(k.as_str()),
+                _ => None,
+            };
+            let Some((task, _)) =
+                key.and_then(crate::event::extract::object_key_ids)
+                    .or_else(|| {
+                        ev.error
+                            .as_deref()
+                            .and_then(crate::event::extract::object_key_ids)
+                    })
+            else {
+                continue;
+            };
+            if jobs.contains(&task) || task_jobs.contains_key(&task) || named.contains(&task) {
+                continue;
+            }
+            let mut ev = ev.clone();
+            ev.task_id = Some(task);
+            self.tasks.entry(TaskIdent::Id(task)).or_default().push(&ev);
+        }
+    }
+
     pub fn new() -> Self {
         Self::default()
     }
@@ -1092,6 +1137,7 @@ impl TimelineBuilder {
             }
         }
         unattributed.sort_by_key(order_key);
+        self.tasks_from_object_keys(&unattributed, &task_jobs);
         // Jobs seen without a store merge into the one store-keyed job with that id, if unique.
         let loose: Vec<JobKey> = self
             .jobs
