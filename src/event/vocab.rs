@@ -11,7 +11,13 @@
 //! allow-list with the place they were confirmed.
 //!
 //! `versions` says where the spelling was *seen* (source tags or real logs), not a proven range:
-//! `v4.0–v6.x` means "in real logs of those versions, `[ddl] `-prefixed".
+//! `v4.0–v6.x` means "in real logs of those versions, `[ddl] `-prefixed". Every row was also
+//! searched for as an exact Go string literal (bare, `[ddl] `- or `[ddl-ingest] `-prefixed) in
+//! the TiDB source at v6.1.0, v6.5.0, v7.1.0, v7.5.0, v7.6.0, v8.1.0, v8.5.0 and master
+//! (2026-02); where that found it at more tags than a row said, the range was widened (a bound
+//! below v6.1 comes from older sources or logs). The three `lightning` task messages (`schedule
+//! step failed`, `execute task failed`, `execute task step failed`) are not literals: TiDB
+//! writes `BeginTask(…, "schedule step")` and lightning's logger appends ` failed`.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -74,26 +80,26 @@ pub static VOCAB: &[Spelling] = &[
     // --- job error / retry ---
     row!("run DDL job error", JobError, "v4.0–master", "ddl/ddl_worker.go, ddl/job_worker.go"),
     row!("run DDL job failed, sleeps a while then retries it.", JobRetrySleep, "v4.0–master", "ddl/ddl_worker.go, ddl/job_worker.go"),
-    row!("DDL job error count exceed the limit, cancelling it now", ErrorCountExceeded, "v7.5–master", "ddl/ddl_worker.go, ddl/job_worker.go"),
-    row!("rollback DDL job error count exceed the limit, cancelled it now", ErrorCountExceeded, "v7.5–master", "ddl/rollingback.go"),
+    row!("DDL job error count exceed the limit, cancelling it now", ErrorCountExceeded, "v6.1–master", "ddl/ddl_worker.go, ddl/job_worker.go"),
+    row!("rollback DDL job error count exceed the limit, cancelled it now", ErrorCountExceeded, "v6.1–master", "ddl/rollingback.go"),
 
     // --- conversion to rollback ---
-    row!("run add index job failed, convert job to rollback", ConvertToRollback, "v7.1–master (`[ddl] ` prefix ≤v7.1)", "ddl/index.go"),
-    row!("run add index job failed, convert job to rollback, RemoveDDLReorgHandle failed", ConvertToRollback, "v7.5–master", "ddl/index.go"),
+    row!("run add index job failed, convert job to rollback", ConvertToRollback, "v6.1–master (`[ddl] ` prefix ≤v7.1)", "ddl/index.go"),
+    row!("run add index job failed, convert job to rollback, RemoveDDLReorgHandle failed", ConvertToRollback, "v6.1–master", "ddl/index.go"),
     row!("run reorg job failed, convert job to rollback", ConvertToRollback, "v7.5–master", "ddl/index.go (ingest, non-DXF path)"),
-    row!("import index duplicate key, convert job to rollback", ConvertToRollback, "v7.5–master", "ddl/index.go"),
+    row!("import index duplicate key, convert job to rollback", ConvertToRollback, "v6.5–master", "ddl/index.go"),
     row!("run modify column job failed, convert job to rollback", ConvertToRollback, "v4.0–master", "ddl/column.go (≤v8.1), ddl/modify_column.go"),
-    row!("reorg partition job failed, convert job to rollback", ConvertToRollback, "v7.5–master", "ddl/partition.go"),
+    row!("reorg partition job failed, convert job to rollback", ConvertToRollback, "v7.1–master", "ddl/partition.go"),
     row!("run add vector index job failed, convert job to rollback", ConvertToRollback, "v8.5", "ddl/index.go"),
     row!("run add columnar index job failed, convert job to rollback", ConvertToRollback, "master", "ddl/index.go"),
     // These two say the job could NOT be converted (the reorg handle removal failed), so the step
     // fails and is retried: a step failure, not a rollback.
-    row!("run modify column job failed, RemoveDDLReorgHandle failed, can't convert job to rollback", JobStepFailed, "v7.5–master", "ddl/column.go, ddl/modify_column.go"),
-    row!("reorg partition job failed, RemoveDDLReorgHandle failed, can't convert job to rollback", JobStepFailed, "v7.5–master", "ddl/partition.go"),
+    row!("run modify column job failed, RemoveDDLReorgHandle failed, can't convert job to rollback", JobStepFailed, "v6.1–master", "ddl/column.go, ddl/modify_column.go"),
+    row!("reorg partition job failed, RemoveDDLReorgHandle failed, can't convert job to rollback", JobStepFailed, "v7.1–master", "ddl/partition.go"),
 
     // --- cancel ---
     row!("DDL job is cancelled normally", JobCancelled, "v5.2–master", "ddl/ddl_worker.go, ddl/job_worker.go"),
-    row!("the DDL job is cancelled normally", JobCancelled, "v7.0–master", "ddl/rollingback.go"),
+    row!("the DDL job is cancelled normally", JobCancelled, "v6.1–master", "ddl/rollingback.go"),
 
     // --- finish ---
     row!("finish DDL job", JobFinished, "v1.0–master", "ddl/ddl_worker.go, ddl/job_worker.go"),
@@ -104,19 +110,19 @@ pub static VOCAB: &[Spelling] = &[
 
     // --- step failures (the job loop could not run or finish a step) ---
     row!("handle ddl job failed", JobStepFailed, "v6.2–v8.5", "ddl/job_table.go, ddl/job_scheduler.go"),
-    row!("handle ddl job failed: mark job is processing meet error", JobStepFailed, "v7.5–v8.1", "ddl/job_table.go"),
-    row!("handle DDL job failed", JobStepFailed, "v3.0–v6.1", "ddl/ddl_worker.go (start loop, `[ddl] ` prefix)"),
+    row!("handle ddl job failed: mark job is processing meet error", JobStepFailed, "v6.5–v8.1", "ddl/job_table.go"),
+    row!("handle DDL job failed", JobStepFailed, "v3.0–v6.5", "ddl/ddl_worker.go (start loop, `[ddl] ` prefix)"),
     row!("run job failed", JobStepFailed, "v8.5", "ddl/job_scheduler.go"),
     row!("transit one job step failed", JobStepFailed, "master", "ddl/job_scheduler.go"),
     row!("transit one job step and wait sync failed", JobStepFailed, "master", "ddl/job_scheduler.go"),
-    row!("run DDL job failed", JobStepFailed, "v7.5–master", "ddl/rollingback.go (cancelling a job failed)"),
+    row!("run DDL job failed", JobStepFailed, "v6.1–master", "ddl/rollingback.go (cancelling a job failed)"),
 
     // --- schema version sync / MDL (§4.4) ---
     row!("wait latest schema version changed(get the metadata lock if tidb_enable_metadata_lock is true)", SchemaVersionSynced, "v6.4–v8.5", "ddl/ddl_worker.go, ddl/schema_version.go"),
     row!("wait latest schema version changed", SchemaVersionSynced, "v4.0–v6.3", "ddl/ddl_worker.go"),
     row!("wait latest schema version {n} changed, take time {any}", SchemaVersionSynced, "v1.0–v2.x (pre-2019 format)", "ddl/ddl_worker.go `waitSchemaChanged`"),
     row!("wait schema version synced success", SchemaVersionSynced, "master", "ddl/schema_version.go"),
-    row!("wait latest schema version encounter error", SchemaVersionNotSynced, "v7.5–v8.5", "ddl/ddl_worker.go, ddl/schema_version.go"),
+    row!("wait latest schema version encounter error", SchemaVersionNotSynced, "v6.5–v8.5", "ddl/ddl_worker.go, ddl/schema_version.go"),
     row!("wait schema version synced encounter error", SchemaVersionNotSynced, "master", "ddl/schema_version.go"),
     row!("syncer check all versions, someone is not synced", SchemaVersionNotSynced, "v4.0–master", "ddl/syncer/syncer.go, ddl/schemaver/syncer.go"),
     row!("syncer check all versions, someone is not synced, continue checking", SchemaVersionNotSynced, "v4.0–master", "ddl/syncer/syncer.go, ddl/schemaver/syncer.go"),
@@ -124,16 +130,16 @@ pub static VOCAB: &[Spelling] = &[
     row!("mdl gets lock, update to owner", MdlLock, "v6.3–v7.6", "domain/domain.go"),
     row!("mdl gets lock, update self version to owner", MdlLock, "v8.0–master", "domain/domain.go, infoschema/issyncer/syncer.go"),
     row!("mdl gets lock, update self version to owner failed", SchemaVersionUpdateFailed, "v8.0–master", "domain/domain.go, infoschema/issyncer/syncer.go"),
-    row!("update self version failed", SchemaVersionUpdateFailed, "v6.5–master (issue-43755, issue-61210, source)", "domain/domain.go, infoschema/issyncer/syncer.go"),
-    row!("etcd-cli put kv failed", SchemaVersionUpdateFailed, "v6.5–master (`[ddl] ` prefix in v6.5)", "ddl/util/util.go"),
+    row!("update self version failed", SchemaVersionUpdateFailed, "v6.1–master (issue-43755, issue-61210, source)", "domain/domain.go, infoschema/issyncer/syncer.go"),
+    row!("etcd-cli put kv failed", SchemaVersionUpdateFailed, "v6.1–master (`[ddl] ` prefix in v6.5)", "ddl/util/util.go"),
     // INFO every 10 s once the transaction is older than a minute, DEBUG before (v7.1–master);
     // v6.5.0 logs it at DEBUG only, with `conn ID` and no jobID (session/session.go:4150).
-    row!("old running transaction block DDL", MdlHeldByTxn, "v7.1–master (INFO past 1m; v6.5 DEBUG only)", "session/session.go (≤v7.1), pkg/session/session.go (v7.5–v8.5), pkg/sessionctx/variable/session.go (master)"),
+    row!("old running transaction block DDL", MdlHeldByTxn, "v6.5–master (INFO past 1m; v6.5 DEBUG only)", "session/session.go (≤v7.1), pkg/session/session.go (v7.5–v8.5), pkg/sessionctx/variable/session.go (master)"),
     // `start time` is the load's duration up to v8.1; `elapsed time` (and `isV2`) from v8.5.
-    row!("full load InfoSchema success", SchemaFullLoad, "v6.5–master (`start time` ≤v8.1, `elapsed time` v8.5+)", "domain/domain.go (≤v8.5), infoschema/issyncer/loader.go (master)"),
+    row!("full load InfoSchema success", SchemaFullLoad, "v6.1–master (`start time` ≤v8.1, `elapsed time` v8.5+)", "domain/domain.go (≤v8.5), infoschema/issyncer/loader.go (master)"),
 
     // --- waiting for another job ---
-    row!("current DDL job depends on other job", JobDependsOn, "v6.5–v8.5 (`[ddl] ` prefix ≤v7.1)", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5)"),
+    row!("current DDL job depends on other job", JobDependsOn, "v6.1–v8.5 (`[ddl] ` prefix ≤v7.1)", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5)"),
     // v7.6 only: a queued ADD INDEX is not picked while another job holds the ingest slot
     // (job_table.go getReorgJob → MarkJobProcessing; logged at most once a minute). v7.1/v7.5
     // spell `ingest backfill is already in use by another DDL job` [job ID=<holder>] and fall
@@ -141,48 +147,48 @@ pub static VOCAB: &[Spelling] = &[
     row!("ingest backfill worker is already in used by another DDL job", IngestSlotTaken, "v7.6", "ddl/ingest/backend_mgr.go"),
 
     // --- owner election (§4.5) ---
-    row!("get owner", OwnerElected, "v7.5–master", "owner/manager.go"),
+    row!("get owner", OwnerElected, "v6.1–master", "owner/manager.go"),
     row!("become owner", OwnerElected, "v8.5–master", "owner/manager.go"),
-    row!("start campaign owner", OwnerElected, "v7.5–master", "owner/manager.go"),
+    row!("start campaign owner", OwnerElected, "v6.1–master", "owner/manager.go"),
     row!("retire owner", OwnerRetired, "v8.5–master", "owner/manager.go"),
-    row!("resign ddl owner success", OwnerRetired, "v7.5–v8.1", "owner/manager.go"),
+    row!("resign ddl owner success", OwnerRetired, "v6.1–v8.1", "owner/manager.go"),
     row!("resign owner success", OwnerRetired, "v8.5–master", "owner/manager.go"),
-    row!("is not the owner", OwnerRetired, "v3.0 (issue-operator-1225), v7.5–master", "owner/manager.go"),
+    row!("is not the owner", OwnerRetired, "v3.0 (issue-operator-1225), v6.1–master", "owner/manager.go"),
 
     // --- cluster ---
     // pkg/util/signal/signal_posix.go (master, read_file): `logutil.BgLogger().Info("got signal to
     // exit", zap.Stringer("signal", sig))` in SetupSignalHandler.
-    row!("got signal to exit", ServerStop, "master (source); util/signal/signal_posix.go before pkg/", "util/signal/signal_posix.go"),
-    row!("Welcome to TiDB.", ServerStart, "seen v4.0–v5.3 (corpus), v7.6 (#50417), current source", "util/printer/printer.go"),
-    row!("new domain", NewDomain, "seen v4.0–v6.x (corpus)", "session/tidb.go"),
+    row!("got signal to exit", ServerStop, "v6.1–master; master (source); util/signal/signal_posix.go before pkg/", "util/signal/signal_posix.go"),
+    row!("Welcome to TiDB.", ServerStart, "v6.1–master; seen v4.0–v5.3 (corpus), v7.6 (#50417), current source", "util/printer/printer.go"),
+    row!("new domain", NewDomain, "v6.1–master; seen v4.0–v6.x (corpus)", "session/tidb.go"),
 
     // --- reorg / backfill, DDL side (§4.6) ---
     row!("run reorg job done", ReorgProgress, "v4.0–master", "ddl/reorg.go"),
     row!("run reorg job wait timeout", ReorgProgress, "v5.2–v8.1", "ddl/reorg.go"),
-    row!("index backfill state running", BackfillStarted, "v7.1–master", "ddl/index.go"),
+    row!("index backfill state running", BackfillStarted, "v6.5–master", "ddl/index.go"),
     row!("start to add table index", BackfillStarted, "v4.0–master", "ddl/index.go"),
     // v8.5+ write the message literally as "[ddl] run add index job"; the prefix strip maps it here.
     row!("run add index job", BackfillStarted, "v4.0–master", "ddl/index.go"),
-    row!("backfill worker exit on error", BackfillError, "v7.x–master (`[ddl] ` prefix in v7.x, issue-49940)", "ddl/backfilling.go"),
+    row!("backfill worker exit on error", BackfillError, "v6.5–master (`[ddl] ` prefix in v7.x, issue-49940)", "ddl/backfilling.go"),
     row!("backfill worker handle batch tasks failed", BackfillError, "v4.0–v6.x", "ddl/backfilling.go (`[ddl] ` prefix)"),
-    row!("backfill worker handle tasks failed", BackfillError, "v7.5–v8.1", "ddl/backfilling.go"),
-    row!("backfill worker failed", BackfillError, "v7.5–master", "ddl/backfilling.go"),
-    row!("lightning import error", BackfillError, "v7.5–v8.1", "ddl/index.go"),
+    row!("backfill worker handle tasks failed", BackfillError, "v7.1–v8.1", "ddl/backfilling.go"),
+    row!("backfill worker failed", BackfillError, "v6.1–master", "ddl/backfilling.go"),
+    row!("lightning import error", BackfillError, "v6.5–v8.1", "ddl/index.go"),
 
     // --- ingest backend (§4.9). Failures are BackfillError: errors below the job level. ---
-    row!("create local backend for adding index", IngestBackend, "v7.5–master", "ddl/ingest/backend_mgr.go"),
-    row!("ingest backfill is not available", IngestBackend, "v7.5–master", "ddl/ingest/backend_mgr.go, ddl/index.go"),
-    row!("build ingest backend failed", BackfillError, "seen master 2024-12 (issue-58437)", "ddl/ingest/backend_mgr.go"),
-    row!("close writer error", BackfillError, "seen 2025-07 (issue-62469)", "ddl/ingest/engine.go"),
-    row!("build ingest writer context failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/ingest/engine.go"),
-    row!("create index ingest worker failed", BackfillError, "seen master 2024-06 (issue-53792)", "ddl/backfilling_operators.go"),
-    row!("resume checkpoint", CheckpointResumed, "v7.5–master", "ddl/ingest/checkpoint.go"),
-    row!("create checkpoint manager failed", BackfillError, "v7.5–master", "ddl/ingest/backend_mgr.go, ddl/reorg.go, ddl/backfilling.go"),
+    row!("create local backend for adding index", IngestBackend, "v7.1–master", "ddl/ingest/backend_mgr.go"),
+    row!("ingest backfill is not available", IngestBackend, "v7.1–master", "ddl/ingest/backend_mgr.go, ddl/index.go"),
+    row!("build ingest backend failed", BackfillError, "v7.1–master; seen master 2024-12 (issue-58437)", "ddl/ingest/backend_mgr.go"),
+    row!("close writer error", BackfillError, "v6.5–master; seen 2025-07 (issue-62469)", "ddl/ingest/engine.go"),
+    row!("build ingest writer context failed", BackfillError, "v7.1–master; seen master 2024-06 (issue-53792)", "ddl/ingest/engine.go"),
+    row!("create index ingest worker failed", BackfillError, "v7.5–master; seen master 2024-06 (issue-53792)", "ddl/backfilling_operators.go"),
+    row!("resume checkpoint", CheckpointResumed, "v7.1–master", "ddl/ingest/checkpoint.go"),
+    row!("create checkpoint manager failed", BackfillError, "v7.1–master", "ddl/ingest/backend_mgr.go, ddl/reorg.go, ddl/backfilling.go"),
     // Confirmed in the TiDB mirror (git grep at each tag): disk_root.go v7.6.0:133, v8.1.0:131,
     // v8.5.0:131, master:170 (v7.5 puts the usage into the `[ddl:8256]` error text instead).
     row!("available disk space is less than 10%, cannot use ingest mode", IngestDiskLow, "v7.6–master", "ddl/ingest/disk_root.go"),
     // message.go LitErrAllocMemFail: `[ddl-ingest] allocate memory failed` v7.1, bare v7.5–master.
-    row!("allocate memory failed", IngestMemoryExhausted, "v7.1–master (`[ddl-ingest] ` prefix in v7.1)", "ddl/ingest/message.go"),
+    row!("allocate memory failed", IngestMemoryExhausted, "v6.5–master (`[ddl-ingest] ` prefix in v7.1)", "ddl/ingest/message.go"),
     row!("finish a index ingest task", IngestTaskFinished, "v7.5–master", "ddl/backfilling_operators.go (≤v8.5), ddl/ingest/checkpoint.go (master)"),
     row!("meet error and handle the job later", IngestRegionRetry, "v7.1–v8.5", "lightning/backend/local/region_job.go"),
     row!("meet retryable error when ingesting, will handle the job later", IngestRegionRetry, "master", "lightning/backend/local/job_worker.go"),
@@ -196,8 +202,8 @@ pub static VOCAB: &[Spelling] = &[
     row!("cloud import executor finish subtask", BackfillPhase, "v7.5–v8.5", "ddl/backfilling_import_cloud.go"),
     row!("merge temp index executor init subtask exec env", BackfillPhase, "master", "ddl/backfilling_merge_temp.go"),
     row!("merge temp index executor finish subtask", BackfillPhase, "master", "ddl/backfilling_merge_temp.go"),
-    row!("start import engine", BackfillPhase, "v7.1–master", "lightning/backend/local/local.go"),
-    row!("import engine success", BackfillPhase, "v7.1–master", "lightning/backend/local/local.go"),
+    row!("start import engine", BackfillPhase, "v6.1–master", "lightning/backend/local/local.go"),
+    row!("import engine success", BackfillPhase, "v6.1–master", "lightning/backend/local/local.go"),
 
     // --- DXF, DDL side (§4.6) ---
     row!("adjusted add-index task concurrency", TaskSubmitted, "v7.6–v8.5", "ddl/index.go"),
@@ -209,14 +215,14 @@ pub static VOCAB: &[Spelling] = &[
     // --- DXF handle (§4.7) ---
     row!("task not resumable", TaskNotResumable, "v7.5–master", "disttask/framework/handle/handle.go"),
     row!("task reverted", TaskReverted, "v7.6–master", "disttask/framework/handle/handle.go"),
-    row!("global task reverted", TaskReverted, "v7.5", "disttask/framework/handle/handle.go"),
+    row!("global task reverted", TaskReverted, "v7.1–v7.5", "disttask/framework/handle/handle.go"),
     row!("task paused", TaskPaused, "v7.6–master", "disttask/framework/handle/handle.go"),
     row!("global task paused", TaskPaused, "v7.5", "disttask/framework/handle/handle.go"),
 
     // --- pause / resume (failure-families DDL020) ---
     row!("pause user DDL by system successful", JobPaused, "v7.5–master", "ddl/ddl_worker.go (≤v8.1), ddl/job_submitter.go (v8.5+)"),
     row!("pause the job successfully", JobPaused, "v7.5–master", "ddl/job_table.go (≤v8.1), ddl/job_scheduler.go (v8.5+)"),
-    row!("job paused by user", JobPaused, "v7.5–master", "ddl/index.go, ddl/reorg.go (≤v8.1)"),
+    row!("job paused by user", JobPaused, "v7.1–master", "ddl/index.go, ddl/reorg.go (≤v8.1)"),
     row!("normal cluster state, resume the job failed", JobResumeFailed, "v7.5–master", "ddl/job_table.go (≤v8.1), ddl/job_scheduler.go (v8.5+)"),
     row!("cannot get task during waiting", CannotGetTask, "v7.6–master", "disttask/framework/handle/handle.go"),
     row!("cannot get global task during waiting", CannotGetTask, "v7.5", "disttask/framework/handle/handle.go"),
@@ -229,7 +235,7 @@ pub static VOCAB: &[Spelling] = &[
     row!("onNextStage", TaskStateChange, "v7.5", "disttask/framework/dispatcher/dispatcher.go"),
     row!("on next step", TaskStateChange, "v7.6", "disttask/framework/scheduler/scheduler.go"),
     row!("switch to next step", TaskStateChange, "v8.1–master", "disttask/framework/scheduler/scheduler.go"),
-    row!("on next subtasks batch", TaskStateChange, "v7.5–v8.5", "ddl/backfilling_dist_scheduler.go (backfilling_dispatcher.go v7.5), disttask/importinto/scheduler.go (dispatcher.go v7.5)"),
+    row!("on next subtasks batch", TaskStateChange, "v7.5–master", "ddl/backfilling_dist_scheduler.go (backfilling_dispatcher.go v7.5), disttask/importinto/scheduler.go (dispatcher.go v7.5)"),
     row!("subtasks encounter errors", SubtasksEncounterErrors, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
     row!("generate plan failed", GeneratePlanFailed, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
     row!("generate part of subtasks failed", GeneratePlanFailed, "v7.5–master", "disttask/framework/dispatcher/dispatcher.go, scheduler/scheduler.go"),
@@ -245,13 +251,13 @@ pub static VOCAB: &[Spelling] = &[
     row!("execute task failed", SubtaskError, "v7.6", "disttask/framework/taskexecutor/task_executor.go (lightning BeginTask/End)"),
     row!("execute task step failed", SubtaskError, "v8.1–master", "disttask/framework/taskexecutor/task_executor.go (lightning BeginTask/End)"),
     row!("run subtask failed", SubtaskError, "master", "dxf/framework/taskexecutor/task_executor.go"),
-    row!("cleanup subtask env", TaskStateChange, "v7.5–v8.5", "disttask/importinto/task_executor.go (scheduler.go v7.5)"),
+    row!("cleanup subtask env", TaskStateChange, "v7.5–master", "disttask/importinto/task_executor.go (scheduler.go v7.5)"),
     row!("meet retryable error", TaskRetryableError, "v7.6–master", "disttask/framework/taskexecutor/task_executor.go"),
     row!("met retryable err", TaskRetryableError, "v7.6–master", "disttask/framework/taskexecutor/manager.go"),
-    row!("meet un-retryable error", UnretryableError, "seen 2025-12 (issue-65173), master source", "lightning/common/retry.go (IsRetryableError)"),
-    row!("open new s3 reader failed", ExternalStorageError, "v7.5–v8.5", "br/pkg/storage/s3.go, ks3.go"),
-    row!("found hotspot file in getFilesReadConcurrency", GlobalSortRead, "v8.1–v8.5", "pkg/lightning/backend/external/engine.go"),
-    row!("read all data failed", ExternalStorageError, "v7.6–v8.5", "br/pkg/lightning/backend/external/merge_v2.go (v7.6), pkg/lightning/backend/external/merge_v2.go"),
+    row!("meet un-retryable error", UnretryableError, "master; seen 2025-12 (issue-65173), master source", "lightning/common/retry.go (IsRetryableError)"),
+    row!("open new s3 reader failed", ExternalStorageError, "v6.1–master", "br/pkg/storage/s3.go, ks3.go"),
+    row!("found hotspot file in getFilesReadConcurrency", GlobalSortRead, "v7.6–master", "pkg/lightning/backend/external/engine.go"),
+    row!("read all data failed", ExternalStorageError, "v7.6–master", "br/pkg/lightning/backend/external/merge_v2.go (v7.6), pkg/lightning/backend/external/merge_v2.go"),
     row!("task manager met error", TaskManagerError, "v7.5–v8.5", "disttask/framework/scheduler/manager.go (v7.5), taskexecutor/manager.go"),
 ];
 
