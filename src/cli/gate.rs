@@ -118,8 +118,19 @@ fn check_window(a: &Analysis, window: &TimeWindow) -> Result<(), String> {
     let Some(&(first0, _)) = ranges.first() else {
         return Ok(());
     };
+    let (s, u) = window.resolve(*first0.offset(), a.logs_end);
+    if let (Some(s), Some(u)) = (s, u) {
+        if s > u {
+            // Mixed forms that cross once the logs' end is known (`--since 19:21 --until -1h`).
+            return Err(format!(
+                "--since ({}) is after --until ({}): the window is empty",
+                rfc3339(&s),
+                rfc3339(&u)
+            ));
+        }
+    }
     let holds = ranges.iter().any(|&(first, last)| {
-        let (s, u) = window.resolve(first.offset().to_owned(), a.logs_end);
+        let (s, u) = window.resolve(*first.offset(), a.logs_end);
         !(s.is_some_and(|s| last < s) || u.is_some_and(|u| first > u))
     });
     if holds {
@@ -127,15 +138,7 @@ fn check_window(a: &Analysis, window: &TimeWindow) -> Result<(), String> {
     }
     let start = ranges.iter().map(|r| r.0).min().expect("a range");
     let end = ranges.iter().map(|r| r.1).max().expect("a range");
-    let (s, u) = window.resolve(first0.offset().to_owned(), a.logs_end);
     let asked = match (s, u) {
-        (Some(s), Some(u)) if s > u => {
-            return Err(format!(
-                "--since ({}) is after --until ({}): the window is empty",
-                rfc3339(&s),
-                rfc3339(&u)
-            ))
-        }
         (Some(s), Some(u)) => format!("between {} and {}", rfc3339(&s), rfc3339(&u)),
         (Some(s), None) => format!("at or after {}", rfc3339(&s)),
         (None, Some(u)) => format!("at or before {}", rfc3339(&u)),
