@@ -58,8 +58,9 @@ fn pattern() -> String {
     format!("^(?=(?:.*?{})?){}", job_id(), header())
 }
 
-/// `"job ID"=130`, `jobID=491`, `job="ID:491, …"`: a key ddldiag reads the job id from (quoted
-/// when it has a space) and `=`, or a job string's `ID:`; then the id.
+/// `"job ID"=130`, `jobID=491`, `job="ID:491, …"`, `taskKey=ddl/backfill/491`: a key ddldiag
+/// reads the job id from (quoted when it has a space) and `=`, a job string's `ID:`, or the
+/// task key of a DDL job's DXF task; then the id.
 fn job_id() -> String {
     let mut alt: Vec<String> = keys::JOB_ID
         .iter()
@@ -73,6 +74,9 @@ fn job_id() -> String {
         })
         .collect();
     alt.push("\\bjob=\"ID:".to_string());
+    // A DXF task of a DDL job is keyed `ddl/backfill/<job id>`.
+    let task_keys: Vec<String> = keys::TASK_KEY.iter().map(|k| regex::escape(k)).collect();
+    alt.push(format!("\\b(?:{})=\"?ddl/backfill/", task_keys.join("|")));
     format!(r"(?:{})(?<job_id>\d+)", alt.join("|"))
 }
 
@@ -104,6 +108,8 @@ mod tests {
         assert_eq!(id(samples[2]["line"].as_str().unwrap()), None);
         assert_eq!(id(r#"["job ID"=130] ["index ID"=13]"#).as_deref(), Some("130"));
         assert_eq!(id("[ddlJobID=7]").as_deref(), Some("7"));
+        assert_eq!(id("[taskKey=ddl/backfill/491]").as_deref(), Some("491"));
+        assert_eq!(id(r#"[task-key="ddl/backfill/12"]"#).as_deref(), Some("12"));
         assert_eq!(pattern().matches("(?<job_id>").count(), 1);
     }
 }
