@@ -34,8 +34,23 @@ const MAX_LINE_BYTES: u64 = 1 << 30;
 /// log bundle spans more.
 const MAX_STALL_MINUTES: i64 = 366 * 24 * 60;
 
+/// The exit codes (DESIGN.md §3), in `ddldiag --help` and the man page.
+const EXIT_CODES: &str = "Exit codes (the CI gate):
+  0    read and judged: no finding at or above --fail-on
+  1    a finding at or above --fail-on
+  2    usage error, nothing readable, or nothing judged
+       (no TiDB log, --job not in the logs, an empty window)
+  3    an input damaged or unrecognised: a partial report
+  101  internal error (a bug): no report";
+
 #[derive(Debug, Parser)]
-#[command(name = "ddldiag", version, about = "Explains why a TiDB DDL job failed or hung, from the TiDB logs", long_about = None)]
+#[command(
+    name = "ddldiag",
+    version,
+    about = "Explains why a TiDB DDL job failed or hung, from the TiDB logs",
+    long_about = None,
+    after_long_help = EXIT_CODES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -398,7 +413,9 @@ fn man_cmd(command: Option<&str>) -> Result<ExitCode, CliError> {
                 )));
             };
             let full = format!("ddldiag-{}", sub.get_name());
-            sub.name(full.clone()).bin_name(full)
+            sub.name(full.clone())
+                .bin_name(full)
+                .version(env!("CARGO_PKG_VERSION"))
         }
     };
     let mut bytes = Vec::new();
