@@ -46,7 +46,7 @@ fn verdict(v: &serde_json::Value) -> String {
 
 /// A relative time counts back from the latest record of all inputs, exactly as the instant it
 /// stands for: same events, same findings, same fault windows. The seed ends at 19:21:11.546,
-/// fault-window's logs (TiDB and TiKV) at 19:21:11.461 (tidb.log's last line, read by hand).
+/// fault-window's logs (TiDB and TiKV) at 19:21:11.546 (tidb.log's last line, read by hand).
 #[test]
 fn relative_times_count_back_from_the_logs_end() {
     let s = seed();
@@ -334,4 +334,21 @@ fn colour_conventions() {
     // Explicit choices win over the environment.
     assert!(table(&[("NO_COLOR", "1")], &["--color", "always"]).contains("\x1b["));
     assert!(!table(&[("CLICOLOR_FORCE", "1")], &["--color", "never"]).contains('\x1b'));
+}
+
+/// The default report says what the bundle covers, per instance and component, without -v.
+/// fault-window: tidb-0's log runs 19:03:00.094–19:21:11.546 and tikv-1's 19:03:40.118–
+/// 19:06:10.741 (first and last lines of each file, read by hand).
+#[test]
+fn the_default_report_shows_the_coverage() {
+    let fw = fixture("fault-window").display().to_string();
+    let (code, table, _) = out(&["analyze", "--color", "never", &fw]);
+    assert_eq!(code, 1);
+    assert!(
+        table.contains(
+            "Coverage (2 instances)\n  tidb-0  TiDB log 19:03:00.094 → 19:21:11.546 (1 file)\n  \
+             tikv-1  TiKV log 19:03:40.118 → 19:06:10.741 (1 file)\n"
+        ),
+        "{table}"
+    );
 }
