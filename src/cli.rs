@@ -140,9 +140,9 @@ impl GrepArgs {
         } else {
             regex::escape(text)
         };
-        regex::Regex::new(&pattern)
-            .map(Some)
-            .map_err(|e| CliError::Usage(format!("--grep {text:?} is not a regular expression: {e}")))
+        regex::Regex::new(&pattern).map(Some).map_err(|e| {
+            CliError::Usage(format!("--grep {text:?} is not a regular expression: {e}"))
+        })
     }
 }
 
@@ -626,7 +626,11 @@ fn events_cmd(c: CommonArgs, grep: &GrepArgs) -> Result<ExitCode, CliError> {
             &format!(
                 "{n} event{}{}",
                 if n == 1 { "" } else { "s" },
-                if matcher.is_some() { " matching --grep" } else { "" }
+                if matcher.is_some() {
+                    " matching --grep"
+                } else {
+                    ""
+                }
             ),
             false,
             code,
@@ -782,7 +786,11 @@ fn timeline_cmd(job: i64, grep: &GrepArgs, c: CommonArgs) -> Result<ExitCode, Cl
             &format!(
                 "job {job}, {n} event{}{}",
                 if n == 1 { "" } else { "s" },
-                if matcher.is_some() { " matching --grep" } else { "" }
+                if matcher.is_some() {
+                    " matching --grep"
+                } else {
+                    ""
+                }
             ),
             false,
             code,

@@ -243,7 +243,9 @@ fn timeline_of_seed_job() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr("ddldiag: job 7 is not in the logs; they hold 1 job: 491 (`ddldiag jobs` lists them)\n");
+        .stderr(
+            "ddldiag: job 7 is not in the logs; they hold 1 job: 491 (`ddldiag jobs` lists them)\n",
+        );
 }
 
 #[test]

@@ -49,7 +49,11 @@ fn no_tidb_log_exits_2_naming_what_was_found() {
     for cmd in ["analyze", "jobs", "events"] {
         let r = run(&[cmd], &[dir.path().to_path_buf()]);
         assert_eq!(r.code, 2, "{cmd}: {}", r.stderr);
-        assert!(r.stdout.is_empty(), "{cmd}: a report was written: {}", r.stdout);
+        assert!(
+            r.stdout.is_empty(),
+            "{cmd}: a report was written: {}",
+            r.stdout
+        );
         assert_eq!(
             r.stderr,
             "ddldiag: no TiDB log among the inputs (only TiKV logs (3 files) and PD logs \
@@ -96,15 +100,23 @@ fn a_job_not_in_the_logs_exits_2_listing_the_jobs_that_are() {
     assert!(r.stdout.is_empty());
     // clean-v6.1.0 holds 12 jobs: the first five ids are named.
     assert!(
-        r.stderr.starts_with("ddldiag: job 999 is not in the logs; they hold 12 jobs: ")
+        r.stderr
+            .starts_with("ddldiag: job 999 is not in the logs; they hold 12 jobs: ")
             && r.stderr.ends_with(", … (`ddldiag jobs` lists them)\n")
             && r.stderr.lines().count() == 1,
         "{}",
         r.stderr
     );
-    let ids = r.stderr.split(": ").nth(2).unwrap().split(" (").next().unwrap();
+    let ids = r
+        .stderr
+        .split(": ")
+        .nth(2)
+        .unwrap()
+        .split(" (")
+        .next()
+        .unwrap();
     assert_eq!(ids.split(", ").count(), 6, "{ids}"); // five ids and the ellipsis
-    // The job that is there still runs.
+                                                     // The job that is there still runs.
     let r = run(
         &["analyze", "--job", "491", "--format", "json"],
         &[fixture("seed-50417/tidb-0.tar.gz")],
@@ -139,7 +151,13 @@ fn a_window_holding_no_line_exits_2_with_the_logs_range() {
     }
     // A window inside the logs is read as before.
     let r = run(
-        &["analyze", "--format", "json", "--since", "2024-01-13 19:21:10"],
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "--since",
+            "2024-01-13 19:21:10",
+        ],
         &[seed],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -151,7 +169,12 @@ fn a_window_holding_no_line_exits_2_with_the_logs_range() {
 fn since_after_until_is_a_usage_error() {
     let seed = fixture("seed-50417/tidb-0.tar.gz");
     for args in [
-        &["--since", "2024-01-13T20:00:00+08:00", "--until", "2024-01-13T19:00:00+08:00"][..],
+        &[
+            "--since",
+            "2024-01-13T20:00:00+08:00",
+            "--until",
+            "2024-01-13T19:00:00+08:00",
+        ][..],
         &["--since", "2024-01-13 20:00", "--until", "2024-01-13 19:00"][..],
         &["--since", "-1m", "--until", "-2m"][..],
     ] {
@@ -166,7 +189,13 @@ fn since_after_until_is_a_usage_error() {
         );
     }
     let r = run(
-        &["analyze", "--since", "2024-01-13T19:21:11+08:00", "--until", "-2s"],
+        &[
+            "analyze",
+            "--since",
+            "2024-01-13T19:21:11+08:00",
+            "--until",
+            "-2s",
+        ],
         &[seed],
     );
     assert_eq!(r.code, 2);
@@ -194,7 +223,10 @@ fn every_run_ends_with_a_summary_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.sarif");
     let seed = fixture("seed-50417/tidb-0.tar.gz");
-    let r = run(&["analyze", "-o", out.to_str().unwrap()], std::slice::from_ref(&seed));
+    let r = run(
+        &["analyze", "-o", out.to_str().unwrap()],
+        std::slice::from_ref(&seed),
+    );
     assert_eq!(r.code, 1);
     assert!(r.stdout.is_empty());
     assert_eq!(
@@ -206,7 +238,10 @@ fn every_run_ends_with_a_summary_line() {
     );
     let r = run(&["jobs", "--format", "json"], std::slice::from_ref(&seed));
     assert_eq!(r.stderr, "ddldiag: 1 job, exit 0\n");
-    let r = run(&["timeline", "--job", "491", "--format", "json"], std::slice::from_ref(&seed));
+    let r = run(
+        &["timeline", "--job", "491", "--format", "json"],
+        std::slice::from_ref(&seed),
+    );
     assert!(
         r.stderr.starts_with("ddldiag: job 491, ") && r.stderr.ends_with(" events, exit 0\n"),
         "{}",
@@ -220,7 +255,11 @@ fn every_run_ends_with_a_summary_line() {
         &[fixture("inputs/truncated.tar.gz")],
     );
     assert!(
-        r.stderr.lines().last().unwrap().ends_with(", INCOMPLETE input, exit 3"),
+        r.stderr
+            .lines()
+            .last()
+            .unwrap()
+            .ends_with(", INCOMPLETE input, exit 3"),
         "{}",
         r.stderr
     );

@@ -40,8 +40,13 @@ fn json(args: &[&str]) -> serde_json::Value {
 
 /// The report without the parts that name the window itself.
 fn verdict(v: &serde_json::Value) -> String {
-    serde_json::to_string(&(&v["jobs"], &v["findings"], &v["fault_windows"], &v["summary"]))
-        .unwrap()
+    serde_json::to_string(&(
+        &v["jobs"],
+        &v["findings"],
+        &v["fault_windows"],
+        &v["summary"],
+    ))
+    .unwrap()
 }
 
 /// A relative time counts back from the latest record of all inputs, exactly as the instant it
@@ -51,8 +56,14 @@ fn verdict(v: &serde_json::Value) -> String {
 fn relative_times_count_back_from_the_logs_end() {
     let s = seed();
     for (rel, abs) in [
-        (["--since", "-1s"], ["--since", "2024-01-13T19:21:10.546+08:00"]),
-        (["--until", "1s"], ["--until", "2024-01-13T19:21:10.546+08:00"]),
+        (
+            ["--since", "-1s"],
+            ["--since", "2024-01-13T19:21:10.546+08:00"],
+        ),
+        (
+            ["--until", "1s"],
+            ["--until", "2024-01-13T19:21:10.546+08:00"],
+        ),
     ] {
         let (c1, a, _) = out(&[&["events"][..], &rel, &[&s]].concat());
         let (c2, b, _) = out(&[&["events"][..], &abs, &[&s]].concat());
@@ -103,7 +114,10 @@ fn wall_clock_times_and_dates_are_in_the_logs_offset() {
     }
     let all = events(&[]);
     assert_eq!(all.lines().count(), 22);
-    assert_eq!(events(&["--since", "2024-01-13", "--until", "2024-01-13"]), all);
+    assert_eq!(
+        events(&["--since", "2024-01-13", "--until", "2024-01-13"]),
+        all
+    );
     // The same wall clock read as UTC would be 8 hours later: past the logs' end.
     let (code, _, err) = out(&["events", "--since", "2024-01-13T19:21:10.546Z", &s]);
     assert_eq!(code, 2, "{err}");
@@ -114,7 +128,14 @@ fn a_bad_time_lists_the_accepted_forms() {
     let (code, stdout, err) = out(&["analyze", "--since", "yesterday", &seed()]);
     assert_eq!(code, 2);
     assert!(stdout.is_empty());
-    for form in ["accepted forms", "RFC 3339", "2024-01-13 19:00", "a date", "-1h", "30m"] {
+    for form in [
+        "accepted forms",
+        "RFC 3339",
+        "2024-01-13 19:00",
+        "a date",
+        "-1h",
+        "30m",
+    ] {
         assert!(err.contains(form), "{form}: {err}");
     }
 }
@@ -137,7 +158,16 @@ fn grep_filters_events_and_timeline() {
     assert_eq!(err, "ddldiag: 0 events matching --grep, exit 0\n");
     let (code, _, err) = out(&["events", "--grep", "(", "--regex", &s]);
     assert_eq!(code, 2, "{err}");
-    let t = json(&["timeline", "--job", "491", "--format", "json", "--grep", "convert job to rollback", &s]);
+    let t = json(&[
+        "timeline",
+        "--job",
+        "491",
+        "--format",
+        "json",
+        "--grep",
+        "convert job to rollback",
+        &s,
+    ]);
     let ev = t[0]["events"].as_array().unwrap();
     assert_eq!(ev.len(), 1, "{ev:?}");
     assert_eq!(ev[0]["evidence"]["line"], 22);
@@ -151,7 +181,10 @@ fn grep_filters_events_and_timeline() {
 fn instance_is_a_filter_and_name_instance_names() {
     let dir = fixture("owner-move").display().to_string();
     let both = json(&["jobs", "--format", "json", &dir]);
-    assert_eq!(both[0]["instances"], serde_json::json!(["tidb-0", "tidb-1"]));
+    assert_eq!(
+        both[0]["instances"],
+        serde_json::json!(["tidb-0", "tidb-1"])
+    );
     let one = json(&["analyze", "--format", "json", "--instance", "tidb-1", &dir]);
     assert_eq!(one["jobs"][0]["instances"], serde_json::json!(["tidb-1"]));
     let files = one["inputs"][0]["files"].as_array().unwrap();
@@ -162,7 +195,16 @@ fn instance_is_a_filter_and_name_instance_names() {
         serde_json::json!(["1 file of other instances not read (--instance): tidb-0 (1)"])
     );
     assert_eq!(one["inputs"][0]["complete"], true);
-    let two = json(&["jobs", "--format", "json", "--instance", "tidb-0", "--instance", "tidb-1", &dir]);
+    let two = json(&[
+        "jobs",
+        "--format",
+        "json",
+        "--instance",
+        "tidb-0",
+        "--instance",
+        "tidb-1",
+        &dir,
+    ]);
     assert_eq!(two, both);
     let (code, stdout, err) = out(&["jobs", "--instance", "tidb-2", &dir]);
     assert_eq!(code, 2);
@@ -184,17 +226,40 @@ fn lnav_format_is_valid_and_lnav_reads_tidb_lines_with_it() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let f = &v["tidb_log"];
-    for key in ["title", "regex", "timestamp-format", "level-field", "level", "opid-field", "value", "sample"] {
+    for key in [
+        "title",
+        "regex",
+        "timestamp-format",
+        "level-field",
+        "level",
+        "opid-field",
+        "value",
+        "sample",
+    ] {
         assert!(!f[key].is_null(), "{key} missing");
     }
     assert_eq!(f["opid-field"], "job_id");
     assert_eq!(f["level-field"], "level");
     let pattern = f["regex"]["std"]["pattern"].as_str().unwrap();
-    for group in ["timestamp", "level", "src_file", "src_line", "body", "job_id"] {
+    for group in [
+        "timestamp",
+        "level",
+        "src_file",
+        "src_line",
+        "body",
+        "job_id",
+    ] {
         assert!(pattern.contains(&format!("(?<{group}>")), "{group}");
-        assert!(!f["value"][group].is_null() || group == "timestamp" || group == "body", "{group}");
+        assert!(
+            !f["value"][group].is_null() || group == "timestamp" || group == "body",
+            "{group}"
+        );
     }
-    if std::process::Command::new("lnav").arg("-V").output().is_err() {
+    if std::process::Command::new("lnav")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
         eprintln!("SKIPPED: lnav is not installed; the format was checked as JSON only");
         return;
     }
@@ -207,7 +272,11 @@ fn lnav_format_is_valid_and_lnav_reads_tidb_lines_with_it() {
         .arg(&fmt)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let log = home.path().join("tidb.log");
     let seed = std::fs::read(fixture("seed-50417/tidb-0.tar.gz")).unwrap();
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&seed[..]));
@@ -222,18 +291,29 @@ fn lnav_format_is_valid_and_lnav_reads_tidb_lines_with_it() {
     std::fs::write(&log, &body).unwrap();
     let q = std::process::Command::new("lnav")
         .env("HOME", home.path())
-        .args(["-n", "-c", ";SELECT log_level || ',' || ifnull(log_opid, '') AS r FROM tidb_log"])
+        .args([
+            "-n",
+            "-c",
+            ";SELECT log_level || ',' || ifnull(log_opid, '') AS r FROM tidb_log",
+        ])
         .arg(&log)
         .output()
         .unwrap();
     let rows = String::from_utf8_lossy(&q.stdout);
     let lines: Vec<&str> = rows.lines().skip(1).collect();
-    assert_eq!(lines.len(), 25, "every seed line is a tidb_log record: {rows}");
+    assert_eq!(
+        lines.len(),
+        25,
+        "every seed line is a tidb_log record: {rows}"
+    );
     assert!(!rows.contains("unknown"), "{rows}");
     for level in ["info,", "error,", "warning,"] {
         assert!(rows.contains(level), "{level}: {rows}");
     }
-    assert!(rows.contains(",491"), "the job id is the operation id: {rows}");
+    assert!(
+        rows.contains(",491"),
+        "the job id is the operation id: {rows}"
+    );
 }
 
 /// Each command takes only its formats; `--help` lists only those.
@@ -303,14 +383,20 @@ fn output_extension_implies_the_format() {
     let jobs: serde_json::Value = serde_json::from_str(&written("j.json", &["jobs"])).unwrap();
     assert_eq!(jobs[0]["job_id"], 491);
     let trace: serde_json::Value = serde_json::from_str(&written("t.json", &["events"])).unwrap();
-    assert!(trace.get("traceEvents").is_some() || trace.is_array(), "{trace}");
+    assert!(
+        trace.get("traceEvents").is_some() || trace.is_array(),
+        "{trace}"
+    );
     assert_eq!(written("e.jsonl", &["events"]).lines().count(), 22);
     // --format wins over the name; a name the command cannot write is refused.
     assert!(written("x.html", &["analyze", "--format", "json"]).starts_with('{'));
     let p = dir.path().join("j.sarif").display().to_string();
     let (code, _, err) = out(&["jobs", "-o", &p, &s]);
     assert_eq!(code, 2);
-    assert!(err.contains("implies --format sarif, which `jobs` does not write (it writes table, json)"), "{err}");
+    assert!(
+        err.contains("implies --format sarif, which `jobs` does not write (it writes table, json)"),
+        "{err}"
+    );
 }
 
 /// `--color auto` follows anstream's conventions. Output is a pipe here (no terminal), so only

@@ -12,7 +12,12 @@ fn ddldiag() -> Command {
 
 fn stdout(args: &[&str]) -> String {
     let o = ddldiag().args(args).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).unwrap()
 }
 
@@ -84,9 +89,15 @@ COMP_WORDS=(ddldiag events --format ''); COMP_CWORD=3; _ddldiag ddldiag '' --for
 #[test]
 fn man_page_renders() {
     let page = stdout(&["man"]);
-    assert!(page.starts_with(".ie \\n(.g") || page.contains(".TH ddldiag 1"), "{page}");
+    assert!(
+        page.starts_with(".ie \\n(.g") || page.contains(".TH ddldiag 1"),
+        "{page}"
+    );
     for sub in SUBCOMMANDS {
-        assert!(page.contains(&format!("ddldiag\\-{}(1)", sub.replace('-', "\\-"))), "{sub}");
+        assert!(
+            page.contains(&format!("ddldiag\\-{}(1)", sub.replace('-', "\\-"))),
+            "{sub}"
+        );
     }
     let analyze = stdout(&["man", "analyze"]);
     assert!(analyze.contains(".TH ddldiag-analyze 1"), "{analyze}");
@@ -148,7 +159,9 @@ fn cargo_install_into_a_temporary_root() {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .map(|h| h.join("bin").join("ddldiag"));
-    let before = home_bin.as_ref().and_then(|p| std::fs::metadata(p).ok()?.modified().ok());
+    let before = home_bin
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok()?.modified().ok());
     let started = std::time::Instant::now();
     let o = Std::new(cargo)
         .args(["install", "--debug", "--offline", "--locked", "--path"])
@@ -172,6 +185,8 @@ fn cargo_install_into_a_temporary_root() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(1));
-    let after = home_bin.as_ref().and_then(|p| std::fs::metadata(p).ok()?.modified().ok());
+    let after = home_bin
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok()?.modified().ok());
     assert_eq!(before, after, "CARGO_HOME/bin/ddldiag was touched");
 }

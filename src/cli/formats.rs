@@ -100,7 +100,8 @@ mod tests {
 
     #[test]
     fn extensions() {
-        let c = |p: &str, allowed| choose("x", None, Some(&PathBuf::from(p)), allowed, Format::Table);
+        let c =
+            |p: &str, allowed| choose("x", None, Some(&PathBuf::from(p)), allowed, Format::Table);
         assert_eq!(c("r.json", None), Ok(Format::Json));
         assert_eq!(c("R.HTML", None), Ok(Format::Html));
         assert_eq!(c("r.md", None), Ok(Format::Markdown));
@@ -115,7 +116,13 @@ mod tests {
         assert!(e.contains("writes table, json"), "{e}");
         // --format wins over the name.
         assert_eq!(
-            choose("x", Some(Format::Json), Some(&PathBuf::from("r.html")), None, Format::Table),
+            choose(
+                "x",
+                Some(Format::Json),
+                Some(&PathBuf::from("r.html")),
+                None,
+                Format::Table
+            ),
             Ok(Format::Json)
         );
     }

@@ -103,10 +103,19 @@ mod tests {
             assert!(head.is_match(line), "{line}");
         }
         let id = |line: &str| job.captures(line).map(|c| c["job_id"].to_string());
-        assert_eq!(id(samples[0]["line"].as_str().unwrap()).as_deref(), Some("491"));
-        assert_eq!(id(samples[1]["line"].as_str().unwrap()).as_deref(), Some("491"));
+        assert_eq!(
+            id(samples[0]["line"].as_str().unwrap()).as_deref(),
+            Some("491")
+        );
+        assert_eq!(
+            id(samples[1]["line"].as_str().unwrap()).as_deref(),
+            Some("491")
+        );
         assert_eq!(id(samples[2]["line"].as_str().unwrap()), None);
-        assert_eq!(id(r#"["job ID"=130] ["index ID"=13]"#).as_deref(), Some("130"));
+        assert_eq!(
+            id(r#"["job ID"=130] ["index ID"=13]"#).as_deref(),
+            Some("130")
+        );
         assert_eq!(id("[ddlJobID=7]").as_deref(), Some("7"));
         assert_eq!(id("[taskKey=ddl/backfill/491]").as_deref(), Some("491"));
         assert_eq!(id(r#"[task-key="ddl/backfill/12"]"#).as_deref(), Some("12"));

@@ -138,10 +138,7 @@ mod tests {
             parse_until("2024-01-13"),
             Ok(Bound::Wall(wall_of("2024-01-13 23:59:59.999999999")))
         );
-        assert_eq!(
-            parse_since("-1h"),
-            Ok(Bound::BeforeEnd(Duration::hours(1)))
-        );
+        assert_eq!(parse_since("-1h"), Ok(Bound::BeforeEnd(Duration::hours(1))));
         assert_eq!(
             parse_since("30m"),
             Ok(Bound::BeforeEnd(Duration::minutes(30)))
@@ -155,9 +152,20 @@ mod tests {
 
     #[test]
     fn errors_list_the_forms() {
-        for bad in ["yesterday", "", "-", "1x", "h", "2024-13-01", "99999999999999999999d"] {
+        for bad in [
+            "yesterday",
+            "",
+            "-",
+            "1x",
+            "h",
+            "2024-13-01",
+            "99999999999999999999d",
+        ] {
             let e = parse_since(bad).unwrap_err();
-            assert!(e.contains("accepted forms") && e.contains("-1h"), "{bad}: {e}");
+            assert!(
+                e.contains("accepted forms") && e.contains("-1h"),
+                "{bad}: {e}"
+            );
         }
     }
 }

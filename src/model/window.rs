@@ -117,8 +117,16 @@ mod tests {
     #[test]
     fn reversed_only_when_the_same_form_is_out_of_order() {
         let rel = |m| Some(Bound::BeforeEnd(Duration::minutes(m)));
-        assert!(Window { since: rel(30), until: rel(60) }.reversed());
-        assert!(!Window { since: rel(60), until: rel(30) }.reversed());
+        assert!(Window {
+            since: rel(30),
+            until: rel(60)
+        }
+        .reversed());
+        assert!(!Window {
+            since: rel(60),
+            until: rel(30)
+        }
+        .reversed());
         let at = |s| Some(Bound::At(t(s)));
         assert!(Window {
             since: at("2024-01-13T20:00:00+08:00"),

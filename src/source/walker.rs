@@ -169,7 +169,11 @@ impl<'a> Walker<'a> {
                 "{n} file{} of other instances not read (--instance): {}{}",
                 if n == 1 { "" } else { "s" },
                 names.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ));
         }
         self.out.directory = self.input_is_dir;
