@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use crate::event::EventKind;
 use crate::event::Evidence;
 use crate::fault::{FaultCounter, FaultCounts, FaultWindows, Signal};
-use crate::model::Timestamp;
+use crate::model::{Bound, TimeWindow, Timestamp};
 use crate::scan::{FileStats, Prefilter, ScanOptions, Scanner, MAX_EVIDENCE_TEXT};
 use crate::source::{
     self, Encoding, FileKind, FileMeta, FileSink, Input, InputOutcome, SourceOptions,
@@ -36,10 +36,8 @@ pub struct Options {
     pub scan: ScanOptions,
     /// Worker threads; 0 means one per core; at most [`MAX_THREADS`].
     pub threads: usize,
-    /// Only events at or after this time.
-    pub since: Option<Timestamp>,
-    /// Only events at or before this time.
-    pub until: Option<Timestamp>,
+    /// `--since` / `--until`: only events and fault signals inside this window.
+    pub window: TimeWindow,
     /// Counts the bytes read from the inputs as they stream, for a progress display.
     pub progress: Option<Arc<std::sync::atomic::AtomicU64>>,
     /// Keep every DDL event (not only the timelines' bounded selection) in
@@ -72,6 +70,9 @@ pub struct Analysis {
     /// Every DDL event in (time, file, line) order when [`Options::collect_events`] is set.
     /// Shared with the report rather than copied: it may be the largest thing in memory.
     pub events: Arc<Vec<crate::event::Exported>>,
+    /// The latest record time of every file read: what relative `--since`/`--until` count
+    /// back from.
+    pub logs_end: Option<Timestamp>,
 }
 
 impl Analysis {
@@ -160,6 +161,8 @@ struct Partial {
     files: Vec<FileResult>,
     /// What panicked while this worker scanned (a bug): the run must not produce a report.
     panics: Vec<String>,
+    /// Files whose items wait for the logs' end (a relative `--since`/`--until`).
+    deferred: Vec<Scanned>,
 }
 
 /// A worker or walker thread panicked: the analysis would be missing data, so there is none.
@@ -373,32 +376,129 @@ fn interpreted(kind: FileKind) -> Interpret {
 }
 
 /// Filters events and signals by `--since/--until` before they reach the correlator and the
-/// fault counter. `corr` is `None` for files read for signals only.
+/// fault counter. `sink.corr` is `None` for files read for signals only.
+///
+/// A wall-clock bound (no offset) is resolved at the file's first timestamped item, in that
+/// item's offset: the log's own. A relative bound (`-1h`) counts back from the logs' end, which
+/// only the end of the whole run knows, so items it cannot decide yet are held in file order
+/// ([`Window::held`]) and decided in [`finish_held`]. What is held is bounded by what the window
+/// asks for: an item older than the relative span before the file's own latest time is already
+/// outside (the logs' end is at least that late) and is dropped from the front as the file
+/// advances; with only a relative `--until`, the front that is certainly inside goes on at
+/// once. Only DDL events and fault signals are held, never lines.
 struct Window<'a> {
+    sink: Deliver<'a>,
+    bounds: TimeWindow,
+    /// The absolute bounds, once the file's offset is known (relative ones stay `None`).
+    resolved: Option<(Option<Timestamp>, Option<Timestamp>)>,
+    /// Items waiting for the logs' end, in file order.
+    held: std::collections::VecDeque<Held>,
+    /// The latest time seen in this file: the logs' end is at least this.
+    latest: Option<Timestamp>,
+}
+
+/// Where admitted items go.
+struct Deliver<'a> {
     corr: Option<&'a mut FileCorrelator>,
     collected: Option<&'a mut Vec<crate::event::Exported>>,
     faults: &'a mut FaultCounter,
-    since: Option<Timestamp>,
-    until: Option<Timestamp>,
+}
+
+impl Deliver<'_> {
+    fn deliver(&mut self, item: Held) {
+        match item {
+            Held::Event(ev) => {
+                if let Some(c) = self.corr.as_deref_mut() {
+                    if let Some(v) = self.collected.as_deref_mut() {
+                        v.push(crate::event::Exported::of(&ev));
+                    }
+                    crate::scan::EventSink::event(c, *ev);
+                }
+            }
+            Held::Signal { kind, ts, evidence } => self.faults.add(kind, ts, || evidence),
+        }
+    }
+}
+
+/// An event or a fault signal that passed the window, or waits for the logs' end to decide.
+enum Held {
+    Event(Box<crate::event::Event>),
+    Signal {
+        kind: crate::fault::FaultKind,
+        ts: Timestamp,
+        evidence: Evidence,
+    },
+}
+
+impl Held {
+    fn ts(&self) -> Option<Timestamp> {
+        match self {
+            Held::Event(e) => e.ts,
+            Held::Signal { ts, .. } => Some(*ts),
+        }
+    }
 }
 
 impl Window<'_> {
-    fn outside(&self, ts: Timestamp) -> bool {
-        self.since.is_some_and(|s| ts < s) || self.until.is_some_and(|u| ts > u)
+    /// False when an absolute bound excludes `ts`; resolves wall-clock bounds on first use.
+    fn inside_absolute(&mut self, ts: Timestamp) -> bool {
+        let bounds = self.bounds;
+        let (since, until) = *self
+            .resolved
+            .get_or_insert_with(|| bounds.resolve(*ts.offset(), None));
+        !(since.is_some_and(|s| ts < s) || until.is_some_and(|u| ts > u))
+    }
+
+    fn admit(&mut self, item: Held) {
+        let Some(ts) = item.ts() else {
+            // Without a time it is inside whatever the window; behind held items it waits.
+            if self.held.is_empty() {
+                self.sink.deliver(item);
+            } else {
+                self.held.push_back(item);
+            }
+            return;
+        };
+        if !self.inside_absolute(ts) {
+            return;
+        }
+        if !self.bounds.is_relative() {
+            self.sink.deliver(item);
+            return;
+        }
+        self.latest = Some(self.latest.map_or(ts, |l| l.max(ts)));
+        self.held.push_back(item);
+        self.drain_front();
+    }
+
+    /// Decides the held front while the file's latest time already decides it.
+    fn drain_front(&mut self) {
+        let Some(latest) = self.latest else { return };
+        let relative = |b: Option<Bound>| match b {
+            Some(Bound::BeforeEnd(d)) => Some(d),
+            _ => None,
+        };
+        let (since, until) = (relative(self.bounds.since), relative(self.bounds.until));
+        while let Some(front) = self.held.front() {
+            let deliver = match (front.ts(), since) {
+                // The end is at least `latest`, so the bound is at least latest − d.
+                (Some(t), Some(d)) if t < latest - d => false,
+                // Only a relative until: at or before latest − d it is inside whatever the end.
+                (Some(t), None) if until.is_some_and(|d| t <= latest - d) => true,
+                (None, _) => true,
+                _ => break,
+            };
+            let item = self.held.pop_front().expect("a front");
+            if deliver {
+                self.sink.deliver(item);
+            }
+        }
     }
 }
 
 impl crate::scan::EventSink for Window<'_> {
     fn event(&mut self, ev: crate::event::Event) {
-        if ev.ts.is_some_and(|ts| self.outside(ts)) {
-            return;
-        }
-        if let Some(c) = self.corr.as_deref_mut() {
-            if let Some(v) = self.collected.as_deref_mut() {
-                v.push(crate::event::Exported::of(&ev));
-            }
-            c.event(ev);
-        }
+        self.admit(Held::Event(Box::new(ev)));
     }
 
     fn signal(
@@ -409,10 +509,7 @@ impl crate::scan::EventSink for Window<'_> {
         line: u64,
         raw: &[u8],
     ) {
-        if self.outside(ts) {
-            return;
-        }
-        self.faults.add(sig.kind, ts, || Evidence {
+        let evidence = || Evidence {
             file: file.clone(),
             line,
             ts: Some(ts),
@@ -420,20 +517,78 @@ impl crate::scan::EventSink for Window<'_> {
                 &String::from_utf8_lossy(raw),
                 MAX_EVIDENCE_TEXT,
             )),
+        };
+        if !self.bounds.is_relative() {
+            // The common path: no evidence text is made unless the counter keeps it.
+            if self.inside_absolute(ts) {
+                self.sink.faults.add(sig.kind, ts, evidence);
+            }
+            return;
+        }
+        self.admit(Held::Signal {
+            kind: sig.kind,
+            ts,
+            evidence: evidence(),
         });
     }
 }
 
-fn process(
-    member: Member,
-    opts: &Options,
-    prefilter: &Prefilter,
-) -> (
+/// One file as scanned: its result and what it contributes, its correlator still open while
+/// items wait for the logs' end ([`Scanned::held`]).
+struct Scanned {
+    file: FileResult,
+    corr: FileCorrelator,
+    faults: FaultCounter,
+    events: Vec<crate::event::Exported>,
+    held: Vec<Held>,
+}
+
+/// What one file contributes to the run, once nothing of it waits any longer.
+type Contribution = (
     FileResult,
     TimelineBuilder,
     FaultCounter,
     Vec<crate::event::Exported>,
-) {
+);
+
+impl Scanned {
+    fn close(self) -> Contribution {
+        let mut builder = self.corr.builder;
+        builder.saw_time(self.file.stats.last_ts);
+        (self.file, builder, self.faults, self.events)
+    }
+}
+
+/// Decides the items a file held for a relative bound, now that the logs' `end` is known, in
+/// the order the file had them, and closes the file's correlator.
+fn finish_held(
+    mut s: Scanned,
+    window: &TimeWindow,
+    end: Option<Timestamp>,
+    collect: bool,
+) -> Contribution {
+    let held = std::mem::take(&mut s.held);
+    {
+        let is_tidb = interpreted(s.file.meta.kind) == Interpret::Full;
+        let mut d = Deliver {
+            corr: is_tidb.then_some(&mut s.corr),
+            collected: collect.then_some(&mut s.events),
+            faults: &mut s.faults,
+        };
+        for item in held {
+            let keep = item.ts().is_none_or(|ts| {
+                let (since, until) = window.resolve(*ts.offset(), end);
+                !(since.is_some_and(|x| ts < x) || until.is_some_and(|x| ts > x))
+            });
+            if keep {
+                d.deliver(item);
+            }
+        }
+    }
+    s.close()
+}
+
+fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> Scanned {
     let Member { meta, body } = member;
     // Debug builds only: the tests make a worker panic on a chosen file to prove that a panic
     // ends the run with an internal error rather than a report missing that file.
@@ -472,11 +627,15 @@ fn process(
     let how = interpreted(meta.kind);
     let mut discard = Discard;
     let mut window = Window {
-        corr: (how == Interpret::Full).then_some(&mut corr),
-        collected: opts.collect_events.then_some(&mut collected),
-        faults: &mut faults,
-        since: opts.since,
-        until: opts.until,
+        sink: Deliver {
+            corr: (how == Interpret::Full).then_some(&mut corr),
+            collected: opts.collect_events.then_some(&mut collected),
+            faults: &mut faults,
+        },
+        bounds: opts.window,
+        resolved: None,
+        held: std::collections::VecDeque::new(),
+        latest: None,
     };
     let sink: &mut dyn crate::scan::EventSink = if how == Interpret::Nothing {
         &mut discard
@@ -484,6 +643,8 @@ fn process(
         &mut window
     };
     let (stats, result) = scanner.scan(&mut reader, sink);
+    let held: Vec<Held> = std::mem::take(&mut window.held).into();
+    drop(window);
     // Drain what the walker still sends so it never blocks on a member nobody reads.
     drop(reader);
     let error = result.err().map(|e| {
@@ -493,19 +654,18 @@ fn process(
         )
     });
     let stores = corr.stores_seen();
-    let mut builder = corr.builder;
-    builder.saw_time(stats.last_ts);
-    (
-        FileResult {
+    Scanned {
+        file: FileResult {
             meta,
             stats,
             error,
             stores,
         },
-        builder,
+        corr,
         faults,
-        collected,
-    )
+        events: collected,
+        held,
+    }
 }
 
 struct Discard;
@@ -550,7 +710,9 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
                                     process(member, opts, &prefilter)
                                 });
                                 match std::panic::catch_unwind(run) {
-                                    Ok((f, b, c, e)) => {
+                                    Ok(s) if !s.held.is_empty() => part.deferred.push(s),
+                                    Ok(s) => {
+                                        let (f, b, c, e) = s.close();
                                         part.builder.merge(b);
                                         part.faults.add_counter(&f.meta.instance, c);
                                         part.events.extend(e);
@@ -635,7 +797,24 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
     // Sized once: growing it by doubling would hold up to twice the events at the moment of
     // each reallocation, and the export may hold millions.
     let mut events = Vec::with_capacity(results.iter().map(|p| p.events.len()).sum());
-    for p in results {
+    // The logs' end, for relative bounds: the latest record time of every file read.
+    let end = results
+        .iter()
+        .flat_map(|p| {
+            p.files
+                .iter()
+                .chain(p.deferred.iter().map(|d| &d.file))
+                .filter_map(|f| f.stats.last_ts)
+        })
+        .max();
+    for mut p in results {
+        for d in std::mem::take(&mut p.deferred) {
+            let (f, b, c, e) = finish_held(d, &opts.window, end, opts.collect_events);
+            p.builder.merge(b);
+            p.faults.add_counter(&f.meta.instance, c);
+            p.events.extend(e);
+            p.files.push(f);
+        }
         builder.merge(p.builder);
         faults.merge(p.faults);
         events.extend(p.events);
@@ -684,6 +863,7 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
         (a.ts, &a.evidence.file, a.evidence.line).cmp(&(b.ts, &b.evidence.file, b.evidence.line))
     });
     Ok(Analysis {
+        logs_end: end,
         outcomes,
         files,
         timelines,
@@ -740,6 +920,10 @@ fn judge_content(o: &mut InputOutcome, files: &[&FileResult]) {
     }
     if !o.unrecognised.is_empty() {
         o.complete = false;
+    }
+    if bytes == 0 && files.is_empty() && !o.deselected.is_empty() {
+        // Every file belongs to an instance `--instance` did not ask for: nothing is missing.
+        return;
     }
     if bytes == 0 {
         // Intact but empty (an empty archive or file). Said so, and marked unread: the exit

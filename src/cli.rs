@@ -1,19 +1,24 @@
-//! Command line (DESIGN.md §2) and exit codes (§3).
+//! Command line (DESIGN.md §2, shipped as docs/contract.md) and exit codes (§3).
 //!
-//! Results go to stdout (or `-o FILE`); notes and errors go to stderr. Exit codes: 0 clean,
-//! 1 findings at or above `--fail-on`, 2 usage error or nothing readable, 3 damaged input.
+//! Results go to stdout (or `-o FILE`); notes, errors and the closing summary line go to
+//! stderr. Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 usage error, nothing
+//! readable or nothing judged ([`gate`]), 3 damaged input.
+
+mod formats;
+mod gate;
+mod lnav;
+mod time;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::analyze::{self, Analysis, Panicked};
 use crate::diagnosis::Settings;
-use crate::model::Timestamp;
-use crate::model::{ExitCode, FailOn};
+use crate::model::{Bound, ExitCode, FailOn, TimeWindow};
 use crate::render::{self, Format, RenderOptions, TableOptions};
 use crate::report;
 use crate::rules;
@@ -29,8 +34,23 @@ const MAX_LINE_BYTES: u64 = 1 << 30;
 /// log bundle spans more.
 const MAX_STALL_MINUTES: i64 = 366 * 24 * 60;
 
+/// The exit codes (DESIGN.md §3), in `ddldiag --help` and the man page.
+const EXIT_CODES: &str = "Exit codes (the CI gate):
+  0    read and judged: no finding at or above --fail-on
+  1    a finding at or above --fail-on
+  2    usage error, nothing readable, or nothing judged
+       (no TiDB log, --job not in the logs, an empty window)
+  3    an input damaged or unrecognised: a partial report
+  101  internal error (a bug): no report";
+
 #[derive(Debug, Parser)]
-#[command(name = "ddldiag", version, about = "Explains why a TiDB DDL job failed or hung, from the TiDB logs", long_about = None)]
+#[command(
+    name = "ddldiag",
+    version,
+    about = "Explains why a TiDB DDL job failed or hung, from the TiDB logs",
+    long_about = None,
+    after_long_help = EXIT_CODES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,20 +59,31 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Diagnose the DDL jobs in the logs: jobs, findings with evidence, an exit code for CI.
+    #[command(mut_arg("format", |a| a.value_parser(formats::parser(None))))]
     Analyze(AnalyzeArgs),
     /// One row per DDL job found.
+    #[command(mut_arg("format", |a| a.value_parser(formats::parser(Some(formats::VIEW)))))]
     Jobs(CommonArgs),
     /// One job's events in time order, all instances merged.
+    #[command(mut_arg("format", |a| a.value_parser(formats::parser(Some(formats::VIEW)))))]
     Timeline {
         /// The DDL job id.
         #[arg(long)]
         job: i64,
         #[command(flatten)]
+        grep: GrepArgs,
+        #[command(flatten)]
         common: CommonArgs,
     },
     /// Export every DDL event: `--format jsonl` (default, one JSON object per line, for jq) or
     /// `--format trace` (Chrome Trace Event JSON for Perfetto).
-    Events(CommonArgs),
+    #[command(mut_arg("format", |a| a.value_parser(formats::parser(Some(formats::EVENTS)))))]
+    Events {
+        #[command(flatten)]
+        grep: GrepArgs,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// List the rule catalogue.
     Rules,
     /// What a rule means, why it matters and what to do (by code `DDL001` or name).
@@ -65,7 +96,54 @@ enum Command {
     /// outcome changes, and findings and error kinds new in BAD. Exit 0: BAD is not worse; 1: a
     /// new finding at or above `--fail-on`, or a job regression; 2: usage error or a side
     /// unreadable; 3: a side damaged.
+    #[command(mut_arg("format", |a| a.value_parser(formats::parser(Some(formats::VIEW)))))]
     Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    ///
+    /// bash: `ddldiag completions bash > ~/.local/share/bash-completion/completions/ddldiag`;
+    /// zsh: into a directory on `$fpath` as `_ddldiag`; fish:
+    /// `~/.config/fish/completions/ddldiag.fish`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `ddldiag man | man -l -`, or
+    /// `ddldiag man > ~/.local/share/man/man1/ddldiag.1`.
+    Man {
+        /// The page of one subcommand (`ddldiag-analyze(1)`) instead of the main page.
+        command: Option<String>,
+    },
+    /// Print an lnav log format for TiDB's unified log (levels, times, source, the DDL job id
+    /// as operation id): `ddldiag lnav-format > tidb.json && lnav -i tidb.json`.
+    LnavFormat,
+}
+
+/// `--grep`: which events `timeline` and `events` show.
+#[derive(Debug, Args)]
+struct GrepArgs {
+    /// Only events whose log line contains TEXT (literally, case-sensitive; see --regex).
+    #[arg(long, value_name = "TEXT")]
+    grep: Option<String>,
+    /// Read --grep TEXT as a regular expression (Rust regex syntax).
+    #[arg(long, requires = "grep")]
+    regex: bool,
+}
+
+impl GrepArgs {
+    /// The matcher, or `None` without `--grep`.
+    fn matcher(&self) -> Result<Option<regex::Regex>, CliError> {
+        let Some(text) = &self.grep else {
+            return Ok(None);
+        };
+        let pattern = if self.regex {
+            text.clone()
+        } else {
+            regex::escape(text)
+        };
+        regex::Regex::new(&pattern).map(Some).map_err(|e| {
+            CliError::Usage(format!("--grep {text:?} is not a regular expression: {e}"))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,25 +158,33 @@ struct CommonArgs {
     /// Log bundles: .tar.gz/.tgz, .tar, .gz, .zip, log files, directories, or - for stdin.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
-    /// Output format (table on a terminal).
+    /// Output format; without it, what `-o FILE`'s extension names (.json, .md, .html,
+    /// .sarif, .xml for JUnit, .jsonl), else the command's default.
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Write the report to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Only events at or after this time (RFC 3339 or `2024/01/13 19:00:00.000 +08:00`).
-    #[arg(long, value_parser = parse_time)]
-    since: Option<Timestamp>,
-    /// Only events at or before this time.
-    #[arg(long, value_parser = parse_time)]
-    until: Option<Timestamp>,
-    /// Name every file's instance this way instead of deriving it from paths.
-    #[arg(long)]
-    instance: Option<String>,
-    /// Colour: auto (terminal, honours NO_COLOR), always, never.
+    /// Only lines at or after this time: RFC 3339, a time without offset (the logs' own),
+    /// a date (its start), or a duration before the logs' end (-1h, 30m).
+    #[arg(long, value_name = "TIME", value_parser = time::parse_since, allow_hyphen_values = true)]
+    since: Option<Bound>,
+    /// Only lines at or before this time (same forms; a date means its end).
+    #[arg(long, value_name = "TIME", value_parser = time::parse_until, allow_hyphen_values = true)]
+    until: Option<Bound>,
+    /// Read only the files of this instance (as the report names it: tidb-0, host:4000);
+    /// repeat for several.
+    #[arg(long, value_name = "NAME")]
+    instance: Vec<String>,
+    /// Name every file's instance NAME instead of deriving it from paths (one instance's
+    /// logs under unhelpful names).
+    #[arg(long, value_name = "NAME")]
+    name_instance: Option<String>,
+    /// Colour: auto (a terminal; honours NO_COLOR, CLICOLOR=0, CLICOLOR_FORCE, TERM=dumb),
+    /// always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// No notes on stderr.
+    /// No notes and no summary line on stderr (errors are still printed).
     #[arg(short, long)]
     quiet: bool,
     /// Tables: every evidence line in full, and (analyze) one row per file read.
@@ -190,13 +276,6 @@ struct DiffArgs {
     rules: RuleArgs,
 }
 
-fn parse_time(s: &str) -> Result<Timestamp, String> {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .ok()
-        .or_else(|| crate::record::time::parse_unified(s))
-        .ok_or_else(|| format!("not a time: {s:?} (use RFC 3339, e.g. 2024-01-13T19:00:00+08:00)"))
-}
-
 /// Why a command could not do its job. Each kind has its exit code ([`CliError::exit_code`]).
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -260,8 +339,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Analyze(a) => analyze_cmd(a),
         Command::Jobs(c) => jobs_cmd(c),
-        Command::Events(c) => events_cmd(c),
-        Command::Timeline { job, common } => timeline_cmd(job, common),
+        Command::Events { grep, common } => events_cmd(common, &grep),
+        Command::Timeline { job, grep, common } => timeline_cmd(job, &grep, common),
         Command::Rules => {
             let mut out = String::new();
             for r in rules::all() {
@@ -299,15 +378,76 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::Clean)
         }
         Command::Diff(d) => diff_cmd(d),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            write_with(None, |w| {
+                clap_complete::generate(shell, &mut cmd, "ddldiag", w);
+                Ok(())
+            })?;
+            Ok(ExitCode::Clean)
+        }
+        Command::Man { command } => man_cmd(command.as_deref()),
+        Command::LnavFormat => {
+            write_out(None, &lnav::format_json())?;
+            Ok(ExitCode::Clean)
+        }
     }
+}
+
+/// `ddldiag man [COMMAND]`: the roff page of the tool or of one subcommand (named
+/// `ddldiag-<command>`, as git and cargo name theirs).
+fn man_cmd(command: Option<&str>) -> Result<ExitCode, CliError> {
+    let mut root = Cli::command();
+    root.build();
+    let page = match command {
+        None => root,
+        Some(name) => {
+            let Some(sub) = root.find_subcommand(name).cloned() else {
+                let names: Vec<String> = root
+                    .get_subcommands()
+                    .map(|s| s.get_name().to_string())
+                    .collect();
+                return Err(CliError::Usage(format!(
+                    "no command {name:?}; commands: {}",
+                    names.join(", ")
+                )));
+            };
+            let full = format!("ddldiag-{}", sub.get_name());
+            sub.name(full.clone())
+                .bin_name(full)
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut bytes = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut bytes)
+        .map_err(|e| CliError::Usage(format!("cannot render the man page: {e}")))?;
+    write_with(None, |w| w.write_all(&bytes))?;
+    Ok(ExitCode::Clean)
+}
+
+/// The `--since`/`--until` window, refused when it is empty whatever the logs hold.
+fn window_of(c: &CommonArgs) -> Result<TimeWindow, CliError> {
+    let w = TimeWindow {
+        since: c.since,
+        until: c.until,
+    };
+    if w.reversed() {
+        return Err(CliError::Usage(
+            "--since is later than --until: the window holds nothing".to_string(),
+        ));
+    }
+    Ok(w)
 }
 
 fn read_inputs(c: &CommonArgs) -> Result<Analysis, CliError> {
     read_inputs_collecting(c, false)
 }
 
-/// [`read_inputs`], optionally keeping every DDL event for the exports.
+/// [`read_inputs`], optionally keeping every DDL event for the exports. Ends with the checks
+/// of [`gate::check`]: inputs on which nothing can be judged are a usage error (exit 2).
 fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analysis, CliError> {
+    let window = window_of(c)?;
     check_output_is_not_an_input(c.output.as_ref(), &c.inputs.iter().collect::<Vec<_>>())?;
     let inputs: Vec<Input> = c
         .inputs
@@ -337,7 +477,8 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
     let opts = analyze::Options {
         progress: Some(progress.clone()),
         source: SourceOptions {
-            instance_override: c.instance.clone(),
+            instance_override: c.name_instance.clone(),
+            only_instances: c.instance.clone(),
             max_decompressed_bytes: Some(c.max_decompressed_bytes),
             ..SourceOptions::default()
         },
@@ -347,8 +488,7 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
             full_parse: c.full_parse,
         },
         threads: c.threads.map_or(0, usize::from),
-        since: c.since,
-        until: c.until,
+        window,
         collect_events,
     };
     let analysis = with_progress(!c.quiet, &progress, || analyze::run(&inputs, &opts))?;
@@ -359,6 +499,7 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
             problems.into_iter().map(str::to_string).collect(),
         ));
     }
+    gate::check(&analysis, &window, &c.instance).map_err(CliError::Usage)?;
     if !c.quiet {
         for o in &analysis.outcomes {
             for e in o.errors.iter().chain(&o.unrecognised) {
@@ -400,14 +541,20 @@ fn with_progress<T>(show: bool, bytes: &Arc<AtomicU64>, f: impl FnOnce() -> T) -
     out
 }
 
+/// Whether to colour: `--color always|never`, or for `auto` anstream's reading of the
+/// conventions (NO_COLOR, CLICOLOR=0, CLICOLOR_FORCE, TERM=dumb, a terminal) for the stream
+/// the document goes to. A file is no terminal, so only CLICOLOR_FORCE colours one.
 fn color_enabled(choice: ColorChoice, to_file: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            !to_file
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
+            let chosen = if to_file {
+                anstream::AutoStream::choice(&Vec::<u8>::new())
+            } else {
+                anstream::AutoStream::choice(&std::io::stdout())
+            };
+            chosen != anstream::ColorChoice::Never
         }
     }
 }
@@ -426,24 +573,72 @@ fn render_options(c: &CommonArgs, fail_on: FailOn) -> RenderOptions {
     }
 }
 
+/// The closing line on stderr (unless `-q`). Left out only where it would repeat the last
+/// line of the table just printed on the same terminal.
+fn finish(c: &CommonArgs, format: Format, line: impl FnOnce() -> String) {
+    let repeated = c.output.is_none()
+        && format == Format::Table
+        && std::io::stdout().is_terminal()
+        && std::io::stderr().is_terminal();
+    if !c.quiet && !repeated {
+        note(&line());
+    }
+}
+
+/// Keeps the events whose raw log line `grep` matches.
+fn grep_events(events: &mut Arc<Vec<crate::event::Exported>>, grep: &regex::Regex) {
+    Arc::make_mut(events).retain(|e| grep.is_match(&e.evidence.text));
+}
+
 /// `ddldiag events`: the exports. Exit code as for `jobs` (damage 3, nothing readable 2).
-fn events_cmd(c: CommonArgs) -> Result<ExitCode, CliError> {
-    let format = c.format.unwrap_or(Format::Jsonl);
-    let analysis = match format {
-        Format::Jsonl => read_inputs_collecting(&c, true)?,
-        Format::Trace => read_inputs(&c)?,
-        other => {
-            return Err(CliError::Usage(format!(
-                "`events` writes --format jsonl or trace, not {other:?} (use `analyze` for reports)"
-            )))
-        }
-    };
-    let report = jobs_report(&analysis);
+fn events_cmd(c: CommonArgs, grep: &GrepArgs) -> Result<ExitCode, CliError> {
+    let format = formats::choose(
+        "events",
+        c.format,
+        c.output.as_ref(),
+        Some(formats::EVENTS),
+        Format::Jsonl,
+    )?;
+    let matcher = grep.matcher()?;
+    let mut analysis = read_inputs_collecting(&c, format == Format::Jsonl)?;
+    if let Some(m) = &matcher {
+        grep_events(&mut analysis.events, m);
+    }
+    let mut report = jobs_report(&analysis);
     drop(analysis.timelines);
+    if let Some(m) = &matcher {
+        // The trace is drawn from the jobs' events.
+        for j in &mut report.jobs {
+            j.events.retain(|e| m.is_match(&e.evidence.text));
+        }
+    }
     write_with(c.output.as_ref(), |w| {
         render::render(&report, format, &render_options(&c, FailOn::Error), w)
     })?;
-    Ok(read_exit_code_of(&report))
+    let code = read_exit_code_of(&report);
+    finish(&c, format, || {
+        let n = match format {
+            Format::Jsonl => report.events.len(),
+            _ => report.jobs.iter().map(|j| j.events.len()).sum(),
+        };
+        gate::summary(
+            &report,
+            &format!(
+                "{n} event{}{}",
+                if n == 1 { "" } else { "s" },
+                if matcher.is_some() {
+                    " matching --grep"
+                } else {
+                    ""
+                }
+            ),
+            false,
+            code,
+            c.output.as_deref(),
+            &formats::name(format),
+        )
+    });
+    Ok(code)
 }
 
 /// [`read_exit_code`] from the report alone (once the analysis is gone).
@@ -469,10 +664,19 @@ fn read_exit_code(a: &Analysis) -> ExitCode {
 }
 
 fn analyze_cmd(a: AnalyzeArgs) -> Result<ExitCode, CliError> {
-    let analysis = read_inputs_collecting(&a.common, a.common.format == Some(Format::Jsonl))?;
+    let format = formats::choose(
+        "analyze",
+        a.common.format,
+        a.common.output.as_ref(),
+        None,
+        Format::Table,
+    )?;
+    let analysis = read_inputs_collecting(&a.common, format == Format::Jsonl)?;
+    if let Some(id) = a.job {
+        gate::check_job(&analysis, id, &window_of(&a.common)?).map_err(CliError::Usage)?;
+    }
     let report = a.rules.diagnose(analysis, a.job, a.fail_on);
     let opts = render_options(&a.common, a.fail_on);
-    let format = a.common.format.unwrap_or(Format::Table);
     let colour = opts.table.color;
     write_with(a.common.output.as_ref(), |w| match format {
         Format::Table => {
@@ -482,7 +686,18 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<ExitCode, CliError> {
         // Streamed: `jsonl` is one line per event, never held whole.
         _ => render::render(&report, format, &opts, w),
     })?;
-    Ok(report::exit_code(&report, a.fail_on))
+    let code = report::exit_code(&report, a.fail_on);
+    finish(&a.common, format, || {
+        gate::summary(
+            &report,
+            &gate::jobs(report.jobs.len()),
+            true,
+            code,
+            a.common.output.as_deref(),
+            &formats::name(format),
+        )
+    });
+    Ok(code)
 }
 
 /// The report without rule findings: what `jobs`, `timeline` and `events` show.
@@ -496,10 +711,17 @@ fn jobs_report(analysis: &Analysis) -> report::Report {
 }
 
 fn jobs_cmd(c: CommonArgs) -> Result<ExitCode, CliError> {
+    let format = formats::choose(
+        "jobs",
+        c.format,
+        c.output.as_ref(),
+        Some(formats::VIEW),
+        Format::Table,
+    )?;
     let analysis = read_inputs(&c)?;
     let report = jobs_report(&analysis);
     let opts = render_options(&c, FailOn::Error);
-    let text = match c.format.unwrap_or(Format::Table) {
+    let text = match format {
         Format::Json => {
             serde_json::to_string_pretty(&report.jobs).map_err(|e| e.to_string())? + "\n"
         }
@@ -509,23 +731,41 @@ fn jobs_cmd(c: CommonArgs) -> Result<ExitCode, CliError> {
         ),
     };
     write_out(c.output.as_ref(), &text)?;
-    Ok(read_exit_code(&analysis))
+    let code = read_exit_code(&analysis);
+    finish(&c, format, || {
+        gate::summary(
+            &report,
+            &gate::jobs(report.jobs.len()),
+            false,
+            code,
+            c.output.as_deref(),
+            &formats::name(format),
+        )
+    });
+    Ok(code)
 }
 
-fn timeline_cmd(job: i64, c: CommonArgs) -> Result<ExitCode, CliError> {
+fn timeline_cmd(job: i64, grep: &GrepArgs, c: CommonArgs) -> Result<ExitCode, CliError> {
+    let format = formats::choose(
+        "timeline",
+        c.format,
+        c.output.as_ref(),
+        Some(formats::VIEW),
+        Format::Table,
+    )?;
+    let matcher = grep.matcher()?;
     let analysis = read_inputs(&c)?;
-    let report = jobs_report(&analysis);
-    let jobs: Vec<&report::JobReport> = report.jobs.iter().filter(|j| j.job_id == job).collect();
-    if jobs.is_empty() {
-        let code = read_exit_code(&analysis);
-        note(&format!(
-            "ddldiag: job {job} does not appear in the logs ({} jobs found; `ddldiag jobs` lists them)",
-            report.jobs.len()
-        ));
-        return Ok(code.merge(ExitCode::Findings));
+    gate::check_job(&analysis, job, &window_of(&c)?).map_err(CliError::Usage)?;
+    let mut report = jobs_report(&analysis);
+    report.jobs.retain(|j| j.job_id == job);
+    if let Some(m) = &matcher {
+        for j in &mut report.jobs {
+            j.events.retain(|e| m.is_match(&e.evidence.text));
+        }
     }
+    let jobs: Vec<&report::JobReport> = report.jobs.iter().collect();
     let opts = render_options(&c, FailOn::Error);
-    let text = match c.format.unwrap_or(Format::Table) {
+    let text = match format {
         Format::Json => serde_json::to_string_pretty(&jobs).map_err(|e| e.to_string())? + "\n",
         _ => terminal_doc(
             &jobs
@@ -537,18 +777,40 @@ fn timeline_cmd(job: i64, c: CommonArgs) -> Result<ExitCode, CliError> {
         ),
     };
     write_out(c.output.as_ref(), &text)?;
-    Ok(read_exit_code(&analysis))
+    // A damaged read may have lost the job: the report is still written, exit 3.
+    let code = read_exit_code(&analysis);
+    finish(&c, format, || {
+        let n: usize = report.jobs.iter().map(|j| j.events.len()).sum();
+        gate::summary(
+            &report,
+            &format!(
+                "job {job}, {n} event{}{}",
+                if n == 1 { "" } else { "s" },
+                if matcher.is_some() {
+                    " matching --grep"
+                } else {
+                    ""
+                }
+            ),
+            false,
+            code,
+            c.output.as_deref(),
+            &formats::name(format),
+        )
+    });
+    Ok(code)
 }
 
 /// `ddldiag diff`: each side is analysed like `analyze` (same rules and context), then the two
 /// reports are compared ([`report::diff`]). Exit codes: [`crate::diff::exit_code`].
 fn diff_cmd(mut d: DiffArgs) -> Result<ExitCode, CliError> {
-    let format = d.common.format.unwrap_or(Format::Table);
-    if !matches!(format, Format::Table | Format::Json) {
-        return Err(CliError::Usage(format!(
-            "`diff` writes --format table or json, not {format:?}"
-        )));
-    }
+    let format = formats::choose(
+        "diff",
+        d.common.format,
+        d.common.output.as_ref(),
+        Some(formats::VIEW),
+        Format::Table,
+    )?;
     let all: Vec<&String> = d.common.inputs.iter().chain(&d.bad).collect();
     check_output_is_not_an_input(d.common.output.as_ref(), &all)?;
     let stdin_uses = d
@@ -576,7 +838,22 @@ fn diff_cmd(mut d: DiffArgs) -> Result<ExitCode, CliError> {
         }
     };
     write_out(d.common.output.as_ref(), &text)?;
-    Ok(crate::diff::exit_code(&diff, d.fail_on))
+    let code = crate::diff::exit_code(&diff, d.fail_on);
+    finish(&d.common, format, || {
+        gate::summary(
+            &bad,
+            &format!(
+                "diff of {} GOOD against {} BAD",
+                gate::jobs(good.jobs.len()),
+                gate::jobs(bad.jobs.len())
+            ),
+            false,
+            code,
+            d.common.output.as_deref(),
+            &formats::name(format),
+        )
+    });
+    Ok(code)
 }
 
 /// One side of a diff, analysed as `analyze` would (without `--job`).

@@ -236,11 +236,16 @@ fn timeline_of_seed_job() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("convert"));
+    // A job that is not in the logs judged nothing: exit 2 naming the jobs that are.
     ddldiag()
         .args(["timeline", "--job", "7"])
         .arg(fixture("seed-50417/tidb-0.tar.gz"))
         .assert()
-        .code(1);
+        .code(2)
+        .stdout("")
+        .stderr(
+            "ddldiag: job 7 is not in the logs; they hold 1 job: 491 (`ddldiag jobs` lists them)\n",
+        );
 }
 
 #[test]

@@ -1061,7 +1061,7 @@ fn html_escapes_log_text_and_instance_names() {
             "analyze",
             "--format",
             "html",
-            "--instance",
+            "--name-instance",
             "tidb-0 <&>",
             "-",
         ],

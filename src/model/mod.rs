@@ -13,6 +13,7 @@ pub mod severity;
 pub mod state;
 pub mod time;
 pub mod version;
+pub mod window;
 
 pub use evidence::Evidence;
 pub use exit::ExitCode;
@@ -22,3 +23,4 @@ pub use severity::{FailOn, Severity};
 pub use state::JobState;
 pub use time::{rfc3339, Timestamp};
 pub use version::Version;
+pub use window::{Bound, Window as TimeWindow};

@@ -7,6 +7,7 @@ use std::io;
 use crate::model::FailOn;
 use crate::report::Report;
 
+pub mod coverage;
 pub mod escape;
 pub mod events;
 pub mod html;
@@ -25,7 +26,7 @@ pub use table::TableOptions;
 pub enum Format {
     /// Human report for a terminal (comfy-table).
     Table,
-    /// The schema_version 1 report (DESIGN.md §4).
+    /// The schema_version 1 report (`ddldiag schema` prints its JSON Schema).
     Json,
     /// Ready to paste into a GitHub issue (under 60,000 characters).
     Markdown,

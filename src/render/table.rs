@@ -52,6 +52,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     let st = Style::new(report, opts);
     let mut out = String::new();
     header(&mut out, report, &st);
+    out.push_str(&super::coverage::block(report, &|t| st.ts(t)));
     out.push('\n');
 
     if report.jobs.is_empty() {

@@ -127,8 +127,12 @@ pub struct FileMeta {
 /// Options of the source layer.
 #[derive(Debug, Clone)]
 pub struct SourceOptions {
-    /// `--instance`: name every file's instance this way instead of deriving it.
+    /// `--name-instance`: name every file's instance this way instead of deriving it.
     pub instance_override: Option<String>,
+    /// `--instance`: read only the files of these instances (by the name they get, derived or
+    /// given); empty reads every file. The others are counted in
+    /// [`InputOutcome::deselected`], never opened.
+    pub only_instances: Vec<String>,
     /// How deep archives inside archives are opened (a `.tar.gz` inside a `.zip` is depth 2).
     /// Archives deeper than this are listed in [`InputOutcome::skipped`]; 0 opens none.
     pub max_depth: u32,
@@ -143,6 +147,7 @@ impl Default for SourceOptions {
     fn default() -> Self {
         SourceOptions {
             instance_override: None,
+            only_instances: Vec::new(),
             max_depth: 3,
             max_decompressed_bytes: Some(DEFAULT_MAX_DECOMPRESSED_BYTES),
         }
@@ -179,6 +184,9 @@ pub struct InputOutcome {
     /// TiDB/TiKV/PD log record recognised in …"), filled in by the analysis. Not damage, but the
     /// report does not cover it, so it is not complete either.
     pub unrecognised: Vec<String>,
+    /// Files left unread because `--instance` did not select their instance: instance name →
+    /// files (at most [`walker::MAX_NOTES`] names; the rest under `"…"`).
+    pub deselected: std::collections::BTreeMap<String, u64>,
 }
 
 /// Checks that a path input can be read at all: it exists, and is a directory that can be

@@ -155,6 +155,27 @@ impl<'a> Walker<'a> {
                 ));
             }
         }
+        if !self.out.deselected.is_empty() {
+            let n: u64 = self.out.deselected.values().sum();
+            let names: Vec<String> = self
+                .out
+                .deselected
+                .iter()
+                .take(10)
+                .map(|(i, n)| format!("{i} ({n})"))
+                .collect();
+            let more = self.out.deselected.len().saturating_sub(10);
+            self.out.skipped.push(format!(
+                "{n} file{} of other instances not read (--instance): {}{}",
+                if n == 1 { "" } else { "s" },
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+        }
         self.out.directory = self.input_is_dir;
         let logs = self
             .kinds
@@ -417,12 +438,24 @@ impl<'a> Walker<'a> {
         disk_path: Option<PathBuf>,
     ) -> Walked {
         *self.kinds.entry(kind).or_default() += 1;
+        let instance = self.instance(loc);
+        if !self.opts.only_instances.is_empty() && !self.opts.only_instances.contains(&instance) {
+            // Not opened, not decompressed: a tar's member is skipped by the next header read.
+            let d = &mut self.out.deselected;
+            let key = if d.len() < MAX_NOTES || d.contains_key(&instance) {
+                instance
+            } else {
+                "…".to_string()
+            };
+            *d.entry(key).or_default() += 1;
+            return Ok(());
+        }
         let meta = FileMeta {
             disk_path,
             input_index: self.index,
             ordinal: self.out.files,
             name: loc.name.clone(),
-            instance: self.instance(loc),
+            instance,
             kind,
             encoding,
             rotation,
