@@ -1,39 +1,62 @@
 #!/usr/bin/env bash
-# Speed benchmark (issue #5): ddldiag against the bare decode bound, measured in the same run.
+# Speed benchmark (issues #5, #16): ddldiag against the bound of each input, measured in the same
+# run, and against the number of DDL jobs.
 #
-#   bench/run.sh [MB]        default 1024; also runs 4 × MB as four bundles tidb-0..3.tar.gz
+#   bench/run.sh [MB]     default 1024. One run reports every row below; `bench/run.sh 64` is a
+#                         quick check. JOBS="10000 100000" picks the job-count rows (default
+#                         "10000 100000 1000000"; JOBS=none skips them). RUNS=3 runs per row
+#                         (the median is printed).
 #
-# Generates a realistic log set once with ../shared/bench/gen_tidb_logs.py (cached under
-# target/bench-data), packs it as tidb-0/ in a .tar.gz, then times, median of 3 runs each:
-#   decode   : decode_bound tar.gz — flate2+zlib-rs inflate, tar read, newline count only
-#   analyze  : ddldiag analyze --format json on the same .tar.gz
-#   dir-wc   : decode_bound dir — memchr newline count over the plain files
-#   dir      : ddldiag analyze --format json on the plain directory
-#   4×       : one bundle holding the logs four times over (4 × MB), against its decode bound
-#   4 inputs : four bundles at once (tidb-0..3.tar.gz) against four sequential decodes
-# and prints the ratios and peak RSS (from /usr/bin/time).
+# Log sets come from ../shared/bench/gen_tidb_logs.py (GEN=...), generated once and cached under
+# target/bench-data/MB/: the chaos mix (`--fault-share 0.5`, the generator's default: a log
+# written during a long fault) and the calm mix (`--fault-share 0.02`, an ordinary day), each
+# packed as tidb-0/ in a .tar.gz and kept as a plain directory. Rows:
+#   MIX tar.gz   ddldiag analyze on the .tar.gz   vs decode_bound tar.gz (the same flate2 +
+#                zlib-rs inflater and tar reader, counting newlines only)
+#   MIX dir      ddldiag analyze on the directory vs decode_bound dir (memchr newline count)
+#   chaos ×4     one bundle holding the chaos logs four times over, vs its decode bound
+#   4 bundles    four chaos bundles in one run, vs four decode bounds one after another
+#   N jobs       bench/gen_jobs.py logs with N DDL jobs (3 lines a job over 3 instances, cached
+#                under target/bench-data/jobs-N): time, peak RSS, and both per job
+# Every row prints its peak RSS (GNU time's %M, the largest resident set of the process).
 #
-#   bench/run.sh jobs [N...]  default 10000 100000 1000000: time and peak RSS against the number
-#                             of DDL jobs (issue 14), on logs of bench/gen_jobs.py (3 lines a
-#                             job over 3 instances, cached under target/bench-data/jobs-N)
+#   bench/run.sh jobs [N...]  only the job-count rows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
+GEN=${GEN:-../shared/bench/gen_tidb_logs.py}
 cargo build --release --quiet --bin ddldiag --bin decode_bound
 BIN=${CARGO_TARGET_DIR:-target}/release
 
-# time_cmd NAME CMD... → prints "seconds maxrss_kib" (median of $RUNS by seconds); TIME_FMT
-# adds GNU time fields after those two
+# time_cmd CMD... → "seconds maxrss_kib user sys" of the median run (by seconds) of $RUNS
 time_cmd() {
-  local name=$1; shift
   local rows=()
   local out; out=$(mktemp)
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "${TIME_FMT:-%e %M}" -o "$out" "$@" > /dev/null 2>&1 || true
+    /usr/bin/time -f "%e %M %U %S" -o "$out" "$@" > /dev/null 2>&1 || true
     rows+=("$(tail -1 "$out")")
   done
   rm -f "$out"
   printf '%s\n' "${rows[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+analyze() { time_cmd "$BIN/ddldiag" analyze --format json --fail-on never "$@"; }
+
+jobs_rows() {
+  echo
+  echo "job count (bench/gen_jobs.py)      time      CPU   peak RSS     per job: time     RSS"
+  local first_t="" first_r=""
+  for n in "$@"; do
+    local d=target/bench-data/jobs-$n
+    if [ ! -f "$d/tidb-0.log" ]; then
+      echo "generating $n jobs in $d ..." >&2
+      rm -rf "$d" && python3 bench/gen_jobs.py "$d" --jobs "$n"
+    fi
+    local r; r=$(analyze "$d")
+    awk -v n="$n" -v m="$(du -sm "$d" | cut -f1)" -v r="$r" 'BEGIN { split(r, x, " ");
+      printf "%9d jobs (%5d MiB of logs) %8.2fs %7.2fs %8.1f MiB   %8.1f µs %7.2f KiB\n",
+        n, m, x[1], x[3] + x[4], x[2] / 1024, x[1] * 1e6 / n, x[2] / n }'
+  done
 }
 
 if [ "${1:-}" = jobs ]; then
@@ -41,64 +64,69 @@ if [ "${1:-}" = jobs ]; then
   COUNTS=("$@")
   [ ${#COUNTS[@]} -gt 0 ] || COUNTS=(10000 100000 1000000)
   echo "ddldiag job-count benchmark: median of $RUNS runs, $(nproc) cores"
-  for n in "${COUNTS[@]}"; do
-    d=target/bench-data/jobs-$n
-    if [ ! -f "$d/tidb-0.log" ]; then
-      echo "generating $n jobs in $d ..." >&2
-      rm -rf "$d" && python3 bench/gen_jobs.py "$d" --jobs "$n"
-    fi
-    mib=$(du -sm "$d" | cut -f1)
-    r=$(TIME_FMT='%e %M %U %S' time_cmd "jobs$n" "$BIN/ddldiag" analyze --format json --fail-on never "$d")
-    awk -v n="$n" -v m="$mib" -v r="$r" 'BEGIN { split(r, x, " ");
-      printf "%9d jobs (%5d MiB of logs)   %8.2fs (CPU %7.2fs)   peak RSS %7.1f MiB\n", n, m, x[1], x[3] + x[4], x[2] / 1024 }'
-  done
+  jobs_rows "${COUNTS[@]}"
   exit 0
 fi
 
 MB=${1:-1024}
-GEN=${GEN:-../shared/bench/gen_tidb_logs.py}
 DATA=target/bench-data/$MB
 
-if [ ! -f "$DATA/tidb-0.tar.gz" ]; then
-  echo "generating $MB MiB of logs in $DATA ..." >&2
-  rm -rf "$DATA" && mkdir -p "$DATA/plain/tidb-0"
-  python3 "$GEN" "$DATA/plain/tidb-0" --mb "$MB" --seed 7 > "$DATA/truth.json"
-  tar -C "$DATA/plain" -cf - tidb-0 | gzip -6 > "$DATA/tidb-0.tar.gz"
-  for i in 1 2 3; do
-    mkdir -p "$DATA/x4" && ln -sf "../tidb-0.tar.gz" "$DATA/x4/tidb-$i.tar.gz"
-  done
-  ln -sf "../tidb-0.tar.gz" "$DATA/x4/tidb-0.tar.gz"
+# gen MIX SHARE: the plain logs in $DATA/MIX/plain/tidb-0 and their bundle $DATA/MIX/tidb-0.tar.gz
+gen() {
+  local d=$DATA/$1
+  if [ ! -f "$d/tidb-0.tar.gz" ]; then
+    echo "generating $MB MiB of $1 logs (--fault-share $2) in $d ..." >&2
+    rm -rf "$d" && mkdir -p "$d/plain/tidb-0"
+    python3 "$GEN" "$d/plain/tidb-0" --mb "$MB" --seed 7 --fault-share "$2" > "$d/truth.json"
+    tar -C "$d/plain" -cf - tidb-0 | gzip -6 > "$d/tidb-0.tar.gz.tmp"
+    mv "$d/tidb-0.tar.gz.tmp" "$d/tidb-0.tar.gz"
+  fi
+}
+gen chaos 0.5
+gen calm 0.02
+C=$DATA/chaos
+if [ ! -f "$C/x4/tidb-3.tar.gz" ]; then
+  mkdir -p "$C/x4"
+  for i in 0 1 2 3; do ln -sf "../tidb-0.tar.gz" "$C/x4/tidb-$i.tar.gz"; done
 fi
-if [ ! -f "$DATA/tidb-0-x4.tar.gz" ]; then
+if [ ! -f "$C/tidb-0-x4.tar.gz" ]; then
   echo "packing a 4 × $MB MiB bundle ..." >&2
-  rm -rf "$DATA/big4" && mkdir -p "$DATA/big4/tidb-0"
+  rm -rf "$C/big4" && mkdir -p "$C/big4/tidb-0"
   j=0
   for i in 0 1 2 3; do
-    for f in "$DATA"/plain/tidb-0/*.log; do
+    for f in "$C"/plain/tidb-0/*.log; do
       j=$((j + 1))
-      ln "$f" "$DATA/big4/tidb-0/tidb-2024-01-1${i}T19-$(printf %02d $j)-00.000.log"
+      ln "$f" "$C/big4/tidb-0/tidb-2024-01-1${i}T19-$(printf %02d $j)-00.000.log"
     done
   done
-  tar --hard-dereference -C "$DATA/big4" -cf - tidb-0 | gzip -6 > "$DATA/tidb-0-x4.tar.gz"
+  tar --hard-dereference -C "$C/big4" -cf - tidb-0 | gzip -6 > "$C/tidb-0-x4.tar.gz.tmp"
+  mv "$C/tidb-0-x4.tar.gz.tmp" "$C/tidb-0-x4.tar.gz"
+  rm -rf "$C/big4"
 fi
 
-report() { # label bound_name bound_row cmd_row
-  awk -v l="$1" -v b="$2" -v br="$3" -v cr="$4" 'BEGIN {
+row() { # label bound_row ddldiag_row target
+  awk -v l="$1" -v br="$2" -v cr="$3" -v t="$4" 'BEGIN {
     split(br, x, " "); split(cr, y, " ");
-    printf "%-28s %8.2fs %8.2fs   ratio %5.2f   peak RSS %6.1f MiB (bound %5.1f MiB)\n", l, x[1], y[1], (x[1] > 0 ? y[1] / x[1] : 0), y[2] / 1024, x[2] / 1024 }'
+    printf "%-24s %8.2fs %8.2fs  %5.2f×  (target %s)  peak RSS %6.1f MiB (bound %5.1f MiB)\n",
+      l, x[1], y[1], (x[1] > 0 ? y[1] / x[1] : 0), t, y[2] / 1024, x[2] / 1024 }'
 }
 
-echo "ddldiag benchmark: $MB MiB generated logs, median of $RUNS runs, $(nproc) cores"
-echo "                              bound   ddldiag"
-d=$(time_cmd decode "$BIN/decode_bound" tar.gz "$DATA/tidb-0.tar.gz")
-a=$(time_cmd analyze "$BIN/ddldiag" analyze --format json --fail-on never "$DATA/tidb-0.tar.gz")
-report "tar.gz  (vs decode bound)" decode "$d" "$a"
-w=$(time_cmd dirwc "$BIN/decode_bound" dir "$DATA/plain")
-p=$(time_cmd dir "$BIN/ddldiag" analyze --format json --fail-on never "$DATA/plain")
-report "dir     (vs newline count)" dirwc "$w" "$p"
-b4=$(time_cmd decodebig "$BIN/decode_bound" tar.gz "$DATA/tidb-0-x4.tar.gz")
-a4b=$(time_cmd analyzebig "$BIN/ddldiag" analyze --format json --fail-on never "$DATA/tidb-0-x4.tar.gz")
-report "tar.gz ×4 ($((MB * 4)) MiB, 1 bundle)" decodebig "$b4" "$a4b"
-d4=$(time_cmd decode4 bash -c "for f in $DATA/x4/*.tar.gz; do $BIN/decode_bound tar.gz \$f; done")
-a4=$(time_cmd analyze4 "$BIN/ddldiag" analyze --format json --fail-on never "$DATA"/x4/tidb-{0,1,2,3}.tar.gz)
-report "4 bundles at once" decode4 "$d4" "$a4"
+echo "ddldiag benchmark: $MB MiB of generated logs per mix, median of $RUNS runs, $(nproc) cores"
+echo "                            bound  ddldiag  ratio"
+for mix in chaos calm; do
+  d=$DATA/$mix
+  row "$mix tar.gz" "$(time_cmd "$BIN/decode_bound" tar.gz "$d/tidb-0.tar.gz")" \
+    "$(analyze "$d/tidb-0.tar.gz")" "≤ 1.10"
+  row "$mix dir" "$(time_cmd "$BIN/decode_bound" dir "$d/plain")" "$(analyze "$d/plain")" "≤ 2.00"
+done
+row "chaos ×4 ($((MB * 4)) MiB, 1 bundle)" \
+  "$(time_cmd "$BIN/decode_bound" tar.gz "$C/tidb-0-x4.tar.gz")" "$(analyze "$C/tidb-0-x4.tar.gz")" "≤ 1.10"
+row "4 chaos bundles at once" \
+  "$(time_cmd bash -c "for f in $C/x4/*.tar.gz; do $BIN/decode_bound tar.gz \$f; done")" \
+  "$(analyze "$C"/x4/tidb-{0,1,2,3}.tar.gz)" "—"
+
+JOBS=${JOBS:-10000 100000 1000000}
+if [ "$JOBS" != none ] && [ -n "$JOBS" ]; then
+  # shellcheck disable=SC2086
+  jobs_rows $JOBS
+fi

@@ -12,7 +12,7 @@
 mod common;
 
 use ddldiag::record::quote::quote_if_needed;
-use ddldiag::record::{is_record_start, parse_line};
+use ddldiag::record::{is_record_start, parse_line, record_start_body, unified};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
@@ -50,6 +50,11 @@ const SAMPLES: &[&str] = &[
     r#"logs/tidb-0/tidb.log-124-[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [m]"#,
     r#"`[2024/12/19 10:29:11.523 +08:00] [INFO] [backend_mgr.go:85] ["build ingest backend failed"]`"#,
     r#"   > ~~[2024/12/27 10:00:00.000 +08:00] [INFO] [job_worker.go:447] ["finish DDL job"] [jobID=8]~~"#,
+    // Messages the scanner's raw read must get right or leave to the parser.
+    r#"[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] ["[ddl-ingest] say \"hi\""] [k=v]"#,
+    r#"[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [k=v] ["run DDL job"] [jobID=1]"#,
+    "[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [run DDL job] \t ",
+    r#"[2024/01/13 19:21:09.480 +08:00] [INFO] [x.go:1] [a]b] [c]"#,
 ];
 
 fn agrees(bytes: &[u8]) -> Result<(), TestCaseError> {
@@ -57,6 +62,26 @@ fn agrees(bytes: &[u8]) -> Result<(), TestCaseError> {
     let start = is_record_start(bytes);
     let parsed = parse_line(&lossy);
     prop_assert_eq!(start, parsed.is_some(), "line: {:?}", lossy);
+    // The scanner's raw read of a unified message (it decides on it whether to parse the line
+    // at all) gives the parser's message whenever it claims to know it.
+    if let Some((_, Some(body))) = record_start_body(bytes) {
+        let parsed = parsed.expect("a unified header parses");
+        let message = parsed.message.get();
+        match unified::raw_message_or_head(bytes, body) {
+            Some(unified::RawMessage::Whole(raw)) => {
+                if let Ok(raw) = std::str::from_utf8(raw) {
+                    prop_assert_eq!(&*message, raw, "line: {:?}", lossy);
+                }
+            }
+            // The text before the first escape is where the decoded message starts.
+            Some(unified::RawMessage::Head(head)) => {
+                if let Ok(head) = std::str::from_utf8(head) {
+                    prop_assert!(message.starts_with(head), "line: {:?}", lossy);
+                }
+            }
+            None => {}
+        }
+    }
     Ok(())
 }
 

@@ -324,13 +324,21 @@ impl<'a> Record<'a> {
 /// The category is letters, digits, `-` and `_`, so an error text such as
 /// `[ddl:8214]Cancelled DDL job` is not mistaken for one.
 pub fn split_category(msg: &str) -> Option<(&str, &str)> {
-    let rest = msg.strip_prefix('[')?;
-    let end = rest.find("] ")?;
+    let (cat, bare) = split_category_bytes(msg.as_bytes())?;
+    // Both parts are delimited by ASCII bytes, so they are char boundaries of `msg`.
+    Some((&msg[1..1 + cat.len()], &msg[msg.len() - bare.len()..]))
+}
+
+/// [`split_category`] on bytes, for the scanner's raw read of a message.
+pub fn split_category_bytes(msg: &[u8]) -> Option<(&[u8], &[u8])> {
+    let rest = msg.strip_prefix(b"[")?;
+    // The first `] ` (found from its `]`: this runs on the message of nearly every line).
+    let end = memchr::memchr_iter(b']', rest).find(|&e| rest.get(e + 1) == Some(&b' '))?;
     let cat = &rest[..end];
     let is_category = !cat.is_empty()
         && cat
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     is_category.then(|| (cat, &rest[end + 2..]))
 }
 
@@ -390,16 +398,22 @@ pub fn is_record_start(line: &[u8]) -> bool {
 /// and the continuation lines that are no record at all) takes the general path, which only
 /// allocates for lines that are not UTF-8.
 pub fn record_start(line: &[u8]) -> Option<Join> {
-    if line.len() > 1
-        && line[0] == b'['
-        && line[1].is_ascii_digit()
-        && unified::header(line).is_some()
-    {
-        return Some(if line.last() == Some(&b']') {
-            Join::None
-        } else {
-            Join::HardWrap
-        });
+    record_start_body(line).map(|(join, _)| join)
+}
+
+/// [`record_start`], and for an ordinary unified line the offset just after its caller's `]`
+/// (where the message section starts), so that the scanner can read the message
+/// ([`unified::raw_message`]) without checking the header a second time.
+pub fn record_start_body(line: &[u8]) -> Option<(Join, Option<usize>)> {
+    if line.len() > 1 && line[0] == b'[' && line[1].is_ascii_digit() {
+        if let Some(h) = unified::header(line) {
+            let join = if line.last() == Some(&b']') {
+                Join::None
+            } else {
+                Join::HardWrap
+            };
+            return Some((join, Some(h.body)));
+        }
     }
     let general = |s: &str| {
         let inner = trim_end(wrapper::strip(s));
@@ -409,6 +423,7 @@ pub fn record_start(line: &[u8]) -> Option<Join> {
         Ok(s) => general(s),
         Err(_) => general(&String::from_utf8_lossy(line)),
     }
+    .map(|join| (join, None))
 }
 
 #[cfg(test)]

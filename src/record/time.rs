@@ -30,13 +30,32 @@ pub fn parse_unified(s: &str) -> Option<Timestamp> {
 /// [`parse_unified`] on bytes, so that the record-start check can run on lines that are not
 /// valid UTF-8 (the header is ASCII even when a value is not).
 pub fn parse_unified_bytes(b: &[u8]) -> Option<Timestamp> {
+    let ms = millis(b)?;
+    Some(second(b)? + chrono::Duration::milliseconds(i64::from(ms)))
+}
+
+/// True when [`parse_unified_bytes`] would give a time: the record-start check, which needs
+/// to know that the time is valid but not what it is (adding the milliseconds to a date was a
+/// tenth of that check).
+pub fn is_unified_bytes(b: &[u8]) -> bool {
+    millis(b).is_some() && second(b).is_some()
+}
+
+/// The milliseconds of a unified header time, with the length and the `.` before them checked.
+fn millis(b: &[u8]) -> Option<u32> {
     if b.len() < UNIFIED_LEN || b[19] != b'.' {
         return None;
     }
-    let ms = n2(b, 20)? * 10 + {
-        let c = b[22];
-        c.is_ascii_digit().then(|| u32::from(c - b'0'))?
-    };
+    Some(
+        n2(b, 20)? * 10 + {
+            let c = b[22];
+            c.is_ascii_digit().then(|| u32::from(c - b'0'))?
+        },
+    )
+}
+
+/// The whole second of a unified header time (the milliseconds are checked by the caller).
+fn second(b: &[u8]) -> Option<Timestamp> {
     // Busy logs write thousands of lines per second, all with the same text up to the
     // milliseconds: remember the last second parsed (and its zone) per thread, and only add
     // the milliseconds. This runs on every line (the record-start check), and the full
@@ -48,7 +67,7 @@ pub fn parse_unified_bytes(b: &[u8]) -> Option<Timestamp> {
         static LAST_SECOND: std::cell::Cell<([u8; 26], Option<Timestamp>)> =
             const { std::cell::Cell::new(([0; 26], None)) };
     }
-    let base = LAST_SECOND.with(|last| {
+    LAST_SECOND.with(|last| {
         let (k, t) = last.get();
         if t.is_some() && k == key {
             return t;
@@ -58,8 +77,7 @@ pub fn parse_unified_bytes(b: &[u8]) -> Option<Timestamp> {
             last.set((key, t));
         }
         t
-    })?;
-    Some(base + chrono::Duration::milliseconds(i64::from(ms)))
+    })
 }
 
 /// The zone of a unified header time (`±hh:mm` at bytes 24..30), read without the rest.

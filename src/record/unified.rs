@@ -17,23 +17,23 @@
 
 use std::ops::Range;
 
-use nom::branch::alt;
 use nom::bytes::complete::{tag, take, take_while1, take_while_m_n};
-use nom::character::complete::{char, digit1};
-use nom::combinator::{map_opt, recognize};
-use nom::sequence::{terminated, tuple};
+use nom::character::complete::char;
+use nom::combinator::{map_opt, verify};
+use nom::sequence::terminated;
 use nom::IResult;
 use smallvec::SmallVec;
 
 use super::{Field, Format, Level, Record, Text};
-use crate::model::Timestamp;
-use crate::record::time::{parse_unified_bytes, UNIFIED_LEN};
+use crate::record::time::{is_unified_bytes, parse_unified_bytes, UNIFIED_LEN};
 
 /// The validated header of a unified line. Ranges index the line; they are ASCII-delimited,
 /// so they are char boundaries of any `str` the bytes came from.
 #[derive(Debug, Clone)]
 pub(crate) struct Header {
-    pub ts: Timestamp,
+    /// Where the time starts (after the `[`, or 0 when it was lost): it is read only when the
+    /// record is built, the record-start check needs only to know it is valid.
+    pub time_at: usize,
     pub level: Level,
     pub logger: Option<Range<usize>>,
     pub source: Range<usize>,
@@ -59,10 +59,10 @@ pub(crate) fn header_unbracketed(line: &[u8]) -> Option<Header> {
 
 /// The header whose time starts at `from` (a suffix of `line`).
 fn header_from(line: &[u8], from: &[u8]) -> Option<Header> {
-    let (rest, (ts, level, logger, source)) = header_parts(from).ok()?;
+    let (rest, (level, logger, source)) = header_parts(from).ok()?;
     let at = |s: &[u8]| s.as_ptr() as usize - line.as_ptr() as usize;
     Some(Header {
-        ts,
+        time_at: at(from),
         level,
         logger: logger.map(|l| at(l)..at(l) + l.len()),
         source: at(source)..at(source) + source.len(),
@@ -70,11 +70,11 @@ fn header_from(line: &[u8], from: &[u8]) -> Option<Header> {
     })
 }
 
-type HeaderParts<'a> = (Timestamp, Level, Option<&'a [u8]>, &'a [u8]);
+type HeaderParts<'a> = (Level, Option<&'a [u8]>, &'a [u8]);
 
 /// `ts "] [" level "] " ("[" logger "] ")? "[" caller "]"` (after the opening `[`).
 fn header_parts(i: &[u8]) -> IResult<&[u8], HeaderParts<'_>> {
-    let (i, ts) = map_opt(take(UNIFIED_LEN), parse_unified_bytes)(i)?;
+    let (i, _) = verify(take(UNIFIED_LEN), is_unified_bytes)(i)?;
     let (i, _) = tag("] [")(i)?;
     let (i, level) = map_opt(
         take_while_m_n(1, 8, |b: u8| b.is_ascii_alphabetic()),
@@ -82,25 +82,54 @@ fn header_parts(i: &[u8]) -> IResult<&[u8], HeaderParts<'_>> {
     )(i)?;
     let (i, _) = tag("] [")(i)?;
     if let Ok((i, source)) = terminated(caller, char(']'))(i) {
-        return Ok((i, (ts, level, None, source)));
+        return Ok((i, (level, None, source)));
     }
     // A named logger writes `[name]` between level and caller (rare in TiDB).
     let (i, logger) = terminated(take_while1(is_logger_byte), tag("] ["))(i)?;
     let (i, source) = terminated(caller, char(']'))(i)?;
-    Ok((i, (ts, level, Some(logger), source)))
+    Ok((i, (level, Some(logger), source)))
 }
 
 /// `file.go:123` (the encoder keeps only `[A-Za-z0-9._-]` of the basename) or `<unknown>`.
 pub(crate) fn caller(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    alt((
-        tag("<unknown>"),
-        recognize(tuple((take_while1(is_file_byte), char(':'), digit1))),
-    ))(i)
+    // By hand rather than with combinators: this runs on every line of every file.
+    const UNKNOWN: &[u8] = b"<unknown>";
+    if i.starts_with(UNKNOWN) {
+        return Ok((&i[UNKNOWN.len()..], &i[..UNKNOWN.len()]));
+    }
+    let name = i.iter().take_while(|&&b| is_file_byte(b)).count();
+    let digits = match i.get(name) {
+        Some(b':') if name > 0 => i[name + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count(),
+        _ => 0,
+    };
+    if digits == 0 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Digit,
+        )));
+    }
+    let end = name + 1 + digits;
+    Ok((&i[end..], &i[..end]))
 }
 
 fn is_file_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
+    FILE_BYTES[usize::from(b)]
 }
+
+/// [`is_file_byte`] as a table: the caller check runs on every line.
+static FILE_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
+        b += 1;
+    }
+    t
+};
 
 /// Logger names are dotted words (`ddl`, `dxf.scheduler`); anything that could belong to a
 /// message or field is refused so that `[time] [LEVEL] [message] [caller]` is not misread.
@@ -120,7 +149,8 @@ pub fn parse_unbracketed(line: &str) -> Option<Record<'_>> {
 
 fn from_header(line: &str, h: Header) -> Option<Record<'_>> {
     let mut rec = Record {
-        ts: h.ts,
+        // Valid: `header` checked it.
+        ts: parse_unified_bytes(&line.as_bytes()[h.time_at..])?,
         level: h.level,
         logger: h.logger.map(|r| &line[r]),
         source: &line[h.source],
@@ -131,6 +161,76 @@ fn from_header(line: &str, h: Header) -> Option<Record<'_>> {
     };
     body(line, h.body, &mut rec);
     Some(rec)
+}
+
+/// The message of a unified line whose body starts at `body` (from [`header`]), read from the
+/// bytes without building the record: what [`parse`] of the line would give as its message, when
+/// that is certain from a glance — a quoted message without escapes, a raw one, or none at all.
+/// `None` when only a full parse can tell (an escape, a field before the message, a damaged
+/// section): the caller then parses the line.
+///
+/// The scanner asks the vocabulary about this message before it parses a line in full
+/// (`scan::Scanner`): almost no line of a busy log is a DDL event, and this costs a few byte
+/// tests and one `memchr2` where a parse costs a UTF-8 check and every field.
+pub fn raw_message(line: &[u8], body: usize) -> Option<&[u8]> {
+    match raw_message_or_head(line, body)? {
+        RawMessage::Whole(m) => Some(m),
+        RawMessage::Head(_) => None,
+    }
+}
+
+/// What [`raw_message_or_head`] could read of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawMessage<'a> {
+    /// The whole message, exactly as [`parse`] gives it.
+    Whole(&'a [u8]),
+    /// A quoted message with escapes: its text up to the first `\`, which the decoded message
+    /// starts with.
+    Head(&'a [u8]),
+}
+
+/// [`raw_message`], and for a quoted message with escapes (`"regionMiss ... errors:\n..."`)
+/// the text before its first escape: enough to tell that it is no vocabulary message.
+pub fn raw_message_or_head(line: &[u8], body: usize) -> Option<RawMessage<'_>> {
+    // `parse` sees the line without trailing blanks (see `record::trim_end`).
+    let mut n = line.len();
+    while n > 0 && matches!(line[n - 1], b' ' | b'\t' | b'\r') {
+        n -= 1;
+    }
+    let b = &line[..n];
+    let Some(i) = section_follows(b, body) else {
+        // No section: `body` leaves the message empty.
+        return Some(RawMessage::Whole(b""));
+    };
+    match *b.get(i)? {
+        b']' => Some(RawMessage::Whole(b"")),
+        b'"' => {
+            let first = i + 1 + memchr::memchr2(b'"', b'\\', b.get(i + 1..)?)?;
+            // The closing quote, past any escapes, must close the section for this to be the
+            // message (`["k"=v]` is a field).
+            let q = if b[first] == b'"' {
+                first
+            } else {
+                quoted_end(b, first)?
+            };
+            if b.get(q + 1) != Some(&b']') {
+                return None;
+            }
+            Some(if q == first {
+                RawMessage::Whole(&b[i + 1..q])
+            } else {
+                RawMessage::Head(&b[i + 1..first])
+            })
+        }
+        _ => {
+            let p = i + memchr::memchr2(b'=', b']', &b[i..])?;
+            if b[p] == b'=' {
+                return None;
+            }
+            let e = raw_end(b, p)?;
+            Some(RawMessage::Whole(&b[i..e]))
+        }
+    }
 }
 
 /// One `[...]` section of the body.
