@@ -33,6 +33,8 @@ use crate::report::{
     damage_lines, findings_of, is_incomplete, EventReport, Finding, JobReport, Report, Severity,
 };
 
+mod story;
+
 /// Evidence lines shown per finding unless `verbose`.
 pub const EVIDENCE_LINES: usize = 5;
 
@@ -52,19 +54,6 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     let st = Style::new(report, opts);
     let mut out = String::new();
     header(&mut out, report, &st);
-    out.push('\n');
-
-    if report.jobs.is_empty() {
-        out.push_str("No DDL job string in the logs.\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "{}",
-            st.bold(&format!("DDL jobs ({})", report.jobs.len()))
-        );
-        out.push_str(&jobs_table(report, &st, false).to_string());
-        out.push('\n');
-    }
     bounds(&mut out, report, &st);
     // A task that no job owns is a subject of its own (IMPORT INTO, task-only excerpts); a job's
     // task is already in the job's story.
@@ -82,7 +71,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     for r in &report.reorgs {
         let _ = writeln!(
             out,
-            "\nA reorg is in progress on {} that no job string names: {} row{} at {}{} ({} `run reorg job` line{}).",
+            "A reorg is in progress on {} that no job string names: {} row{} at {}{} ({} `run reorg job` line{}).",
             esc(&r.instance),
             r.last_rows,
             plural(r.last_rows as usize),
@@ -98,22 +87,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     }
     out.push('\n');
     fault_windows(&mut out, report, &st);
-
-    if report.findings.is_empty() {
-        out.push_str("No findings.\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "{}",
-            st.bold(&format!("Findings ({})", report.findings.len()))
-        );
-        for (i, f) in report.findings.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            finding(&mut out, f, &st);
-        }
-    }
+    story::jobs(&mut out, report, &st);
     out.push('\n');
     summary_line(&mut out, report, &st);
     out
@@ -518,7 +492,7 @@ fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
     t
 }
 
-fn outcome_color(outcome: &str) -> Color {
+pub(super) fn outcome_color(outcome: &str) -> Color {
     match outcome {
         "synced" | "done" => Color::Green,
         o if o.contains("rollback") || o.contains("cancel") || o.contains("fail") => Color::Red,
@@ -526,7 +500,7 @@ fn outcome_color(outcome: &str) -> Color {
     }
 }
 
-fn finding(out: &mut String, f: &Finding, st: &Style) {
+pub(super) fn finding(out: &mut String, f: &Finding, st: &Style) {
     let sev = match f.severity {
         Severity::Error => st.paint("ERROR", "1;31"),
         Severity::Warning => st.paint("WARNING", "1;33"),
@@ -623,7 +597,7 @@ fn fault_windows(out: &mut String, report: &Report, st: &Style) {
     out.push('\n');
 }
 
-fn evidence(out: &mut String, ev: &[Evidence], st: &Style) {
+pub(super) fn evidence(out: &mut String, ev: &[Evidence], st: &Style) {
     if ev.is_empty() {
         return;
     }
@@ -681,10 +655,10 @@ fn summary_line(out: &mut String, report: &Report, st: &Style) {
 }
 
 /// Layout decisions shared by every view.
-struct Style {
+pub(super) struct Style {
     color: bool,
-    width: Option<usize>,
-    verbose: bool,
+    pub(super) width: Option<usize>,
+    pub(super) verbose: bool,
     /// `Some("+08:00")` when every time shown has this offset, so cells can drop it.
     common_offset: Option<String>,
     /// `Some("2024-01-13")` when, besides, every time is on this date: cells show the time only.
@@ -729,7 +703,7 @@ impl Style {
         }
     }
 
-    fn offset_note(&self) -> String {
+    pub(super) fn offset_note(&self) -> String {
         match (&self.common_date, &self.common_offset) {
             (Some(d), Some(o)) => format!("; times are {d} {o}"),
             (None, Some(o)) => format!("; times are {o}"),
@@ -740,7 +714,7 @@ impl Style {
     /// `2024-01-13T19:21:09.480+08:00` → `19:21:09.480` when the date and offset are common to
     /// the whole view (and said once in its header), else `2024-01-13 19:21:09.480` when only the
     /// offset is, else the RFC 3339 text with a space for the `T`.
-    fn ts(&self, ts: Option<&Timestamp>) -> String {
+    pub(super) fn ts(&self, ts: Option<&Timestamp>) -> String {
         let Some(ts) = ts else { return "-".into() };
         let ts = &rfc3339(ts);
         let shown = match (split_offset(ts), &self.common_offset) {
@@ -777,7 +751,7 @@ impl Style {
         }
     }
 
-    fn paint(&self, s: &str, sgr: &str) -> String {
+    pub(super) fn paint(&self, s: &str, sgr: &str) -> String {
         if self.color {
             format!("\x1b[{sgr}m{s}\x1b[0m")
         } else {
@@ -785,38 +759,26 @@ impl Style {
         }
     }
 
-    fn bold(&self, s: &str) -> String {
+    pub(super) fn bold(&self, s: &str) -> String {
         self.paint(s, "1")
     }
 
     /// Word-wraps `text` to the width (no wrapping without one), first line after `first`, the
     /// rest after `rest`. Always ends with a newline.
-    fn wrap(&self, text: &str, first: &str, rest: &str) -> String {
+    ///
+    /// textwrap measures display width (wide characters, and none for the ANSI colour this
+    /// module adds), never splits at a hyphen (`dist-task-reverted-…` is a name), and breaks a
+    /// word only when it alone is wider than the line (a long SQL literal).
+    pub(super) fn wrap(&self, text: &str, first: &str, rest: &str) -> String {
         let Some(width) = self.width else {
             return format!("{first}{text}\n");
         };
-        let mut out = String::new();
-        let mut line = String::from(first);
-        let mut line_w = first.width();
-        let mut empty = true;
-        for word in text.split_whitespace() {
-            let w = visible_width(word);
-            if !empty && line_w + 1 + w > width {
-                out.push_str(&line);
-                out.push('\n');
-                line = String::from(rest);
-                line_w = rest.width();
-                empty = true;
-            }
-            if !empty {
-                line.push(' ');
-                line_w += 1;
-            }
-            line.push_str(word);
-            line_w += w;
-            empty = false;
-        }
-        out.push_str(&line);
+        let opts = textwrap::Options::new(width.max(rest.len() + 20))
+            .initial_indent(first)
+            .subsequent_indent(rest)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .break_words(true);
+        let mut out = textwrap::fill(text, opts);
         out.push('\n');
         out
     }
@@ -839,21 +801,6 @@ fn split_offset(ts: &str) -> Option<(&str, &str)> {
         return Some((base, off));
     }
     None
-}
-
-/// Display width ignoring ANSI SGR sequences (the only escapes this module writes).
-fn visible_width(s: &str) -> usize {
-    let mut w = 0;
-    let mut in_esc = false;
-    for c in s.chars() {
-        match (in_esc, c) {
-            (false, '\x1b') => in_esc = true,
-            (true, 'm') => in_esc = false,
-            (true, _) => {}
-            (false, c) => w += c.width().unwrap_or(0),
-        }
-    }
-    w
 }
 
 /// Cuts `s` to at most `max` display columns, ending with `…` when cut, after making its
@@ -879,7 +826,7 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 }
 
 /// A log-derived value, for the terminal ([`escape::terminal`]).
-fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     escape::terminal(s)
 }
 
@@ -890,7 +837,7 @@ fn kind_word<T: serde::Serialize>(kind: &T) -> String {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     crate::report::plural(n as u64)
 }
 

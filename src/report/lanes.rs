@@ -37,6 +37,23 @@ pub struct JobLane {
     pub rollback: Option<RollbackMark>,
     /// Error lines of the job (kept events), for ticks under the curve.
     pub errors: Vec<ErrorMark>,
+    /// Owner hand-overs, elections and TiDB restarts while the job ran
+    /// ([`crate::diagnosis::owner::owner_changes`]), in time order.
+    pub changes: Vec<ChangeMark>,
+    /// The last time the job made progress (a state change, more rows, a finish).
+    pub last_progress: Option<Timestamp>,
+    /// The logs end before the job reached a final state.
+    pub unfinished: bool,
+}
+
+/// An owner move or a restart while a job ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeMark {
+    pub ts: Timestamp,
+    /// `owner tidb-0 → tidb-1`, `owner → tidb-1`, `restart of tidb-0 (killed)`.
+    pub label: String,
+    /// True for a restart, false for an owner move.
+    pub restart: bool,
 }
 
 /// A change of (state, schema state) and the line that shows it.
@@ -164,6 +181,12 @@ pub fn picture(a: &Analysis) -> Picture {
                 })
             }),
             errors,
+            changes: crate::diagnosis::owner::owner_changes(j, &a.timelines.cluster)
+                .iter()
+                .filter_map(change_mark)
+                .collect(),
+            last_progress: j.last_progress,
+            unfinished: j.unfinished(),
         });
     }
     let mut names: Vec<String> = a.files.iter().map(|f| f.meta.instance.clone()).collect();
@@ -220,6 +243,32 @@ pub fn picture(a: &Analysis) -> Picture {
         })
         .collect();
     p
+}
+
+/// One owner change in words for a mark's label.
+fn change_mark(c: &crate::diagnosis::owner::OwnerChange) -> Option<ChangeMark> {
+    use crate::diagnosis::owner::ChangeKind;
+    let ts = c.ts()?;
+    let (label, restart) = match c.kind {
+        ChangeKind::Restart { graceful } => (
+            format!(
+                "restart of {}{}",
+                c.from.as_deref().unwrap_or("?"),
+                if graceful { "" } else { " after an abrupt end" }
+            ),
+            true,
+        ),
+        ChangeKind::Handover | ChangeKind::Elected => (
+            match (&c.from, &c.to) {
+                (Some(f), Some(t)) => format!("owner {f} → {t}"),
+                (Some(f), None) => format!("owner {f} resigned"),
+                (None, Some(t)) => format!("owner → {t}"),
+                (None, None) => "owner changed".to_string(),
+            },
+            false,
+        ),
+    };
+    Some(ChangeMark { ts, label, restart })
 }
 
 impl Picture {
