@@ -35,8 +35,8 @@ const ROTATED: &str = "fixtures/inputs/rotated.tar.gz";
 const FIXTURES: [&str; 5] = [SEED, DAMAGED, OWNER_MOVE, FAULT_WINDOW, CLEAN];
 
 /// The report formats of `analyze`.
-const FORMATS: [&str; 8] = [
-    "table", "json", "markdown", "sarif", "junit", "html", "trace", "jsonl",
+const FORMATS: [&str; 10] = [
+    "table", "json", "markdown", "sarif", "junit", "html", "trace", "jsonl", "github", "gitlab",
 ];
 
 struct Out {
@@ -781,9 +781,14 @@ fn sarif_has_what_github_requires() {
         let locs = r["locations"].as_array().unwrap();
         assert!((1..=10).contains(&locs.len()));
         let pl = &locs[0]["physicalLocation"];
+        // The member of the bundle, a nested artifact (`tests/validators.rs` checks the rest).
+        assert_eq!(pl["artifactLocation"]["uri"], "/tidb-0/tidb.log");
+        let a =
+            &v["runs"][0]["artifacts"][pl["artifactLocation"]["index"].as_u64().unwrap() as usize];
         assert_eq!(
-            pl["artifactLocation"]["uri"],
-            "fixtures/seed-50417/tidb-0.tar.gz!tidb-0/tidb.log"
+            v["runs"][0]["artifacts"][a["parentIndex"].as_u64().unwrap() as usize]["location"]
+                ["uri"],
+            "fixtures/seed-50417/tidb-0.tar.gz"
         );
         assert!(pl["region"]["startLine"].as_u64().unwrap() >= 1);
         non_empty(
@@ -1002,7 +1007,7 @@ fn junit_is_well_formed_and_counted() {
     }
     let x = junit(&[SEED], None);
     assert!(x.contains("tests=\"2\" failures=\"1\" errors=\"0\""), "{x}");
-    assert!(x.contains("classname=\"ddldiag.job\" name=\"job 491 add index sbtest1\""));
+    assert!(x.contains("classname=\"ddldiag.job\" name=\"add index on sbtest1\""));
     assert!(x.contains("type=\"DDL002,DDL001\""), "{x}");
     // DDL003 (warning) is below the default error threshold: shown, not failing.
     assert!(x.contains("<system-out>WARNING DDL003"), "{x}");
@@ -1035,7 +1040,7 @@ fn junit_damaged_input_is_an_error() {
 fn junit_escapes_hostile_text() {
     let x = junit(&["-"], Some(&hostile_seed()));
     assert!(
-        x.contains("name=\"job 491 add index t&lt;&amp;&gt;&quot;&apos;x\""),
+        x.contains("name=\"add index on t&lt;&amp;&gt;&quot;&apos;x\""),
         "{x}"
     );
     // The log line holds `\"q\"`; the escape becomes U+FFFD (XML 1.0 has no ESC).
@@ -1127,6 +1132,8 @@ fn each_format_is_its_own_renderer_and_ends_with_a_newline() {
         ("html", "<!DOCTYPE html>"),
         ("trace", "{\n  \"displayTimeUnit\""),
         ("jsonl", "{\"kind\":"),
+        ("github", "::error "),
+        ("gitlab", "[\n  {"),
     ];
     for (format, start) in starts {
         let out = run(&["analyze", "--color", "never", "--format", format, SEED]).stdout;
