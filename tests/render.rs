@@ -1095,6 +1095,74 @@ fn html_is_self_contained_and_draws_the_story() {
     assert!(fw.contains("class=\"fault-window\""));
 }
 
+/// The picture tells the job's real story (issue 15): bands from its state lines, the ErrCount
+/// steps through every point the timeline holds, marks for owner moves, restarts and stalls, an
+/// axis broken over idle stretches, a viewBox that scales, and no raw backtick in the prose.
+#[test]
+fn html_picture_marks_what_happened() {
+    let h = run(&["analyze", "--format", "html", SEED]).stdout;
+    // Responsive: a viewBox and width 100%, no fixed pixel width.
+    assert!(
+        h.contains(r#"<svg id="timeline" viewBox="0 0 1200 "#),
+        "{h}"
+    );
+    assert!(h.contains(r#"width="100%""#));
+    // Seed lines 8 and 16: running / write reorganization, ErrCount 510 and 511 (two points);
+    // line 22: the conversion to rollback.
+    assert_eq!(
+        h.matches(r#"class="state" data-state="running""#).count(),
+        1
+    );
+    assert_eq!(h.matches(r#"data-state="rollingback""#).count(), 1);
+    assert_eq!(h.matches(r#"class="errcount-point""#).count(), 2);
+    assert!(h.contains("ErrCount 510 at 19:21:10.807"));
+    assert!(h.contains("ErrCount 511 at 19:21:11.139"));
+    assert!(h.contains("rollback 19:21:11.461 at ErrCount 511"));
+    // Prose code spans are <code>, not backticks; evidence (<pre>) stays verbatim.
+    assert!(h.contains("(<code>task not resumable</code>)"));
+    let prose: String = h
+        .split("<pre>")
+        .map(|p| p.split("</pre>").last().unwrap_or(""))
+        .collect();
+    assert!(!prose.contains('`'), "a raw backtick outside evidence");
+
+    // fault-window: the job string says queueing at 19:03:00 (line 1), the job logs errors from
+    // 19:04:12 (line 5) and nothing between 19:04:14 and 19:21:09: the band turns to inferred
+    // running at the first error, and the axis breaks over the 17 quiet minutes.
+    let fw = run(&["analyze", "--format", "html", FAULT_WINDOW]).stdout;
+    assert!(
+        fw.contains(r#"class="state inferred" data-state="running""#),
+        "{fw}"
+    );
+    assert!(fw.contains("the job logged an error at 19:04:12.100"));
+    assert_eq!(fw.matches(r#"class="axis-break""#).count(), 1);
+    assert!(fw.contains("17m quiet"));
+    // owner-move: the hand-over at 10:02:00.050 (tidb-0 line 8, tidb-1 line 2).
+    let om = run(&["analyze", "--format", "html", OWNER_MOVE]).stdout;
+    assert!(om.contains(r#"<g class="owner-move">"#));
+    assert!(om.contains("owner tidb-0 → tidb-1 10:02:00.050"));
+    // A restart mid-job and a stall.
+    let rs = run(&[
+        "analyze",
+        "--format",
+        "html",
+        "fixtures/rules/DDL013/restart-mid-job",
+    ])
+    .stdout;
+    assert!(rs.contains(r#"<g class="restart">"#));
+    let st = run(&[
+        "analyze",
+        "--format",
+        "html",
+        "fixtures/rules/DDL004/rows-stop-v8.1.log",
+    ])
+    .stdout;
+    assert!(
+        st.contains(r#"<g class="stall">"#) && st.contains("stalled since"),
+        "{st}"
+    );
+}
+
 #[test]
 fn html_escapes_log_text_and_instance_names() {
     let h = ddldiag(
