@@ -1,18 +1,19 @@
 //! `--format table`: the terminal report, plus the `jobs`, `timeline` and inventory views.
 //!
-//! The seed case must read as one story on one screen: what was read (and whether all of it
-//! was), the job and how it ended, then each finding with the lines that prove it. So:
+//! The seed case must read as one story on one screen (40 lines at 120 columns): what was read
+//! (and whether all of it was), then each job's story told once ([`story`]: outcome, decisive
+//! facts, one line per finding, the lines that prove it, the suggestion). So:
 //!
-//! * the jobs and inventory are comfy-table tables (many short columns), but findings are
-//!   indented text blocks, because their substance is prose and long raw log lines that a table
-//!   cell would wrap into an unreadable column;
+//! * the `jobs` view and the inventory are comfy-table tables (many short columns), but the
+//!   report's jobs are indented text blocks, because their substance is prose and long raw log
+//!   lines that a table cell would wrap into an unreadable column;
 //! * evidence is printed `grep -n --heading` style: the file name once, then `line: raw text`.
 //!   Display names inside archives (`tidb-0.tar.gz!tidb-0/tidb.log`) are 30+ columns; repeating
 //!   them on every line would leave too little room for the message, which is what the reader
 //!   needs to see. The heading plus the line number is still `file:line`;
 //! * with a known width, raw lines are cut at the terminal edge with `…` (they stay greppable:
-//!   the location is exact) and at most [`EVIDENCE_LINES`] lines per finding are shown;
-//!   `verbose` shows every line in full;
+//!   the location is exact) and at most [`story::JOB_EVIDENCE_LINES`] lines per job are shown
+//!   ([`EVIDENCE_LINES`] per finding without a job); `verbose` shows every line in full;
 //! * when every time in the report has the same UTC offset, times are shown without it and the
 //!   header says which offset it is, which saves 6 columns in every time cell;
 //! * colour (only when asked: the caller applies `--color`/NO_COLOR/TTY rules) marks severity
@@ -33,7 +34,7 @@ use crate::report::{
     damage_lines, findings_of, is_incomplete, EventReport, Finding, JobReport, Report, Severity,
 };
 
-mod story;
+pub mod story;
 
 /// Evidence lines shown per finding unless `verbose`.
 pub const EVIDENCE_LINES: usize = 5;
@@ -375,9 +376,7 @@ fn banner(out: &mut String, report: &Report, st: &Style) {
     }
 }
 
-/// The jobs table. `rules` adds a column with the rule codes that fired for each job (the
-/// `jobs` view); the full report leaves it out because the findings follow right below, and the
-/// eight other columns just fit 100 terminal columns for the seed.
+/// The DXF tasks no job owns.
 fn tasks_table(tasks: &[&crate::report::TaskReport], st: &Style) -> Table {
     let mut t = st.table();
     t.set_header(vec![
@@ -422,6 +421,8 @@ fn tasks_table(tasks: &[&crate::report::TaskReport], st: &Style) -> Table {
     t
 }
 
+/// The jobs table of the `jobs` view. `rules` adds a column with the rule codes that fired for
+/// each job.
 fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
     let mut t = st.table();
     let mut head = vec![
