@@ -686,6 +686,15 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<ExitCode, CliError> {
         // Streamed: `jsonl` is one line per event, never held whole.
         _ => render::render(&report, format, &opts, w),
     })?;
+    if format == Format::Github {
+        if let Some(p) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let p = PathBuf::from(p);
+            render::github::append_step_summary(&report, &p).map_err(|source| CliError::Write {
+                path: p.display().to_string(),
+                source,
+            })?;
+        }
+    }
     let code = report::exit_code(&report, a.fail_on);
     finish(&a.common, format, || {
         gate::summary(

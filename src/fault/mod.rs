@@ -285,10 +285,10 @@ pub struct FaultWindowReport {
     pub scope: String,
     pub instances: Vec<String>,
     #[serde(serialize_with = "crate::model::time::ser")]
-    #[schemars(with = "String")]
+    #[schemars(with = "crate::model::time::Rfc3339")]
     pub start: Timestamp,
     #[serde(serialize_with = "crate::model::time::ser")]
-    #[schemars(with = "String")]
+    #[schemars(with = "crate::model::time::Rfc3339")]
     pub end: Timestamp,
     pub duration_secs: f64,
     /// Signal lines in the window.

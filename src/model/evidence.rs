@@ -15,7 +15,7 @@ pub struct Evidence {
     pub line: u64,
     /// The record's time, RFC 3339 with the log's offset.
     #[serde(serialize_with = "super::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub ts: Option<Timestamp>,
     /// The raw line, so that a reader can grep for it (capped at a few KiB).
     // Shared (`Arc`): a job's timeline keeps the same line as the first and last of several

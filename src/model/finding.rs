@@ -45,7 +45,7 @@ pub struct FaultContext {
     pub windows: Vec<WindowRef>,
     /// When the job gave up: the rollback conversion, else the finish line, else its last line.
     #[serde(serialize_with = "super::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub job_gave_up: Option<Timestamp>,
     /// Seconds from the end of the last overlapping window to `job_gave_up` (negative: the job
     /// gave up while the fault was still going on).
@@ -59,10 +59,10 @@ pub struct FaultContext {
 pub struct WindowRef {
     pub instances: Vec<String>,
     #[serde(serialize_with = "super::time::ser")]
-    #[schemars(with = "String")]
+    #[schemars(with = "crate::model::time::Rfc3339")]
     pub start: Timestamp,
     #[serde(serialize_with = "super::time::ser")]
-    #[schemars(with = "String")]
+    #[schemars(with = "crate::model::time::Rfc3339")]
     pub end: Timestamp,
     pub kinds: Vec<FaultKind>,
 }

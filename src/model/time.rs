@@ -25,6 +25,30 @@ pub fn ser_opt<S: serde::Serializer>(ts: &Option<Timestamp>, s: S) -> Result<S::
     }
 }
 
+/// The JSON Schema of a reported time: RFC 3339 text (`"format": "date-time"`), so that a
+/// consumer's validator rejects `"yesterday"`. Fields hold a [`Timestamp`] and name this type in
+/// `#[schemars(with = …)]`; nothing is ever of this type.
+pub struct Rfc3339;
+
+impl schemars::JsonSchema for Rfc3339 {
+    fn schema_name() -> String {
+        "Rfc3339".to_string()
+    }
+
+    fn is_referenceable() -> bool {
+        false
+    }
+
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("date-time".to_string()),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,11 @@
 //! `--format junit`: JUnit XML for CI test reports (GitLab, Jenkins, GitHub test reporters).
 //!
-//! Shape: `<testsuites><testsuite name="ddldiag" tests failures errors skipped time>` with
+//! Shape: `<testsuites name tests failures errors time><testsuite name="ddldiag" tests failures
+//! errors skipped time>` (the Jenkins/Surefire xsd, vendored in `tests/schemas/`, has no
+//! `testsuites@skipped`) with
 //!
-//! * one `<testcase classname="ddldiag.job" name="job <id> <type> <table>">` per job, with a
+//! * one `<testcase classname="ddldiag.job" name="<type> on <table>: <query>">` per job
+//!   ([`test_name`]: no job id, so CI history follows the test across runs), with a
 //!   `<failure message type>` listing its findings and their evidence when one of them is at or
 //!   above the `--fail-on` threshold (findings below it go to `<system-out>`, visible but green);
 //! * one `<testcase classname="ddldiag.input" name="input <path>">` per input, with an `<error>`
@@ -11,7 +14,8 @@
 //! * one `<testcase classname="ddldiag.cluster" name="findings without a job">` only when some
 //!   finding has no job.
 //!
-//! The XML is written by hand with a small escaper instead of `quick-junit`/`quick-xml`: the
+//! The XML is written by hand with a small escaper instead of `quick-junit`/`quick-xml`:
+//! quick-junit 0.8 always writes `testsuites@skipped`, which the Jenkins xsd rejects; the
 //! shape is fixed and tiny, the only hard part is escaping, and raw log lines can hold bytes that
 //! XML 1.0 forbids even as character references (NUL, ESC...). [`escape`] maps those to U+FFFD,
 //! which a dependency would not do for us either. `time` is `0`: no wall-clock time enters the
@@ -108,16 +112,49 @@ fn case_for(classname: &'static str, name: String, findings: &[&Finding], fail_o
     }
 }
 
+/// A job's test name, the same in every run of the same test: its type, table and query
+/// (`add index on sbtest1: alter table sbtest1 add index idx_c (c)`), never its id, which TiDB
+/// allocates anew each run — with the id in the name, CI history (GitLab's, Jenkins') saw a new
+/// test every run and could never say "failing since". Jobs that share the name in one run are
+/// told apart by their order, ` (2)`, ` (3)`, as `ddldiag diff` matches them.
+pub fn test_name(j: &crate::report::JobReport) -> String {
+    let mut name = j
+        .job_type
+        .clone()
+        .unwrap_or_else(|| "(unknown type)".into());
+    if let Some(t) = &j.table {
+        name.push_str(" on ");
+        name.push_str(t);
+    }
+    if let Some(q) = &j.query {
+        name.push_str(": ");
+        let q = q.split_whitespace().collect::<Vec<_>>().join(" ");
+        // A CREATE TABLE is a screenful; its start tells tests apart and stays stable.
+        match q.char_indices().nth(MAX_QUERY_CHARS) {
+            Some((cut, _)) => {
+                name.push_str(&q[..cut]);
+                name.push('…');
+            }
+            None => name.push_str(&q),
+        }
+    }
+    name
+}
+
+/// Characters of a job's query kept in its test name.
+const MAX_QUERY_CHARS: usize = 80;
+
 /// The JUnit XML document, with a trailing newline.
 pub fn render(report: &Report, fail_on: FailOn) -> String {
     let mut cases: Vec<Case> = Vec::new();
+    let mut names: std::collections::HashMap<String, u32> = Default::default();
     for j in &report.jobs {
-        let name = format!(
-            "job {} {} {}",
-            j.job_id,
-            j.job_type.as_deref().unwrap_or("(unknown type)"),
-            j.table.as_deref().unwrap_or("(unknown table)")
-        );
+        let mut name = test_name(j);
+        let n = names.entry(name.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            name = format!("{name} ({n})");
+        }
         let findings: Vec<&Finding> = crate::report::findings_of(report, j.job_id).collect();
         cases.push(case_for("ddldiag.job", name, &findings, fail_on));
     }
@@ -174,7 +211,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         x,
-        "<testsuites name=\"ddldiag\" tests=\"{n}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"0\">",
+        "<testsuites name=\"ddldiag\" tests=\"{n}\" failures=\"{failures}\" errors=\"{errors}\" time=\"0\">",
         n = cases.len()
     );
     let _ = writeln!(

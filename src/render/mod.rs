@@ -10,6 +10,8 @@ use crate::report::Report;
 pub mod coverage;
 pub mod escape;
 pub mod events;
+pub mod github;
+pub mod gitlab;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -40,6 +42,11 @@ pub enum Format {
     Trace,
     /// Every DDL event, one JSON object per line (`ddldiag events`).
     Jsonl,
+    /// GitHub Actions workflow commands (annotations); the Markdown report goes to
+    /// `$GITHUB_STEP_SUMMARY` when set.
+    Github,
+    /// GitLab Code Quality report (`artifacts:reports:codequality`).
+    Gitlab,
 }
 
 /// How to render, besides the report: the terminal's needs and the gate's threshold.
@@ -68,6 +75,8 @@ pub fn to_string(report: &Report, format: Format, opts: &RenderOptions) -> Strin
         Format::Html => html::render(report),
         Format::Trace => trace::render(report),
         Format::Jsonl => events::jsonl(&report.events),
+        Format::Github => github::render(report),
+        Format::Gitlab => gitlab::render(report),
     }
 }
 
@@ -100,7 +109,10 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["table", "json", "markdown", "sarif", "junit", "html", "trace", "jsonl"]
+            [
+                "table", "json", "markdown", "sarif", "junit", "html", "trace", "jsonl", "github",
+                "gitlab"
+            ]
         );
     }
 }

@@ -24,6 +24,22 @@ use crate::report::{is_incomplete, Finding, JobError, JobReport, Report, RuleDoc
 /// The SARIF schema URI GitHub documents.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// Where a rule's help lives: its row of the README's rule table (`#ddl001`), at the tag of
+/// this version (`v0.1.0`), so the text a link shows is the text this binary was built with.
+/// The scheme is `<repository>/blob/v<version>/README.md#<code in lowercase>`; the repository
+/// is Cargo.toml's `repository`.
+pub const HELP_BASE: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/blob/v",
+    env!("CARGO_PKG_VERSION"),
+    "/README.md"
+);
+
+/// The `helpUri` of a rule ([`HELP_BASE`]).
+pub fn help_uri(code: &str) -> String {
+    format!("{HELP_BASE}#{}", code.to_lowercase())
+}
+
 /// At most this many evidence lines per result become `relatedLocations`.
 pub const MAX_RELATED: usize = 100;
 
@@ -189,6 +205,7 @@ pub fn sarif(report: &Report, rules: &[RuleDoc]) -> Value {
     let rule_values: Vec<Value> = docs.iter().map(rule_value).collect();
 
     let mut seen: std::collections::BTreeMap<String, u32> = Default::default();
+    let mut arts = Artifacts::new(report);
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -201,7 +218,7 @@ pub fn sarif(report: &Report, rules: &[RuleDoc]) -> Value {
             let fp = fingerprint(report, f);
             let n = seen.entry(fp.clone()).or_insert(0);
             *n += 1;
-            result_value(report, f, index, &fp, *n)
+            result_value(&mut arts, report, f, index, &fp, *n)
         })
         .collect();
 
@@ -238,6 +255,8 @@ pub fn sarif(report: &Report, rules: &[RuleDoc]) -> Value {
                 "executionSuccessful": !is_incomplete(report),
                 "toolExecutionNotifications": notifications,
             }],
+            "originalUriBaseIds": arts.bases(),
+            "artifacts": arts.list,
             "results": results,
             "properties": {
                 "tidbVersion": report.summary.tidb_version,
@@ -267,6 +286,7 @@ fn rule_value(d: &RuleDoc) -> Value {
             "text": format!("{full}\n\nRun `ddldiag explain {}` for details.", d.code),
             "markdown": format!("**{} {}**\n\n{full}\n\nRun `ddldiag explain {}` for details.", d.code, d.name, d.code),
         },
+        "helpUri": help_uri(&d.code),
         "defaultConfiguration": {"level": level(d.severity)},
         "properties": {
             "tags": ["tidb", "ddl", d.name],
@@ -280,9 +300,109 @@ fn rule_value(d: &RuleDoc) -> Value {
     })
 }
 
-/// A `location` for one evidence line. The URI is the display name, percent-encoded where a
-/// URI may not hold the character (spaces, `#`, `%`...); `!` and `/` are legal and kept.
-fn location(file: &str, line: u64, text: Option<&str>) -> Value {
+/// The run's `artifacts[]` and the `artifactLocation` of each file a result points to.
+///
+/// Every URI is a relative reference (SARIF §3.4.3; absolute ones drew 24 SARIF1004 errors in
+/// the SARIF Multitool): an input given as a relative path is relative to `%SRCROOT%`, the
+/// directory ddldiag ran in; an absolute one is relative to `ROOT` (`file:///`). A file inside
+/// an archive is a nested artifact (§3.24.2–3): the archive is a top-level artifact, each member
+/// an artifact with its `parentIndex`, its path from the archive's root as `uri`
+/// (`/tidb-0/tidb.log`) and no `uriBaseId` — what the display name writes as
+/// `bundle.tar.gz!tidb-0/tidb.log`.
+struct Artifacts<'a> {
+    inputs: Vec<&'a str>,
+    list: Vec<Value>,
+    by_name: std::collections::HashMap<String, usize>,
+    bases: std::collections::BTreeSet<&'static str>,
+}
+
+impl<'a> Artifacts<'a> {
+    fn new(report: &'a Report) -> Self {
+        let mut inputs: Vec<&str> = report.inputs.iter().map(|i| i.path.as_str()).collect();
+        // Longest first: `a/b.tar.gz` before `a`.
+        inputs.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        Artifacts {
+            inputs,
+            list: Vec::new(),
+            by_name: Default::default(),
+            bases: Default::default(),
+        }
+    }
+
+    /// A top-level artifact for a path as the command line gave it.
+    fn top(&mut self, path: &str) -> (usize, Value) {
+        let (base, rel) = match path.strip_prefix('/') {
+            Some(rest) => ("ROOT", rest.trim_start_matches('/')),
+            None => ("SRCROOT", path),
+        };
+        self.bases.insert(base);
+        let loc = json!({"uri": uri_encode(rel), "uriBaseId": base});
+        let i = self.add(path, json!({"location": loc}));
+        (
+            i,
+            json!({"uri": uri_encode(rel), "uriBaseId": base, "index": i}),
+        )
+    }
+
+    fn add(&mut self, key: &str, artifact: Value) -> usize {
+        if let Some(&i) = self.by_name.get(key) {
+            return i;
+        }
+        self.list.push(artifact);
+        self.by_name.insert(key.to_string(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+
+    /// The `artifactLocation` of a file by its display name.
+    fn location(&mut self, display: &str) -> Value {
+        let archive = self
+            .inputs
+            .iter()
+            .find(|p| {
+                display.len() > p.len() + 1
+                    && display.starts_with(*p)
+                    && display[p.len()..].starts_with('!')
+            })
+            .copied();
+        let Some(input) = archive else {
+            return self.top(display).1;
+        };
+        let (mut parent, mut out) = self.top(input);
+        let mut key = input.to_string();
+        for member in display[input.len() + 1..].split('!') {
+            key.push('!');
+            key.push_str(member);
+            // §3.24.2: a member's path from the root of its archive, beginning with "/"
+            // (`./tidb.log` and `/tidb.log` in a tar are both `/tidb.log`).
+            let path = member.trim_start_matches("./").trim_start_matches('/');
+            let uri = format!("/{}", uri_encode(path));
+            let i = self.add(
+                &key,
+                json!({"location": {"uri": uri}, "parentIndex": parent}),
+            );
+            parent = i;
+            out = json!({"uri": uri, "index": i});
+        }
+        out
+    }
+
+    /// `run.originalUriBaseIds`: the bases the URIs use.
+    fn bases(&self) -> Value {
+        let mut m = serde_json::Map::new();
+        for b in &self.bases {
+            let v = match *b {
+                "ROOT" => json!({"uri": "file:///"}),
+                _ => json!({"description": {"text":
+                    "The directory ddldiag ran in; input paths on its command line are relative to it."}}),
+            };
+            m.insert(b.to_string(), v);
+        }
+        Value::Object(m)
+    }
+}
+
+/// A `location` for one evidence line.
+fn location(arts: &mut Artifacts<'_>, file: &str, line: u64, text: Option<&str>) -> Value {
     // GitHub wants start and end line/column; a log line is one whole line.
     let line = line.max(1);
     let mut region = json!({"startLine": line, "startColumn": 1, "endLine": line});
@@ -290,13 +410,15 @@ fn location(file: &str, line: u64, text: Option<&str>) -> Value {
         region["endColumn"] = json!(t.chars().count().max(1) + 1);
         region["snippet"] = json!({"text": t});
     }
-    json!({"physicalLocation": {"artifactLocation": {"uri": uri_encode(file)}, "region": region}})
+    json!({"physicalLocation": {"artifactLocation": arts.location(file), "region": region}})
 }
 
+/// Percent-encodes what a URI path may not hold (spaces, `#`, `%`, `?`…), and `:` too, which in
+/// a relative reference's first segment would read as a scheme (`C:/logs`, `host:4000/…`).
 fn uri_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
-        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b);
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@/".contains(&b);
         if keep {
             out.push(b as char);
         } else {
@@ -307,6 +429,7 @@ fn uri_encode(s: &str) -> String {
 }
 
 fn result_value(
+    arts: &mut Artifacts<'_>,
     report: &Report,
     f: &Finding,
     rule_index: usize,
@@ -316,7 +439,7 @@ fn result_value(
     // A finding without evidence still needs a location: the first file read (else the first
     // input), line 1. Rules are expected to always carry evidence; this keeps the file valid.
     let primary = match f.evidence.first() {
-        Some(e) => location(&e.file, e.line, Some(&e.text)),
+        Some(e) => location(arts, &e.file, e.line, Some(&e.text)),
         None => {
             let file = report
                 .inputs
@@ -325,7 +448,7 @@ fn result_value(
                 .chain(report.inputs.iter().map(|i| i.path.as_str()))
                 .next()
                 .unwrap_or("ddldiag");
-            location(file, 1, None)
+            location(arts, file, 1, None)
         }
     };
     let related: Vec<Value> = f
@@ -335,7 +458,7 @@ fn result_value(
         .take(MAX_RELATED)
         .enumerate()
         .map(|(i, e)| {
-            let mut l = location(&e.file, e.line, Some(&e.text));
+            let mut l = location(arts, &e.file, e.line, Some(&e.text));
             l["id"] = json!(i + 1);
             l["message"] = json!({"text": format!("evidence {}: {}:{}", i + 2, e.file, e.line)});
             l
@@ -398,5 +521,6 @@ mod tests {
     #[test]
     fn uri_is_encoded() {
         assert_eq!(uri_encode("a b#c!d/e.log"), "a%20b%23c!d/e.log");
+        assert_eq!(uri_encode("host:4000/tidb.log"), "host%3A4000/tidb.log");
     }
 }

@@ -6,8 +6,17 @@
 use crate::report::Report;
 
 /// The JSON Schema (draft-07, as schemars 0.8 writes it) of [`Report`], pretty, with a trailing newline.
+///
+/// Strict where a consumer relies on it: `schema_version` is the constant
+/// [`SCHEMA_VERSION`](crate::report::SCHEMA_VERSION) (a version-2 report must not validate as
+/// version 1), and every time is `"format": "date-time"` (RFC 3339).
 pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(Report);
+    let mut schema = schemars::schema_for!(Report);
+    if let Some(schemars::schema::Schema::Object(v)) =
+        schema.schema.object().properties.get_mut("schema_version")
+    {
+        v.const_value = Some(serde_json::json!(crate::report::SCHEMA_VERSION));
+    }
     let mut s = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
     s.push('\n');
     s

@@ -1,18 +1,19 @@
 //! `--format table`: the terminal report, plus the `jobs`, `timeline` and inventory views.
 //!
-//! The seed case must read as one story on one screen: what was read (and whether all of it
-//! was), the job and how it ended, then each finding with the lines that prove it. So:
+//! The seed case must read as one story on one screen (40 lines at 120 columns): what was read
+//! (and whether all of it was), then each job's story told once ([`story`]: outcome, decisive
+//! facts, one line per finding, the lines that prove it, the suggestion). So:
 //!
-//! * the jobs and inventory are comfy-table tables (many short columns), but findings are
-//!   indented text blocks, because their substance is prose and long raw log lines that a table
-//!   cell would wrap into an unreadable column;
+//! * the `jobs` view and the inventory are comfy-table tables (many short columns), but the
+//!   report's jobs are indented text blocks, because their substance is prose and long raw log
+//!   lines that a table cell would wrap into an unreadable column;
 //! * evidence is printed `grep -n --heading` style: the file name once, then `line: raw text`.
 //!   Display names inside archives (`tidb-0.tar.gz!tidb-0/tidb.log`) are 30+ columns; repeating
 //!   them on every line would leave too little room for the message, which is what the reader
 //!   needs to see. The heading plus the line number is still `file:line`;
 //! * with a known width, raw lines are cut at the terminal edge with `…` (they stay greppable:
-//!   the location is exact) and at most [`EVIDENCE_LINES`] lines per finding are shown;
-//!   `verbose` shows every line in full;
+//!   the location is exact) and at most [`story::JOB_EVIDENCE_LINES`] lines per job are shown
+//!   ([`EVIDENCE_LINES`] per finding without a job); `verbose` shows every line in full;
 //! * when every time in the report has the same UTC offset, times are shown without it and the
 //!   header says which offset it is, which saves 6 columns in every time cell;
 //! * colour (only when asked: the caller applies `--color`/NO_COLOR/TTY rules) marks severity
@@ -32,6 +33,8 @@ use crate::render::escape;
 use crate::report::{
     damage_lines, findings_of, is_incomplete, EventReport, Finding, JobReport, Report, Severity,
 };
+
+pub mod story;
 
 /// Evidence lines shown per finding unless `verbose`.
 pub const EVIDENCE_LINES: usize = 5;
@@ -53,19 +56,6 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     let mut out = String::new();
     header(&mut out, report, &st);
     out.push_str(&super::coverage::block(report, &|t| st.ts(t)));
-    out.push('\n');
-
-    if report.jobs.is_empty() {
-        out.push_str("No DDL job string in the logs.\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "{}",
-            st.bold(&format!("DDL jobs ({})", report.jobs.len()))
-        );
-        out.push_str(&jobs_table(report, &st, false).to_string());
-        out.push('\n');
-    }
     bounds(&mut out, report, &st);
     // A task that no job owns is a subject of its own (IMPORT INTO, task-only excerpts); a job's
     // task is already in the job's story.
@@ -83,7 +73,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     for r in &report.reorgs {
         let _ = writeln!(
             out,
-            "\nA reorg is in progress on {} that no job string names: {} row{} at {}{} ({} `run reorg job` line{}).",
+            "A reorg is in progress on {} that no job string names: {} row{} at {}{} ({} `run reorg job` line{}).",
             esc(&r.instance),
             r.last_rows,
             plural(r.last_rows as usize),
@@ -99,22 +89,7 @@ pub fn render(report: &Report, opts: &TableOptions) -> String {
     }
     out.push('\n');
     fault_windows(&mut out, report, &st);
-
-    if report.findings.is_empty() {
-        out.push_str("No findings.\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "{}",
-            st.bold(&format!("Findings ({})", report.findings.len()))
-        );
-        for (i, f) in report.findings.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            finding(&mut out, f, &st);
-        }
-    }
+    story::jobs(&mut out, report, &st);
     out.push('\n');
     summary_line(&mut out, report, &st);
     out
@@ -402,9 +377,7 @@ fn banner(out: &mut String, report: &Report, st: &Style) {
     }
 }
 
-/// The jobs table. `rules` adds a column with the rule codes that fired for each job (the
-/// `jobs` view); the full report leaves it out because the findings follow right below, and the
-/// eight other columns just fit 100 terminal columns for the seed.
+/// The DXF tasks no job owns.
 fn tasks_table(tasks: &[&crate::report::TaskReport], st: &Style) -> Table {
     let mut t = st.table();
     t.set_header(vec![
@@ -449,6 +422,8 @@ fn tasks_table(tasks: &[&crate::report::TaskReport], st: &Style) -> Table {
     t
 }
 
+/// The jobs table of the `jobs` view. `rules` adds a column with the rule codes that fired for
+/// each job.
 fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
     let mut t = st.table();
     let mut head = vec![
@@ -519,7 +494,7 @@ fn jobs_table(report: &Report, st: &Style, rules: bool) -> Table {
     t
 }
 
-fn outcome_color(outcome: &str) -> Color {
+pub(super) fn outcome_color(outcome: &str) -> Color {
     match outcome {
         "synced" | "done" => Color::Green,
         o if o.contains("rollback") || o.contains("cancel") || o.contains("fail") => Color::Red,
@@ -527,7 +502,7 @@ fn outcome_color(outcome: &str) -> Color {
     }
 }
 
-fn finding(out: &mut String, f: &Finding, st: &Style) {
+pub(super) fn finding(out: &mut String, f: &Finding, st: &Style) {
     let sev = match f.severity {
         Severity::Error => st.paint("ERROR", "1;31"),
         Severity::Warning => st.paint("WARNING", "1;33"),
@@ -624,7 +599,7 @@ fn fault_windows(out: &mut String, report: &Report, st: &Style) {
     out.push('\n');
 }
 
-fn evidence(out: &mut String, ev: &[Evidence], st: &Style) {
+pub(super) fn evidence(out: &mut String, ev: &[Evidence], st: &Style) {
     if ev.is_empty() {
         return;
     }
@@ -682,10 +657,10 @@ fn summary_line(out: &mut String, report: &Report, st: &Style) {
 }
 
 /// Layout decisions shared by every view.
-struct Style {
+pub(super) struct Style {
     color: bool,
-    width: Option<usize>,
-    verbose: bool,
+    pub(super) width: Option<usize>,
+    pub(super) verbose: bool,
     /// `Some("+08:00")` when every time shown has this offset, so cells can drop it.
     common_offset: Option<String>,
     /// `Some("2024-01-13")` when, besides, every time is on this date: cells show the time only.
@@ -730,7 +705,7 @@ impl Style {
         }
     }
 
-    fn offset_note(&self) -> String {
+    pub(super) fn offset_note(&self) -> String {
         match (&self.common_date, &self.common_offset) {
             (Some(d), Some(o)) => format!("; times are {d} {o}"),
             (None, Some(o)) => format!("; times are {o}"),
@@ -741,7 +716,7 @@ impl Style {
     /// `2024-01-13T19:21:09.480+08:00` → `19:21:09.480` when the date and offset are common to
     /// the whole view (and said once in its header), else `2024-01-13 19:21:09.480` when only the
     /// offset is, else the RFC 3339 text with a space for the `T`.
-    fn ts(&self, ts: Option<&Timestamp>) -> String {
+    pub(super) fn ts(&self, ts: Option<&Timestamp>) -> String {
         let Some(ts) = ts else { return "-".into() };
         let ts = &rfc3339(ts);
         let shown = match (split_offset(ts), &self.common_offset) {
@@ -778,7 +753,7 @@ impl Style {
         }
     }
 
-    fn paint(&self, s: &str, sgr: &str) -> String {
+    pub(super) fn paint(&self, s: &str, sgr: &str) -> String {
         if self.color {
             format!("\x1b[{sgr}m{s}\x1b[0m")
         } else {
@@ -786,38 +761,26 @@ impl Style {
         }
     }
 
-    fn bold(&self, s: &str) -> String {
+    pub(super) fn bold(&self, s: &str) -> String {
         self.paint(s, "1")
     }
 
     /// Word-wraps `text` to the width (no wrapping without one), first line after `first`, the
     /// rest after `rest`. Always ends with a newline.
-    fn wrap(&self, text: &str, first: &str, rest: &str) -> String {
+    ///
+    /// textwrap measures display width (wide characters, and none for the ANSI colour this
+    /// module adds), never splits at a hyphen (`dist-task-reverted-…` is a name), and breaks a
+    /// word only when it alone is wider than the line (a long SQL literal).
+    pub(super) fn wrap(&self, text: &str, first: &str, rest: &str) -> String {
         let Some(width) = self.width else {
             return format!("{first}{text}\n");
         };
-        let mut out = String::new();
-        let mut line = String::from(first);
-        let mut line_w = first.width();
-        let mut empty = true;
-        for word in text.split_whitespace() {
-            let w = visible_width(word);
-            if !empty && line_w + 1 + w > width {
-                out.push_str(&line);
-                out.push('\n');
-                line = String::from(rest);
-                line_w = rest.width();
-                empty = true;
-            }
-            if !empty {
-                line.push(' ');
-                line_w += 1;
-            }
-            line.push_str(word);
-            line_w += w;
-            empty = false;
-        }
-        out.push_str(&line);
+        let opts = textwrap::Options::new(width.max(rest.len() + 20))
+            .initial_indent(first)
+            .subsequent_indent(rest)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .break_words(true);
+        let mut out = textwrap::fill(text, opts);
         out.push('\n');
         out
     }
@@ -840,21 +803,6 @@ fn split_offset(ts: &str) -> Option<(&str, &str)> {
         return Some((base, off));
     }
     None
-}
-
-/// Display width ignoring ANSI SGR sequences (the only escapes this module writes).
-fn visible_width(s: &str) -> usize {
-    let mut w = 0;
-    let mut in_esc = false;
-    for c in s.chars() {
-        match (in_esc, c) {
-            (false, '\x1b') => in_esc = true,
-            (true, 'm') => in_esc = false,
-            (true, _) => {}
-            (false, c) => w += c.width().unwrap_or(0),
-        }
-    }
-    w
 }
 
 /// Cuts `s` to at most `max` display columns, ending with `…` when cut, after making its
@@ -880,7 +828,7 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 }
 
 /// A log-derived value, for the terminal ([`escape::terminal`]).
-fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     escape::terminal(s)
 }
 
@@ -891,7 +839,7 @@ fn kind_word<T: serde::Serialize>(kind: &T) -> String {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     crate::report::plural(n as u64)
 }
 

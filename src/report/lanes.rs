@@ -37,6 +37,68 @@ pub struct JobLane {
     pub rollback: Option<RollbackMark>,
     /// Error lines of the job (kept events), for ticks under the curve.
     pub errors: Vec<ErrorMark>,
+    /// Owner hand-overs, elections and TiDB restarts while the job ran
+    /// ([`crate::diagnosis::owner::owner_changes`]), in time order.
+    pub changes: Vec<ChangeMark>,
+    /// The last time the job made progress (a state change, more rows, a finish).
+    pub last_progress: Option<Timestamp>,
+    /// The logs end before the job reached a final state.
+    pub unfinished: bool,
+    /// Stretches of at least [`IDLE_MIN_SECS`] (and a fifth of the job's span) in which the job
+    /// logged no line at all, in time order: where the picture breaks its axis.
+    pub idle: Vec<(Timestamp, Timestamp)>,
+}
+
+/// The shortest stretch without a line that the picture breaks its axis over.
+pub const IDLE_MIN_SECS: i64 = 30;
+
+/// The stretches in which a job provably logged nothing: gaps between its kept events that no
+/// dropped event can fall into. A timeline keeps the first and last events of each kind and
+/// counts the rest; a kind with dropped events may have had them anywhere between its last
+/// early and its first late kept event, so a gap overlapping that range is not known to be idle.
+fn idle_stretches(j: &crate::timeline::JobTimeline) -> Vec<(Timestamp, Timestamp)> {
+    let (Some(first), Some(last)) = (j.first_seen, j.last_seen) else {
+        return Vec::new();
+    };
+    let min_ms = ((last - first).num_milliseconds() / 5).max(IDLE_MIN_SECS * 1000);
+    let mut unknown: Vec<(Timestamp, Timestamp)> = Vec::new();
+    for (kind, total) in &j.event_counts {
+        let kept: Vec<Timestamp> = j
+            .events
+            .iter()
+            .filter(|e| e.kind == *kind)
+            .filter_map(|e| e.ts)
+            .collect();
+        if (kept.len() as u64) < *total {
+            let k = crate::timeline::KEEP_PER_KIND.min(kept.len());
+            match (
+                kept.get(k.saturating_sub(1)),
+                kept.get(kept.len().saturating_sub(k)),
+            ) {
+                (Some(a), Some(b)) => unknown.push((*a.min(b), *a.max(b))),
+                _ => unknown.push((first, last)),
+            }
+        }
+    }
+    let mut times: Vec<Timestamp> = j.events.iter().filter_map(|e| e.ts).collect();
+    times.extend([first, last]);
+    times.sort();
+    times
+        .windows(2)
+        .filter(|w| (w[1] - w[0]).num_milliseconds() >= min_ms)
+        .filter(|w| !unknown.iter().any(|(a, b)| *a < w[1] && *b > w[0]))
+        .map(|w| (w[0], w[1]))
+        .collect()
+}
+
+/// An owner move or a restart while a job ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeMark {
+    pub ts: Timestamp,
+    /// `owner tidb-0 → tidb-1`, `owner → tidb-1`, `restart of tidb-0 (killed)`.
+    pub label: String,
+    /// True for a restart, false for an owner move.
+    pub restart: bool,
 }
 
 /// A change of (state, schema state) and the line that shows it.
@@ -164,6 +226,13 @@ pub fn picture(a: &Analysis) -> Picture {
                 })
             }),
             errors,
+            changes: crate::diagnosis::owner::owner_changes(j, &a.timelines.cluster)
+                .iter()
+                .filter_map(change_mark)
+                .collect(),
+            last_progress: j.last_progress,
+            unfinished: j.unfinished(),
+            idle: idle_stretches(j),
         });
     }
     let mut names: Vec<String> = a.files.iter().map(|f| f.meta.instance.clone()).collect();
@@ -220,6 +289,32 @@ pub fn picture(a: &Analysis) -> Picture {
         })
         .collect();
     p
+}
+
+/// One owner change in words for a mark's label.
+fn change_mark(c: &crate::diagnosis::owner::OwnerChange) -> Option<ChangeMark> {
+    use crate::diagnosis::owner::ChangeKind;
+    let ts = c.ts()?;
+    let (label, restart) = match c.kind {
+        ChangeKind::Restart { graceful } => (
+            format!(
+                "restart of {}{}",
+                c.from.as_deref().unwrap_or("?"),
+                if graceful { "" } else { " after an abrupt end" }
+            ),
+            true,
+        ),
+        ChangeKind::Handover | ChangeKind::Elected => (
+            match (&c.from, &c.to) {
+                (Some(f), Some(t)) => format!("owner {f} → {t}"),
+                (Some(f), None) => format!("owner {f} resigned"),
+                (None, Some(t)) => format!("owner → {t}"),
+                (None, None) => "owner changed".to_string(),
+            },
+            false,
+        ),
+    };
+    Some(ChangeMark { ts, label, restart })
 }
 
 impl Picture {

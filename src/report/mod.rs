@@ -46,10 +46,10 @@ pub struct FileReport {
     /// Lines longer than the line cap, truncated to it.
     pub truncated_lines: u64,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub first_ts: Option<Timestamp>,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub last_ts: Option<Timestamp>,
     /// False when reading stopped early (damage).
     pub complete: bool,
@@ -86,10 +86,10 @@ pub struct JobError {
     pub class: String,
     pub count: u64,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub first: Option<Timestamp>,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub last: Option<Timestamp>,
 }
 
@@ -107,7 +107,7 @@ pub struct DistTaskReport {
 pub struct EventReport {
     pub kind: EventKind,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub ts: Option<Timestamp>,
     pub instance: String,
     /// Short human summary: `running / write reorganization, ErrCount 511`.
@@ -129,10 +129,10 @@ pub struct JobReport {
     #[schemars(with = "String")]
     pub outcome: JobState,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub first_seen: Option<Timestamp>,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub last_seen: Option<Timestamp>,
     pub max_err_count: u64,
     pub errors: Vec<JobError>,
@@ -166,10 +166,10 @@ pub struct TaskReport {
     /// Errors its lines (subtasks, scheduler, storage) carried.
     pub errors: Vec<JobError>,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub first_seen: Option<Timestamp>,
     #[serde(serialize_with = "crate::model::time::ser_opt")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub last_seen: Option<Timestamp>,
     pub instances: Vec<String>,
     /// What the per-task bounds left out, with counts (absent when nothing was).
