@@ -44,8 +44,8 @@ analyze() { time_cmd "$BIN/ddldiag" analyze --format json --fail-on never "$@"; 
 
 jobs_rows() {
   echo
-  echo "job count (bench/gen_jobs.py)      time      CPU   peak RSS     per job: time     RSS"
-  local first_t="" first_r=""
+  echo "job count (bench/gen_jobs.py)      time      CPU   peak RSS    per job: time     RSS   marginal: time    RSS"
+  local prev=""
   for n in "$@"; do
     local d=target/bench-data/jobs-$n
     if [ ! -f "$d/tidb-0.log" ]; then
@@ -53,9 +53,14 @@ jobs_rows() {
       rm -rf "$d" && python3 bench/gen_jobs.py "$d" --jobs "$n"
     fi
     local r; r=$(analyze "$d")
-    awk -v n="$n" -v m="$(du -sm "$d" | cut -f1)" -v r="$r" 'BEGIN { split(r, x, " ");
-      printf "%9d jobs (%5d MiB of logs) %8.2fs %7.2fs %8.1f MiB   %8.1f µs %7.2f KiB\n",
-        n, m, x[1], x[3] + x[4], x[2] / 1024, x[1] * 1e6 / n, x[2] / n }'
+    # marginal: the cost of the jobs added since the previous row (fixed costs cancel out)
+    awk -v n="$n" -v m="$(du -sm "$d" | cut -f1)" -v r="$r" -v p="$prev" 'BEGIN { split(r, x, " ");
+      line = sprintf("%9d jobs (%5d MiB of logs) %8.2fs %7.2fs %8.1f MiB   %8.1f µs %7.2f KiB",
+        n, m, x[1], x[3] + x[4], x[2] / 1024, x[1] * 1e6 / n, x[2] / n);
+      if (split(p, y, " ") == 3 && n > y[1])
+        line = line sprintf("   %8.1f µs %7.2f KiB", (x[1] - y[2]) * 1e6 / (n - y[1]), (x[2] - y[3]) / (n - y[1]));
+      print line }'
+    prev="$n $(echo "$r" | cut -d' ' -f1,2)"
   done
 }
 
