@@ -112,12 +112,12 @@ fi
 row() { # label bound_row ddldiag_row target
   awk -v l="$1" -v br="$2" -v cr="$3" -v t="$4" 'BEGIN {
     split(br, x, " "); split(cr, y, " ");
-    printf "%-24s %8.2fs %8.2fs  %5.2f×  (target %s)  peak RSS %6.1f MiB (bound %5.1f MiB)\n",
+    printf "%-30s %8.2fs %8.2fs  %5.2f×  (target %s)  peak RSS %6.1f MiB (bound %5.1f MiB)\n",
       l, x[1], y[1], (x[1] > 0 ? y[1] / x[1] : 0), t, y[2] / 1024, x[2] / 1024 }'
 }
 
 echo "ddldiag benchmark: $MB MiB of generated logs per mix, median of $RUNS runs, $(nproc) cores"
-echo "                            bound  ddldiag  ratio"
+echo "                                  bound  ddldiag  ratio"
 for mix in chaos calm; do
   d=$DATA/$mix
   row "$mix tar.gz" "$(time_cmd "$BIN/decode_bound" tar.gz "$d/tidb-0.tar.gz")" \
