@@ -44,8 +44,8 @@ analyze() { time_cmd "$BIN/ddldiag" analyze --format json --fail-on never "$@"; 
 
 jobs_rows() {
   echo
-  echo "job count (bench/gen_jobs.py)      time      CPU   peak RSS     per job: time     RSS"
-  local first_t="" first_r=""
+  echo "job count (bench/gen_jobs.py)      time      CPU   peak RSS    per job: time     RSS   marginal: time    RSS"
+  local prev=""
   for n in "$@"; do
     local d=target/bench-data/jobs-$n
     if [ ! -f "$d/tidb-0.log" ]; then
@@ -53,9 +53,14 @@ jobs_rows() {
       rm -rf "$d" && python3 bench/gen_jobs.py "$d" --jobs "$n"
     fi
     local r; r=$(analyze "$d")
-    awk -v n="$n" -v m="$(du -sm "$d" | cut -f1)" -v r="$r" 'BEGIN { split(r, x, " ");
-      printf "%9d jobs (%5d MiB of logs) %8.2fs %7.2fs %8.1f MiB   %8.1f µs %7.2f KiB\n",
-        n, m, x[1], x[3] + x[4], x[2] / 1024, x[1] * 1e6 / n, x[2] / n }'
+    # marginal: the cost of the jobs added since the previous row (fixed costs cancel out)
+    awk -v n="$n" -v m="$(du -sm "$d" | cut -f1)" -v r="$r" -v p="$prev" 'BEGIN { split(r, x, " ");
+      line = sprintf("%9d jobs (%5d MiB of logs) %8.2fs %7.2fs %8.1f MiB   %8.1f µs %7.2f KiB",
+        n, m, x[1], x[3] + x[4], x[2] / 1024, x[1] * 1e6 / n, x[2] / n);
+      if (split(p, y, " ") == 3 && n > y[1])
+        line = line sprintf("   %8.1f µs %7.2f KiB", (x[1] - y[2]) * 1e6 / (n - y[1]), (x[2] - y[3]) / (n - y[1]));
+      print line }'
+    prev="$n $(echo "$r" | cut -d' ' -f1,2)"
   done
 }
 
@@ -107,12 +112,12 @@ fi
 row() { # label bound_row ddldiag_row target
   awk -v l="$1" -v br="$2" -v cr="$3" -v t="$4" 'BEGIN {
     split(br, x, " "); split(cr, y, " ");
-    printf "%-24s %8.2fs %8.2fs  %5.2f×  (target %s)  peak RSS %6.1f MiB (bound %5.1f MiB)\n",
+    printf "%-30s %8.2fs %8.2fs  %5.2f×  (target %s)  peak RSS %6.1f MiB (bound %5.1f MiB)\n",
       l, x[1], y[1], (x[1] > 0 ? y[1] / x[1] : 0), t, y[2] / 1024, x[2] / 1024 }'
 }
 
 echo "ddldiag benchmark: $MB MiB of generated logs per mix, median of $RUNS runs, $(nproc) cores"
-echo "                            bound  ddldiag  ratio"
+echo "                                  bound  ddldiag  ratio"
 for mix in chaos calm; do
   d=$DATA/$mix
   row "$mix tar.gz" "$(time_cmd "$BIN/decode_bound" tar.gz "$d/tidb-0.tar.gz")" \

@@ -268,14 +268,14 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
                 node = key.as_deref().and_then(|k| sync_key(k).1);
             }
             let int = |keys: &[&str]| rec.field_any(keys).and_then(|t| parse_int(&t.get()));
-            Detail::SchemaSync(crate::event::SchemaSync {
+            Detail::SchemaSync(Box::new(crate::event::SchemaSync {
                 node,
                 address,
                 version: int(keys::SYNC_VERSION),
                 current: int(keys::SYNC_CURRENT),
                 took: field(keys::TOOK).as_deref().and_then(parse_go_duration),
                 key,
-            })
+            }))
         }
         EventKind::MdlHeldByTxn => Detail::MdlHolder {
             conn: field(keys::CONN_ID),

@@ -163,7 +163,7 @@ fn exit_of<'a>(
 ) -> Option<&'a crate::diagnosis::owner::Takeover> {
     facts
         .takeover
-        .as_ref()
+        .as_deref()
         .filter(|t| c.from.as_deref() == Some(t.old.as_str()))
 }
 

@@ -145,6 +145,12 @@ impl Placed for Event {
     }
 }
 
+impl Placed for Arc<Event> {
+    fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+}
+
 impl Placed for ServerStart {
     fn evidence(&self) -> &Evidence {
         &self.evidence
@@ -238,7 +244,9 @@ fn ev_key(e: &Evidence) -> (Option<Timestamp>, &str, u64) {
 /// Everything kept for one job while events stream in.
 #[derive(Debug, Default, Clone)]
 struct JobAcc {
-    by_kind: BTreeMap<EventKind, Ends>,
+    /// Shared with `states` (`Arc`): a state pair's first and last lines are nearly always
+    /// among the kept events of their kinds, and a clone each was a third of a job's memory.
+    by_kind: BTreeMap<EventKind, Ends<Arc<Event>>>,
     /// First and last event of each distinct (state, schema state), including the job string,
     /// and how many lines showed it; at most [`MAX_STATE_PAIRS`], known states first.
     /// Boxed: a B-tree node holds eleven values, and two events each would make even a
@@ -312,8 +320,8 @@ fn same_error(field: &str, job_err: &str) -> bool {
 type StateKey = (bool, String, String);
 
 /// First and last event of one state pair (`None`: the first is also the last, the usual
-/// case, so it is not held twice), and how many lines showed it.
-type StateSpan = (Event, Option<Event>, u64);
+/// case), and how many lines showed it.
+type StateSpan = (Arc<Event>, Option<Arc<Event>>, u64);
 
 /// Distinct errors, at most [`MAX_DISTINCT_ERRORS`] by text order ([`upsert`]), and the rest
 /// folded together.
@@ -371,7 +379,12 @@ impl Errors {
 }
 
 /// Widens a state pair's (first, last) to cover another span of it (`f`, `l`; `None`: `f`).
-fn widen(first: &mut Event, last: &mut Option<Event>, f: Event, l: Option<Event>) {
+fn widen(
+    first: &mut Arc<Event>,
+    last: &mut Option<Arc<Event>>,
+    f: Arc<Event>,
+    l: Option<Arc<Event>>,
+) {
     widen_one(first, last, f);
     if let Some(l) = l {
         widen_one(first, last, l);
@@ -379,20 +392,20 @@ fn widen(first: &mut Event, last: &mut Option<Event>, f: Event, l: Option<Event>
 }
 
 /// Widens (first, last) to cover `e`.
-fn widen_one(first: &mut Event, last: &mut Option<Event>, e: Event) {
+fn widen_one(first: &mut Arc<Event>, last: &mut Option<Arc<Event>>, e: Arc<Event>) {
     if earlier(&e, first) {
         let old = std::mem::replace(first, e);
         if last.is_none() {
             *last = Some(old);
         }
-    } else if earlier(last.as_ref().unwrap_or(first), &e) {
+    } else if earlier(last.as_deref().unwrap_or(first), &e) {
         *last = Some(e);
     }
 }
 
 /// True when `e` would widen (first, last), so that a clone is made only then.
-fn widens(first: &Event, last: &Option<Event>, e: &Event) -> bool {
-    earlier(e, first) || earlier(last.as_ref().unwrap_or(first), e)
+fn widens(first: &Event, last: &Option<Arc<Event>>, e: &Event) -> bool {
+    earlier(e, first) || earlier(last.as_deref().unwrap_or(first), e)
 }
 
 fn fold(into: &mut Option<Span>, s: Span) {
@@ -482,22 +495,14 @@ impl JobAcc {
             if let Some(rc) = job.row_count {
                 self.note_rows(rc, &ev.evidence);
             }
-            let key = (
+        }
+        let state_key = ev.job.as_ref().map(|job| {
+            (
                 matches!(JobState::parse(&job.state), JobState::Other(_)),
                 job.state.clone(),
                 job.schema_state.clone(),
-            );
-            match self.states.get_mut(&key) {
-                Some(span) => {
-                    let (first, last, n) = &mut **span;
-                    *n += 1;
-                    if widens(first, last, &ev) {
-                        widen_one(first, last, ev.clone());
-                    }
-                }
-                None => self.note_state(key, Box::new((ev.clone(), None, 1))),
-            }
-        }
+            )
+        });
         if let Some(rows) = ev.rows {
             self.note_rows(rows, &ev.evidence);
         }
@@ -527,6 +532,19 @@ impl JobAcc {
         }
         self.task_id.offer(&ev.evidence, || ev.task_id);
         self.task_key.offer(&ev.evidence, || ev.task_key.clone());
+        let ev = Arc::new(ev);
+        if let Some(key) = state_key {
+            match self.states.get_mut(&key) {
+                Some(span) => {
+                    let (first, last, n) = &mut **span;
+                    *n += 1;
+                    if widens(first, last, &ev) {
+                        widen_one(first, last, Arc::clone(&ev));
+                    }
+                }
+                None => self.note_state(key, Box::new((Arc::clone(&ev), None, 1))),
+            }
+        }
         self.by_kind.entry(ev.kind).or_default().push(ev);
     }
 
@@ -663,12 +681,12 @@ impl JobAcc {
         let mut event_counts = BTreeMap::new();
         for (kind, ends) in &self.by_kind {
             event_counts.insert(*kind, ends.count);
-            events.extend(ends.kept.iter().cloned());
+            events.extend(ends.kept.iter().map(|e| Event::clone(e)));
         }
         for span in self.states.values() {
             let (first, last, _) = &**span;
-            events.push(first.clone());
-            events.extend(last.clone());
+            events.push(Event::clone(first));
+            events.extend(last.as_deref().cloned());
         }
         events.sort_by_key(order_key);
         events.dedup_by(|a, b| {
