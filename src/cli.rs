@@ -623,15 +623,7 @@ fn events_cmd(c: CommonArgs, grep: &GrepArgs) -> Result<ExitCode, CliError> {
         };
         gate::summary(
             &report,
-            &format!(
-                "{n} event{}{}",
-                if n == 1 { "" } else { "s" },
-                if matcher.is_some() {
-                    " matching --grep"
-                } else {
-                    ""
-                }
-            ),
+            &counted_events(n, matcher.is_some()),
             false,
             code,
             c.output.as_deref(),
@@ -639,6 +631,15 @@ fn events_cmd(c: CommonArgs, grep: &GrepArgs) -> Result<ExitCode, CliError> {
         )
     });
     Ok(code)
+}
+
+/// `3 events`, `1 event matching --grep`: the summary line's count of what was shown.
+fn counted_events(n: usize, grep: bool) -> String {
+    format!(
+        "{n} event{}{}",
+        if n == 1 { "" } else { "s" },
+        if grep { " matching --grep" } else { "" }
+    )
 }
 
 /// [`read_exit_code`] from the report alone (once the analysis is gone).
@@ -792,15 +793,7 @@ fn timeline_cmd(job: i64, grep: &GrepArgs, c: CommonArgs) -> Result<ExitCode, Cl
         let n: usize = report.jobs.iter().map(|j| j.events.len()).sum();
         gate::summary(
             &report,
-            &format!(
-                "job {job}, {n} event{}{}",
-                if n == 1 { "" } else { "s" },
-                if matcher.is_some() {
-                    " matching --grep"
-                } else {
-                    ""
-                }
-            ),
+            &format!("job {job}, {}", counted_events(n, matcher.is_some())),
             false,
             code,
             c.output.as_deref(),
