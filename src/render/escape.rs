@@ -248,7 +248,8 @@ fn autolinked(w: &str) -> bool {
             .any(|(i, c)| c == '#' && w[i + 1..].starts_with(|d: char| d.is_ascii_alphanumeric()))
 }
 
-fn max_run(s: &str, ch: char) -> usize {
+/// The longest run of `ch` in `s`: a code span or fence must be longer to hold `s`.
+pub(crate) fn max_run(s: &str, ch: char) -> usize {
     let (mut best, mut cur) = (0, 0);
     for c in s.chars() {
         if c == ch {

@@ -319,7 +319,11 @@ fn evidence_block(f: &Finding, budget: &mut usize) -> (String, usize) {
             format!("{}:{}: {}\n", escape::terminal(&e.file), e.line, cut)
         })
         .collect();
-    let longest_ticks = lines.iter().map(|l| max_run(l, '`')).max().unwrap_or(0);
+    let longest_ticks = lines
+        .iter()
+        .map(|l| escape::max_run(l, '`'))
+        .max()
+        .unwrap_or(0);
     let fence = "`".repeat((longest_ticks + 1).max(3));
     let open = format!(
         "<details><summary>Evidence ({} line{})</summary>\n\n{fence}text\n",
@@ -355,19 +359,6 @@ fn evidence_block(f: &Finding, budget: &mut usize) -> (String, usize) {
     }
     out.push_str(&close);
     (out, omitted)
-}
-
-fn max_run(s: &str, ch: char) -> usize {
-    let (mut best, mut cur) = (0, 0);
-    for c in s.chars() {
-        if c == ch {
-            cur += 1;
-            best = best.max(cur);
-        } else {
-            cur = 0;
-        }
-    }
-    best
 }
 
 /// Report text that may quote the logs, as one line of Markdown prose that renders as the text

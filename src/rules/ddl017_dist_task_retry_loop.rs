@@ -90,9 +90,7 @@ fn build(t: &Timelines, ctx: &Context, task: &TaskTimeline) -> Option<Finding> {
     if !(retried || count > 1 || known) {
         return None;
     }
-    let job = task
-        .job_id
-        .and_then(|id| t.jobs.iter().find(|j| j.job_id == id));
+    let job = t.job_of(task);
     if job.is_some_and(|j| !j.unfinished()) {
         return None;
     }

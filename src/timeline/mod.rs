@@ -267,3 +267,11 @@ pub struct Timelines {
     pub anonymous_reorgs: Vec<AnonymousReorg>,
     pub cluster: Cluster,
 }
+
+impl Timelines {
+    /// The DDL job a DXF task runs for, when the logs tie the task to one and hold that job.
+    pub fn job_of(&self, task: &TaskTimeline) -> Option<&JobTimeline> {
+        let id = task.job_id?;
+        self.jobs.iter().find(|j| j.job_id == id)
+    }
+}
