@@ -251,7 +251,7 @@ impl RuleArgs {
             analysis.timelines.jobs.retain(|j| j.job_id == id);
             Arc::make_mut(&mut analysis.events).retain(|e| e.job_id == Some(id));
         }
-        report::judge(&analysis, settings, fail_on)
+        report::judge(analysis, settings, fail_on)
     }
 }
 

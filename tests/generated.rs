@@ -24,7 +24,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use common::{corpus_or_skip, fixture, physical_lines, walk_files};
-use ddldiag::analyze::{self, Analysis};
+use ddldiag::analyze;
 use ddldiag::diagnosis::Settings;
 use ddldiag::report::{self, FailOn};
 use ddldiag::source::Input;
@@ -219,11 +219,11 @@ fn options(full_parse: bool) -> analyze::Options {
 }
 
 /// The pipeline as `ddldiag analyze` runs it, minus rendering.
-fn diagnose(inputs: &[Input], full_parse: bool) -> (Analysis, report::Report, u8) {
+fn diagnose(inputs: &[Input], full_parse: bool) -> (report::Report, u8) {
     let analysis = analyze::run(inputs, &options(full_parse)).expect("no worker panicked");
-    let rep = report::judge(&analysis, Settings::default(), FailOn::Error);
+    let rep = report::judge(analysis, Settings::default(), FailOn::Error);
     let code = report::exit_code(&rep, FailOn::Error).code();
-    (analysis, rep, code)
+    (rep, code)
 }
 
 /// Physical line `n` (1-based) as the scanner hands it on: terminator and one `\r` removed.
@@ -244,11 +244,11 @@ fn check_case(dir: &Path, c: &Case) -> Result<(), TestCaseError> {
     let data = &bytes[..cut];
     let path = dir.join(name);
     std::fs::write(&path, data).unwrap();
-    let (_, rep, code) = diagnose(&[Input::Path(path.clone())], false);
+    let (rep, code) = diagnose(&[Input::Path(path.clone())], false);
     prop_assert!(code <= 3, "exit {code}");
     if matches!(c.pack, Pack::Plain) {
         // Prefilter safety on generated data too (a quarter of the cases, for time).
-        let (_, full, _) = diagnose(&[Input::Path(path.clone())], true);
+        let (full, _) = diagnose(&[Input::Path(path.clone())], true);
         prop_assert!(full == rep, "--full-parse changes the report");
     }
     if damaged {
@@ -408,7 +408,7 @@ fn nothing_lost_over_corpus_and_fixtures() {
     let mut checked = 0;
     for p in &plain {
         let data = std::fs::read(p).unwrap();
-        let (_, rep, _) = diagnose(&[Input::Path(p.clone())], false);
+        let (rep, _) = diagnose(&[Input::Path(p.clone())], false);
         let f = &rep.inputs[0].files[0];
         assert_eq!(f.lines, physical_lines(&data), "{}", p.display());
         assert_eq!(
@@ -428,7 +428,7 @@ fn nothing_lost_over_corpus_and_fixtures() {
         ("inputs/bundle.zip", vec![9, 16, 2]),
         ("inputs/nested.zip", vec![25]),
     ] {
-        let (_, rep, _) = diagnose(&[Input::Path(fixture(rel))], false);
+        let (rep, _) = diagnose(&[Input::Path(fixture(rel))], false);
         let got: Vec<u64> = rep.inputs[0].files.iter().map(|f| f.lines).collect();
         assert_eq!(got, want, "{rel}");
         for f in &rep.inputs[0].files {

@@ -13,24 +13,59 @@ use crate::model::FailOn;
 use crate::timeline::JobTimeline;
 
 /// The whole judgement of an analysis: each job's facts ([`crate::diagnosis::diagnose`]), every
-/// rule ([`crate::rules::run_all`]), and the report built from them ([`build`]). This is what
-/// `analyze` and `diff` run; `settings.tidb_version` falls back to the version the logs show.
-pub fn judge(analysis: &Analysis, mut settings: Settings, fail_on: FailOn) -> Report {
+/// rule ([`crate::rules::run_all`]), and the report built from them ([`build_from`]). This is
+/// what `analyze` and `diff` run; `settings.tidb_version` falls back to the version the logs show.
+///
+/// The analysis is consumed: each job's timeline is turned into its report entry and freed in
+/// the same step, so the timelines and the report never both hold every job (with a million jobs
+/// that was the run's peak memory, twice what either needs).
+pub fn judge(analysis: Analysis, mut settings: Settings, fail_on: FailOn) -> Report {
     if let Some(logged) = analysis.timelines.cluster.tidb_version() {
         settings.tidb_version = Some(logged.to_string());
     }
     let tidb_version = settings.tidb_version.clone();
-    let facts = crate::diagnosis::diagnose(&analysis.timelines, &analysis.fault_windows, settings);
-    let findings = crate::rules::run_all(&analysis.timelines, &facts);
-    build(analysis, findings, tidb_version, fail_on)
+    let findings = {
+        let facts =
+            crate::diagnosis::diagnose(&analysis.timelines, &analysis.fault_windows, settings);
+        crate::rules::run_all(&analysis.timelines, &facts)
+    };
+    build_from(analysis, findings, tidb_version, fail_on)
 }
 
-/// Assembles the report, once: nothing changes it afterwards. `fail_on` decides its exit code.
+/// [`build_from`] for a caller that keeps the analysis: the jobs' report entries are copies.
 pub fn build(
     analysis: &Analysis,
     findings: Vec<Finding>,
     tidb_version: Option<String>,
     fail_on: FailOn,
+) -> Report {
+    let picture = super::lanes::picture(analysis);
+    let jobs = analysis.timelines.jobs.iter().cloned().map(job_report);
+    assemble(analysis, jobs, findings, tidb_version, fail_on, picture)
+}
+
+/// Assembles the report, once: nothing changes it afterwards. `fail_on` decides its exit code.
+pub fn build_from(
+    mut analysis: Analysis,
+    findings: Vec<Finding>,
+    tidb_version: Option<String>,
+    fail_on: FailOn,
+) -> Report {
+    // The picture is drawn from the timelines: before they are consumed.
+    let picture = super::lanes::picture(&analysis);
+    let jobs = std::mem::take(&mut analysis.timelines.jobs);
+    let jobs = jobs.into_iter().map(job_report);
+    assemble(&analysis, jobs, findings, tidb_version, fail_on, picture)
+}
+
+/// The report of `analysis`, with `jobs` its jobs' entries in order.
+fn assemble(
+    analysis: &Analysis,
+    jobs: impl Iterator<Item = JobReport>,
+    findings: Vec<Finding>,
+    tidb_version: Option<String>,
+    fail_on: FailOn,
+    picture: super::lanes::Picture,
 ) -> Report {
     let fw = &analysis.fault_windows;
     let fault_windows: Vec<crate::fault::FaultWindowReport> = fw
@@ -84,7 +119,8 @@ pub fn build(
             complete: f.error.is_none(),
         });
     }
-    let jobs: Vec<JobReport> = analysis.timelines.jobs.iter().map(job_report).collect();
+    let mut jobs: Vec<JobReport> = jobs.collect();
+    jobs.shrink_to_fit();
     let tasks: Vec<TaskReport> = analysis.timelines.tasks.iter().map(task_report).collect();
     let reorgs: Vec<ReorgReport> = analysis
         .timelines
@@ -135,7 +171,7 @@ pub fn build(
         reorgs,
         findings,
         fault_windows,
-        picture: super::lanes::picture(analysis),
+        picture,
         events: std::sync::Arc::clone(&analysis.events),
         rules: crate::rules::all()
             .iter()
@@ -175,27 +211,28 @@ fn job_error(e: &crate::timeline::ErrorStat) -> JobError {
     }
 }
 
-/// One job as reported: errors classified, events folded.
-pub fn job_report(job: &JobTimeline) -> JobReport {
+/// One job as reported: errors classified, events folded. Takes the timeline so that its texts
+/// move into the report rather than being copied.
+pub fn job_report(job: JobTimeline) -> JobReport {
     JobReport {
         job_id: job.job_id,
-        job_type: job.job_type.clone(),
-        table: job.table.clone(),
-        query: job.query.clone(),
-        outcome: job.outcome.clone(),
+        job_type: job.job_type,
+        table: job.table,
+        query: job.query,
+        outcome: job.outcome,
         first_seen: job.first_seen,
         last_seen: job.last_seen,
         max_err_count: job.max_err_count,
         errors: job.errors.iter().map(job_error).collect(),
-        dist_task: job.dist_task.as_ref().map(|t| DistTaskReport {
+        dist_task: job.dist_task.map(|t| DistTaskReport {
             task_id: t.task_id,
-            task_key: t.task_key.clone(),
+            task_key: t.task_key,
             reverted: t.reverted,
             not_resumable: t.not_resumable,
         }),
-        instances: job.instances.clone(),
-        store: job.store.clone(),
-        backfill_mode: job.backfill_mode.clone(),
+        instances: job.instances,
+        store: job.store,
+        backfill_mode: job.backfill_mode,
         rows: job.rows.as_ref().map(|(n, _)| *n),
         events: fold_events(&job.events),
         dropped: job
