@@ -39,14 +39,20 @@ pub const DROPPED_INSTANCES: &str = "lines_of_unnamed_instances";
 pub const DROPPED_STARTS: &str = "server_starts";
 pub const DROPPED_STEPS: &str = "task_steps_past_the_limit";
 
+/// A map of a job's or task's few entries (kinds of events, state pairs, instances, errors):
+/// a sorted `Vec`. A B-tree's first node has room for eleven entries, so even a one-entry map
+/// took 300–700 bytes, and a job has five of them (measured: a fifth of a job's memory).
+/// Every such map is bounded ([`upsert`]), so a sorted insert stays cheap.
+type Small<K, V> = litemap::LiteMap<K, V>;
+
 /// Which entries a bounded map keeps when full: the smallest keys. The key is the entry's own
 /// (its text), never the time it arrived or the file it came from, so every arrival order and
 /// every split of the logs into files keeps the same entries with exact counts (an entry kept
 /// anywhere is among the smallest of every part that saw it).
 ///
 /// Returns nothing; an entry that does not fit (or is pushed out) goes to `spill`.
-fn upsert<K: Ord, V>(
-    map: &mut BTreeMap<K, V>,
+fn upsert<K: Ord + Clone, V>(
+    map: &mut Small<K, V>,
     cap: usize,
     k: K,
     v: V,
@@ -61,10 +67,11 @@ fn upsert<K: Ord, V>(
         map.insert(k, v);
         return;
     }
-    let bigger = map.last_key_value().is_some_and(|(max, _)| k < *max);
+    let bigger = map.last().is_some_and(|(max, _)| k < *max);
     if bigger {
         map.insert(k, v);
-        if let Some((_, out)) = map.pop_last() {
+        let last = map.last().map(|(max, _)| max.clone());
+        if let Some(out) = last.and_then(|max| map.remove(&max)) {
             spill(out);
         }
     } else {
@@ -246,21 +253,16 @@ fn ev_key(e: &Evidence) -> (Option<Timestamp>, &str, u64) {
 struct JobAcc {
     /// Shared with `states` (`Arc`): a state pair's first and last lines are nearly always
     /// among the kept events of their kinds, and a clone each was a third of a job's memory.
-    by_kind: BTreeMap<EventKind, Ends<Arc<Event>>>,
+    by_kind: Small<EventKind, Ends<Arc<Event>>>,
     /// First and last event of each distinct (state, schema state), including the job string,
     /// and how many lines showed it; at most [`MAX_STATE_PAIRS`], known states first.
     /// Boxed: a B-tree node holds eleven values, and two events each would make even a
     /// one-pair map take 12 KB (a third of a job's memory, measured).
-    states: BTreeMap<StateKey, Box<StateSpan>>,
+    states: Small<StateKey, Box<StateSpan>>,
     /// ErrCount value → the first line that showed it. Trimmed to the lowest and highest values.
     err_counts: Marks,
-    errors: Errors,
-    task_errors: Errors,
-    /// `Err:` texts of the job strings (failure-families §1 rule 14: the job's error when no
-    /// `error` field gives it); at most [`MAX_DISTINCT_ERRORS`].
-    job_str_errors: BTreeMap<String, JobStrErr>,
     /// Instance → lines of the job it logged; at most [`MAX_INSTANCES_PER_JOB`].
-    instances: BTreeMap<Arc<str>, u64>,
+    instances: Small<Arc<str>, u64>,
     first_seen: Option<Timestamp>,
     last_seen: Option<Timestamp>,
     /// Latest row count seen, by time.
@@ -270,14 +272,61 @@ struct JobAcc {
     job_type: Earliest<String>,
     schema_id: Earliest<i64>,
     table_id: Earliest<i64>,
+    query: Earliest<String>,
+    /// What most jobs never show (errors, a DXF task, backfill details, dropped counts): boxed
+    /// and made only when a line gives one, because inline it was two thirds of every job's
+    /// accumulator (1,064 bytes, measured) and there are as many accumulators as jobs.
+    rare: Option<Box<Rare>>,
+}
+
+/// The part of a [`JobAcc`] most jobs leave empty.
+#[derive(Debug, Default, Clone)]
+struct Rare {
+    errors: Errors,
+    task_errors: Errors,
+    /// `Err:` texts of the job strings (failure-families §1 rule 14: the job's error when no
+    /// `error` field gives it); at most [`MAX_DISTINCT_ERRORS`].
+    job_str_errors: Small<String, JobStrErr>,
     table: Earliest<String>,
     index: Earliest<String>,
-    query: Earliest<String>,
     ingest: Earliest<bool>,
     task_id: Earliest<i64>,
     task_key: Earliest<String>,
     /// What the bounds dropped: `DROPPED_*` → count.
-    dropped: BTreeMap<&'static str, u64>,
+    dropped: Small<&'static str, u64>,
+}
+
+impl Rare {
+    fn merge(&mut self, o: Rare) {
+        self.errors.merge(o.errors);
+        self.task_errors.merge(o.task_errors);
+        for (text, e) in o.job_str_errors {
+            self.note_job_str_error(text, e);
+        }
+        for (k, n) in o.dropped {
+            self.drop_n(k, n);
+        }
+        self.table.merge(o.table);
+        self.index.merge(o.index);
+        self.ingest.merge(o.ingest);
+        self.task_id.merge(o.task_id);
+        self.task_key.merge(o.task_key);
+    }
+
+    fn note_job_str_error(&mut self, text: String, e: JobStrErr) {
+        upsert(
+            &mut self.job_str_errors,
+            MAX_DISTINCT_ERRORS,
+            text,
+            e,
+            |a, b| a.merge(b),
+            |_| {},
+        );
+    }
+
+    fn drop_n(&mut self, what: &'static str, n: u64) {
+        *self.dropped.entry(what).or_default() += n;
+    }
 }
 
 /// One `Err:` text of a job's job strings: the lines that showed it and the ErrCount values
@@ -327,7 +376,7 @@ type StateSpan = (Arc<Event>, Option<Arc<Event>>, u64);
 /// folded together.
 #[derive(Debug, Default, Clone)]
 struct Errors {
-    kept: BTreeMap<String, Span>,
+    kept: Small<String, Span>,
     other: Option<Span>,
 }
 
@@ -490,7 +539,8 @@ impl JobAcc {
                 self.err_counts.note(n, &ev.evidence);
             }
             if let Some(err) = job.err.as_deref().filter(|e| !e.trim().is_empty()) {
-                self.note_job_str_error(err, job.err_count, &ev.evidence);
+                let e = JobStrErr::new(job.err_count, &ev.evidence);
+                self.rare().note_job_str_error(err.to_string(), e);
             }
             if let Some(rc) = job.row_count {
                 self.note_rows(rc, &ev.evidence);
@@ -514,11 +564,11 @@ impl JobAcc {
                 | EventKind::SubtasksEncounterErrors
                 | EventKind::TaskRetryableError
                 | EventKind::GeneratePlanFailed
-                | EventKind::TaskManagerError => self.task_errors.add(err, &ev.evidence),
+                | EventKind::TaskManagerError => self.rare().task_errors.add(err, &ev.evidence),
                 _ => {}
             }
             if counts_as_job_error(ev.kind) {
-                self.errors.add(err, &ev.evidence);
+                self.rare().errors.add(err, &ev.evidence);
             }
         }
         match &ev.detail {
@@ -530,8 +580,14 @@ impl JobAcc {
             Detail::Query(q) => self.query.offer(&ev.evidence, || Some(q.clone())),
             _ => {}
         }
-        self.task_id.offer(&ev.evidence, || ev.task_id);
-        self.task_key.offer(&ev.evidence, || ev.task_key.clone());
+        if ev.task_id.is_some() {
+            self.rare().task_id.offer(&ev.evidence, || ev.task_id);
+        }
+        if ev.task_key.is_some() {
+            self.rare()
+                .task_key
+                .offer(&ev.evidence, || ev.task_key.clone());
+        }
         let ev = Arc::new(ev);
         if let Some(key) = state_key {
             match self.states.get_mut(&key) {
@@ -548,17 +604,9 @@ impl JobAcc {
         self.by_kind.entry(ev.kind).or_default().push(ev);
     }
 
-    /// Counts `n` lines of the job on `instance`, within [`MAX_INSTANCES_PER_JOB`].
-    fn note_job_str_error(&mut self, text: &str, err_count: Option<u64>, ev: &Evidence) {
-        let e = JobStrErr::new(err_count, ev);
-        upsert(
-            &mut self.job_str_errors,
-            MAX_DISTINCT_ERRORS,
-            text.to_string(),
-            e,
-            |a, b| a.merge(b),
-            |_| {},
-        );
+    /// The rarely filled part, made on first use.
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
     }
 
     /// Lines only a reorg writes (ingest backend and writers, backfill workers and phases):
@@ -577,21 +625,25 @@ impl JobAcc {
         .any(|k| self.by_kind.contains_key(k))
     }
 
+    /// Counts `n` lines of the job on `instance`, within [`MAX_INSTANCES_PER_JOB`].
     fn note_instance(&mut self, instance: Arc<str>, n: u64) {
-        let dropped = &mut self.dropped;
+        let mut spilled = 0;
         upsert(
             &mut self.instances,
             MAX_INSTANCES_PER_JOB,
             instance,
             n,
             |a, b| *a += b,
-            |out| *dropped.entry(DROPPED_INSTANCES).or_default() += out,
+            |out| spilled += out,
         );
+        if spilled > 0 {
+            self.rare().drop_n(DROPPED_INSTANCES, spilled);
+        }
     }
 
     /// A state pair not seen yet, within [`MAX_STATE_PAIRS`].
     fn note_state(&mut self, key: StateKey, v: Box<StateSpan>) {
-        let dropped = &mut self.dropped;
+        let mut spilled = 0;
         upsert(
             &mut self.states,
             MAX_STATE_PAIRS,
@@ -603,8 +655,11 @@ impl JobAcc {
                 *n += m;
                 widen(first, last, f, l);
             },
-            |out| *dropped.entry(DROPPED_STATES).or_default() += out.2,
+            |out| spilled += out.2,
         );
+        if spilled > 0 {
+            self.rare().drop_n(DROPPED_STATES, spilled);
+        }
     }
 
     fn note_rows(&mut self, rows: u64, ev: &Evidence) {
@@ -623,10 +678,14 @@ impl JobAcc {
         ingest: &Option<String>,
         at: &Evidence,
     ) {
+        if table.is_none() && index.is_none() && ingest.is_none() {
+            return;
+        }
         let named = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
-        self.table.offer(at, || named(table));
-        self.index.offer(at, || named(index));
-        self.ingest
+        let rare = self.rare();
+        rare.table.offer(at, || named(table));
+        rare.index.offer(at, || named(index));
+        rare.ingest
             .offer(at, || ingest.as_ref().map(|i| i == "true"));
     }
 
@@ -640,23 +699,11 @@ impl JobAcc {
             self.note_state(k, v);
         }
         self.err_counts.merge(o.err_counts);
-        self.errors.merge(o.errors);
-        self.task_errors.merge(o.task_errors);
-        for (text, e) in o.job_str_errors {
-            upsert(
-                &mut self.job_str_errors,
-                MAX_DISTINCT_ERRORS,
-                text,
-                e,
-                |a, b| a.merge(b),
-                |_| {},
-            );
+        if let Some(r) = o.rare {
+            self.rare().merge(*r);
         }
         for (i, n) in o.instances {
             self.note_instance(i, n);
-        }
-        for (k, n) in o.dropped {
-            *self.dropped.entry(k).or_default() += n;
         }
         if let Some((rows, ev)) = o.rows {
             self.note_rows(rows, &ev);
@@ -665,15 +712,11 @@ impl JobAcc {
         self.job_type.merge(o.job_type);
         self.schema_id.merge(o.schema_id);
         self.table_id.merge(o.table_id);
-        self.table.merge(o.table);
-        self.index.merge(o.index);
         self.query.merge(o.query);
-        self.ingest.merge(o.ingest);
-        self.task_id.merge(o.task_id);
-        self.task_key.merge(o.task_key);
     }
 
-    fn finish(self, key: JobKey) -> JobTimeline {
+    fn finish(mut self, key: JobKey) -> JobTimeline {
+        let rare = *self.rare.take().unwrap_or_default();
         // Sized once and trimmed after the dedup: the timeline keeps this `Vec` for the rest of
         // the run, and doubling growth left most jobs holding twice the events they have.
         let kept = self.by_kind.values().map(|e| e.kept.len()).sum::<usize>();
@@ -773,11 +816,11 @@ impl JobAcc {
             last_progress = max_ts(last_progress, f.ts);
         }
 
-        let mut errors: Vec<ErrorStat> = self.errors.stats();
+        let mut errors: Vec<ErrorStat> = rare.errors.stats();
         // §1 rule 14: an `Err:` of the job strings that no `error` field gives is the job's
         // error too; it failed at least once per distinct ErrCount that showed it.
         let known: Vec<String> = errors.iter().map(|e| e.text.clone()).collect();
-        for (text, e) in &self.job_str_errors {
+        for (text, e) in &rare.job_str_errors {
             if !known.iter().any(|k| same_error(k, text)) {
                 let mut st = stat(text, &e.span);
                 st.count = e.err_counts.len().max(1) as u64;
@@ -785,10 +828,11 @@ impl JobAcc {
             }
         }
         errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
-        let mut dropped = self.dropped.clone();
+        let mut dropped: BTreeMap<&'static str, u64> =
+            rare.dropped.iter().map(|(k, v)| (*k, *v)).collect();
         for (what, n) in [
-            (DROPPED_ERRORS, self.errors.folded()),
-            (DROPPED_TASK_ERRORS, self.task_errors.folded()),
+            (DROPPED_ERRORS, rare.errors.folded()),
+            (DROPPED_TASK_ERRORS, rare.task_errors.folded()),
         ] {
             if n > 0 {
                 dropped.insert(what, n);
@@ -806,8 +850,8 @@ impl JobAcc {
         let max_err_count = self.err_counts.highest().map_or(0, |(n, _)| *n);
 
         let dist_count = |k: EventKind| self.by_kind.get(&k).map_or(0, |e| e.count);
-        let has_task = self.task_key.get().is_some()
-            || self.task_id.get().is_some()
+        let has_task = rare.task_key.get().is_some()
+            || rare.task_id.get().is_some()
             || [
                 EventKind::TaskSubmitted,
                 EventKind::TaskNotResumable,
@@ -816,10 +860,10 @@ impl JobAcc {
             .iter()
             .any(|k| dist_count(*k) > 0);
         let dist_task = has_task.then(|| {
-            let errs = self.task_errors.stats();
+            let errs = rare.task_errors.stats();
             DistTask {
-                task_id: self.task_id.get().copied(),
-                task_key: self.task_key.get().cloned(),
+                task_id: rare.task_id.get().copied(),
+                task_key: rare.task_key.get().cloned(),
                 reverted: dist_count(EventKind::TaskReverted),
                 not_resumable: dist_count(EventKind::TaskNotResumable),
                 paused: dist_count(EventKind::TaskPaused),
@@ -840,7 +884,7 @@ impl JobAcc {
         let global_sort = phase("merge-sort") || phase("ingest");
         let backfill_mode = match (
             dist_task.is_some() || phase("read-index"),
-            self.ingest.get().copied(),
+            rare.ingest.get().copied(),
         ) {
             _ if global_sort => Some("dxf+global-sort".to_string()),
             (true, _) => Some("dxf".to_string()),
@@ -849,7 +893,7 @@ impl JobAcc {
             _ => None,
         };
         let query = self.query.value();
-        let table = self
+        let table = rare
             .table
             .value()
             .or_else(|| query.as_deref().and_then(table_from_query));
@@ -861,7 +905,7 @@ impl JobAcc {
             schema_id: self.schema_id.value(),
             table_id: self.table_id.value(),
             table,
-            index: self.index.value(),
+            index: rare.index.value(),
             query,
             outcome: outcome.unwrap_or_default(),
             first_seen: self.first_seen,
@@ -1056,8 +1100,9 @@ impl TimelineBuilder {
             .jobs
             .iter()
             .filter(|(_, acc)| {
-                acc.task_id.get().is_none()
-                    && acc.task_key.get().is_none()
+                acc.rare
+                    .as_ref()
+                    .is_none_or(|r| r.task_id.get().is_none() && r.task_key.get().is_none())
                     && acc
                         .job_type
                         .get()
@@ -1183,17 +1228,18 @@ impl TimelineBuilder {
             .into_iter()
             .filter_map(|(instance, acc)| acc.finish(&instance))
             .collect();
-        let mut jobs: Vec<JobTimeline> = self
-            .jobs
-            .into_iter()
-            .map(|(k, acc)| (*acc).finish(k))
-            .collect();
-        jobs.sort_by(|a, b| {
+        // Ordered before they are finished: sorting the finished timelines moved 760-byte
+        // values around and took a scratch buffer of half of them (a tenth of a million-job
+        // run's time and its peak memory, measured). The key is the timeline's own
+        // (first seen, id, store).
+        let mut accs: Vec<(JobKey, Box<JobAcc>)> = self.jobs.into_iter().collect();
+        accs.sort_unstable_by(|(ka, a), (kb, b)| {
             a.first_seen
                 .cmp(&b.first_seen)
-                .then_with(|| a.job_id.cmp(&b.job_id))
-                .then_with(|| a.store.cmp(&b.store))
+                .then_with(|| ka.id.cmp(&kb.id))
+                .then_with(|| ka.store.cmp(&kb.store))
         });
+        let jobs: Vec<JobTimeline> = accs.into_iter().map(|(k, acc)| (*acc).finish(k)).collect();
         let mut dropped = BTreeMap::new();
         let starts_dropped: u64 = self.starts.values().map(Ends::dropped).sum();
         if starts_dropped > 0 {
@@ -1416,10 +1462,10 @@ struct TaskAcc {
     id: Earliest<i64>,
     key: Earliest<String>,
     task_type: Earliest<String>,
-    by_kind: BTreeMap<EventKind, Ends>,
+    by_kind: Small<EventKind, Ends>,
     errors: Errors,
     /// Instance → lines of the task it logged; at most [`MAX_INSTANCES_PER_JOB`].
-    instances: BTreeMap<Arc<str>, u64>,
+    instances: Small<Arc<str>, u64>,
     first_seen: Option<Timestamp>,
     last_seen: Option<Timestamp>,
     /// Step and state changes, the earliest time each was seen, in time order; the
@@ -1428,7 +1474,7 @@ struct TaskAcc {
     /// The last state a line gave, by (time, file, line).
     state: Option<(LineKey, String)>,
     /// What the bounds dropped (`DROPPED_*`) → count.
-    dropped: BTreeMap<&'static str, u64>,
+    dropped: Small<&'static str, u64>,
 }
 
 impl TaskAcc {
@@ -1634,7 +1680,7 @@ fn finish_tasks(
             }
             events.sort_by_key(order_key);
             let errors = acc.errors.stats();
-            let mut dropped = acc.dropped;
+            let mut dropped: BTreeMap<&'static str, u64> = acc.dropped.into_iter().collect();
             if acc.errors.folded() > 0 {
                 dropped.insert(DROPPED_ERRORS, acc.errors.folded());
             }
