@@ -40,7 +40,13 @@ pub fn build(
     fail_on: FailOn,
 ) -> Report {
     let picture = super::lanes::picture(analysis);
-    let jobs = analysis.timelines.jobs.iter().cloned().map(job_report);
+    let jobs = analysis
+        .timelines
+        .jobs
+        .iter()
+        .cloned()
+        .map(job_report)
+        .collect();
     assemble(analysis, jobs, findings, tidb_version, fail_on, picture)
 }
 
@@ -51,17 +57,22 @@ pub fn build_from(
     tidb_version: Option<String>,
     fail_on: FailOn,
 ) -> Report {
-    // The picture is drawn from the timelines: before they are consumed.
-    let picture = super::lanes::picture(&analysis);
-    let jobs = std::mem::take(&mut analysis.timelines.jobs);
-    let jobs = jobs.into_iter().map(job_report);
+    // Each job's lane is drawn from its timeline just before the timeline is consumed.
+    let mut lanes = super::lanes::Lanes::default();
+    let timelines = std::mem::take(&mut analysis.timelines.jobs);
+    let mut jobs = Vec::with_capacity(timelines.len());
+    for j in timelines {
+        lanes.add(&j, &analysis.timelines.cluster);
+        jobs.push(job_report(j));
+    }
+    let picture = lanes.finish(&analysis);
     assemble(&analysis, jobs, findings, tidb_version, fail_on, picture)
 }
 
 /// The report of `analysis`, with `jobs` its jobs' entries in order.
 fn assemble(
     analysis: &Analysis,
-    jobs: impl Iterator<Item = JobReport>,
+    mut jobs: Vec<JobReport>,
     findings: Vec<Finding>,
     tidb_version: Option<String>,
     fail_on: FailOn,
@@ -119,7 +130,6 @@ fn assemble(
             complete: f.error.is_none(),
         });
     }
-    let mut jobs: Vec<JobReport> = jobs.collect();
     jobs.shrink_to_fit();
     let tasks: Vec<TaskReport> = analysis.timelines.tasks.iter().map(task_report).collect();
     let reorgs: Vec<ReorgReport> = analysis
@@ -257,7 +267,7 @@ pub fn fold_events(events: &[Event]) -> Vec<EventReport> {
     for ev in events {
         let summary = summarize(ev);
         if let Some(last) = out.last_mut() {
-            if last.kind == ev.kind && last.summary == summary && last.instance == *ev.instance {
+            if last.kind == ev.kind && last.summary == summary && *last.instance == *ev.instance {
                 last.repeat += 1;
                 continue;
             }
@@ -265,7 +275,7 @@ pub fn fold_events(events: &[Event]) -> Vec<EventReport> {
         out.push(EventReport {
             kind: ev.kind,
             ts: ev.ts,
-            instance: ev.instance.to_string(),
+            instance: std::sync::Arc::clone(&ev.instance),
             summary,
             repeat: 1,
             evidence: ev.evidence.clone(),

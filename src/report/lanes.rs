@@ -34,7 +34,8 @@ pub struct JobLane {
     /// Every state change with a time, in time order.
     pub states: Vec<StateMark>,
     pub err_counts: Vec<(Timestamp, u64)>,
-    pub rollback: Option<RollbackMark>,
+    /// Boxed: most jobs never roll back, and a lane is drawn for every job.
+    pub rollback: Option<Box<RollbackMark>>,
     /// Error lines of the job (kept events), for ticks under the curve.
     pub errors: Vec<ErrorMark>,
     /// Owner hand-overs, elections and TiDB restarts while the job ran
@@ -154,11 +155,28 @@ pub struct InstanceLane {
 
 /// Builds the lanes from what the analysis read.
 pub fn picture(a: &Analysis) -> Picture {
-    let mut p = Picture::default();
-    let mut job_errors: BTreeMap<String, BTreeMap<i64, (Timestamp, u64)>> = BTreeMap::new();
+    let mut lanes = Lanes::default();
     for j in &a.timelines.jobs {
+        lanes.add(j, &a.timelines.cluster);
+    }
+    lanes.finish(a)
+}
+
+/// The picture drawn job by job, so that the report builder can draw each job's lane as it
+/// turns the job's timeline into its report entry and frees it ([`crate::report::build`]).
+#[derive(Debug, Default)]
+pub struct Lanes {
+    p: Picture,
+    /// Instance → bucket → (first time, error lines) of the jobs' error lines.
+    job_errors: BTreeMap<String, BTreeMap<i64, (Timestamp, u64)>>,
+}
+
+impl Lanes {
+    /// Draws job `j`'s lane (nothing for a job without times).
+    pub fn add(&mut self, j: &crate::timeline::JobTimeline, cluster: &crate::timeline::Cluster) {
+        let (p, job_errors) = (&mut self.p, &mut self.job_errors);
         let (Some(first), Some(last)) = (j.first_seen, j.last_seen) else {
-            continue;
+            return;
         };
         let mut errors = Vec::new();
         for e in &j.events {
@@ -217,16 +235,16 @@ pub fn picture(a: &Analysis) -> Picture {
                 .filter_map(|p| Some((p.evidence.ts?, p.err_count)))
                 .collect(),
             rollback: j.rollback.as_ref().and_then(|r| {
-                Some(RollbackMark {
+                Some(Box::new(RollbackMark {
                     ts: r.evidence.ts?,
                     file: Arc::clone(&r.evidence.file),
                     error: r.error.clone(),
                     err_count: r.err_count,
                     message: r.message.clone(),
-                })
+                }))
             }),
             errors,
-            changes: crate::diagnosis::owner::owner_changes(j, &a.timelines.cluster)
+            changes: crate::diagnosis::owner::owner_changes(j, cluster)
                 .iter()
                 .filter_map(change_mark)
                 .collect(),
@@ -235,6 +253,20 @@ pub fn picture(a: &Analysis) -> Picture {
             idle: idle_stretches(j),
         });
     }
+
+    /// The instances' lanes and the fault windows, after the last job.
+    pub fn finish(self, a: &Analysis) -> Picture {
+        let Lanes { mut p, job_errors } = self;
+        instance_lanes(&mut p, &job_errors, a);
+        p
+    }
+}
+
+fn instance_lanes(
+    p: &mut Picture,
+    job_errors: &BTreeMap<String, BTreeMap<i64, (Timestamp, u64)>>,
+    a: &Analysis,
+) {
     let mut names: Vec<String> = a.files.iter().map(|f| f.meta.instance.clone()).collect();
     names.extend(a.faults.by_instance.keys().cloned());
     names.sort();
@@ -288,7 +320,6 @@ pub fn picture(a: &Analysis) -> Picture {
             kinds: w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
         })
         .collect();
-    p
 }
 
 /// One owner change in words for a mark's label.

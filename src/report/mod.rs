@@ -109,7 +109,9 @@ pub struct EventReport {
     #[serde(serialize_with = "crate::model::time::ser_opt")]
     #[schemars(with = "Option<crate::model::time::Rfc3339>")]
     pub ts: Option<Timestamp>,
-    pub instance: String,
+    /// Shared with the event's other copies (one per job event of a million-job report).
+    #[schemars(with = "String")]
+    pub instance: std::sync::Arc<str>,
     /// Short human summary: `running / write reorganization, ErrCount 511`.
     pub summary: String,
     /// How many consecutive events of this kind this row stands for.
