@@ -103,6 +103,12 @@ pub struct Diagnosis {
     by_id: HashMap<i64, usize>,
     /// (job id, store) → its entry.
     positions: HashMap<(i64, Option<String>), usize>,
+    /// The address of the first timeline of the [`Timelines::jobs`] the facts were made from,
+    /// and each entry's job id: [`Diagnosis::of`] finds a job's entry from the address of the
+    /// `&JobTimeline` a rule holds, and the id confirms it. The map lookup cloned the store
+    /// text for every rule and job (5% of a 300k-job run) and stays only as the fallback.
+    base: usize,
+    ids: Vec<i64>,
 }
 
 /// Computes every job's facts once.
@@ -173,6 +179,8 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
         positions.entry((j.job_id, j.store.clone())).or_insert(i);
     }
     Diagnosis {
+        base: t.jobs.as_ptr() as usize,
+        ids: t.jobs.iter().map(|j| j.job_id).collect(),
         error_count_limit: settings.error_count_limit,
         stall_after: settings.stall_after,
         tidb_version: settings.tidb_version,
@@ -203,6 +211,12 @@ impl Diagnosis {
     }
 
     fn index_of(&self, job: &JobTimeline) -> Option<usize> {
+        let size = std::mem::size_of::<JobTimeline>().max(1);
+        let at = (job as *const JobTimeline as usize).wrapping_sub(self.base);
+        let i = at / size;
+        if at % size == 0 && self.ids.get(i) == Some(&job.job_id) {
+            return Some(i);
+        }
         self.positions
             .get(&(job.job_id, job.store.clone()))
             .copied()

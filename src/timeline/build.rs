@@ -720,24 +720,30 @@ impl JobAcc {
         // Sized once and trimmed after the dedup: the timeline keeps this `Vec` for the rest of
         // the run, and doubling growth left most jobs holding twice the events they have.
         let kept = self.by_kind.values().map(|e| e.kept.len()).sum::<usize>();
-        let mut events: Vec<Event> = Vec::with_capacity(kept + 2 * self.states.len());
-        let mut event_counts = BTreeMap::new();
-        for (kind, ends) in &self.by_kind {
-            event_counts.insert(*kind, ends.count);
-            events.extend(ends.kept.iter().map(|e| Event::clone(e)));
+        let mut arcs: Vec<Arc<Event>> = Vec::with_capacity(kept + 2 * self.states.len());
+        let mut event_counts = Small::with_capacity(self.by_kind.len());
+        for (kind, ends) in std::mem::take(&mut self.by_kind) {
+            event_counts.insert(kind, ends.count);
+            arcs.extend(ends.kept);
         }
-        for span in self.states.values() {
-            let (first, last, _) = &**span;
-            events.push(Event::clone(first));
-            events.extend(last.as_deref().cloned());
+        for (_, span) in std::mem::take(&mut self.states) {
+            let (first, last, _) = *span;
+            arcs.push(first);
+            arcs.extend(last);
         }
-        events.sort_by_key(order_key);
-        events.dedup_by(|a, b| {
+        arcs.sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
+        arcs.dedup_by(|a, b| {
             a.evidence.file == b.evidence.file
                 && a.evidence.line == b.evidence.line
                 && a.kind == b.kind
         });
-        events.shrink_to_fit();
+        // The maps' references are gone, so each kept event has one owner left and moves into
+        // the timeline; a deep copy (job string, message) made every kept event twice at the
+        // end of the run, and the survivors scattered over the copies' pages.
+        let events: Vec<Event> = arcs
+            .into_iter()
+            .map(|a| Arc::try_unwrap(a).unwrap_or_else(|a| Event::clone(&a)))
+            .collect();
 
         // Replay in time order: state sequence, rollback point, outcome.
         let mut states: Vec<StatePoint> = Vec::new();
@@ -849,7 +855,7 @@ impl JobAcc {
             .collect();
         let max_err_count = self.err_counts.highest().map_or(0, |(n, _)| *n);
 
-        let dist_count = |k: EventKind| self.by_kind.get(&k).map_or(0, |e| e.count);
+        let dist_count = |k: EventKind| event_counts.get(&k).copied().unwrap_or(0);
         let has_task = rare.task_key.get().is_some()
             || rare.task_id.get().is_some()
             || [
@@ -873,13 +879,10 @@ impl JobAcc {
         // The DXF executors' phase lines show the mode too: a merge-sort or cloud-import step
         // exists only with global sort, a read-index step only under DXF.
         let phase = |name: &str| {
-            self.by_kind
-                .get(&EventKind::BackfillPhase)
-                .is_some_and(|e| {
-                    e.kept.iter().any(
-                        |ev| matches!(&ev.detail, Detail::Phase { phase, .. } if *phase == name),
-                    )
-                })
+            events.iter().any(|ev| {
+                ev.kind == EventKind::BackfillPhase
+                    && matches!(&ev.detail, Detail::Phase { phase, .. } if *phase == name)
+            })
         };
         let global_sort = phase("merge-sort") || phase("ingest");
         let backfill_mode = match (

@@ -109,8 +109,9 @@ pub struct JobTimeline {
     pub last_progress: Option<Timestamp>,
     /// Kept events (bounded), in time order.
     pub events: Vec<Event>,
-    /// How many events of each kind were seen in total (kept or not).
-    pub event_counts: BTreeMap<EventKind, u64>,
+    /// How many events of each kind were seen in total (kept or not). A sorted `Vec`
+    /// (litemap): a B-tree node for a job's two or three kinds was larger than its events.
+    pub event_counts: litemap::LiteMap<EventKind, u64>,
     /// What the per-job bounds left out, by what it was (`build::DROPPED_*`), with counts:
     /// empty unless the logs held more than a real job produces.
     pub dropped: BTreeMap<&'static str, u64>,
