@@ -254,13 +254,18 @@ pub struct Report {
 /// See [`Report::index`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct ReportIndex {
-    jobs: std::collections::HashMap<i64, Vec<usize>>,
-    findings: std::collections::HashMap<i64, Vec<usize>>,
+    // One position inline: an id nearly always names one job, and a `Vec` each was a heap
+    // allocation per job of a million-job report.
+    jobs: std::collections::HashMap<i64, smallvec::SmallVec<[usize; 1]>>,
+    findings: std::collections::HashMap<i64, smallvec::SmallVec<[usize; 1]>>,
 }
 
 impl ReportIndex {
     pub(crate) fn new(jobs: &[JobReport], findings: &[Finding]) -> Self {
-        let mut ix = ReportIndex::default();
+        let mut ix = ReportIndex {
+            jobs: std::collections::HashMap::with_capacity(jobs.len()),
+            ..ReportIndex::default()
+        };
         for (i, j) in jobs.iter().enumerate() {
             ix.jobs.entry(j.job_id).or_default().push(i);
         }
