@@ -39,7 +39,7 @@ const BATCH: usize = 1024;
 const QUEUE: usize = 4;
 /// Segments per thread when the size is picked automatically: small enough that the last
 /// segment does not leave a core idle for long, large enough that seams cost nothing.
-const PER_THREAD: u64 = 4;
+const PER_THREAD: u64 = 8;
 const MIN_SEGMENT: u64 = 16 << 20;
 const MAX_SEGMENT: u64 = 256 << 20;
 
@@ -217,8 +217,12 @@ struct Plan<'a> {
     instance: Arc<str>,
     how: Interpret,
     open: bool,
-    /// The next segment nobody took yet.
-    next: AtomicUsize,
+    /// The segments nobody took yet, `lo..hi`: the coordinator takes them from the front, in
+    /// file order, and scans them straight into the window; helpers take them from the back.
+    /// Taking from the back keeps the two out of each other's way: had a helper taken the
+    /// next segment in order, the coordinator would wait for it while the helper took the next
+    /// one again, and the file would be read on one core after all (measured so).
+    left: Mutex<(usize, usize)>,
     stop: AtomicBool,
     senders: Vec<Mutex<Option<SyncSender<Msg>>>>,
     /// Helpers started for this file.
@@ -226,10 +230,6 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    fn segments(&self) -> usize {
-        self.starts.len()
-    }
-
     fn scanner(&self, i: usize) -> Scanner<'_> {
         let mut s = Scanner::new(
             self.name.clone(),
@@ -256,14 +256,43 @@ impl Plan<'_> {
 
     /// Whether another helper would use a core nothing else waits for.
     fn wants_helper(&self) -> bool {
-        let left = self
-            .segments()
-            .saturating_sub(self.next.load(Ordering::Relaxed));
+        let left = self.left.lock().map_or(0, |l| l.1.saturating_sub(l.0));
         if self.load.segmenting.force_helpers {
             return left > 0 && self.helpers.load(Ordering::Relaxed) + 1 < self.load.threads;
         }
         // One segment left is the coordinator's own.
         left >= 2 && self.load.idle() > 0
+    }
+
+    /// A segment for a helper: from the back; forced (tests), from the front, so that a
+    /// segment the coordinator leaves to the helpers is taken next.
+    fn take_back(&self) -> Option<usize> {
+        let mut l = self.left.lock().ok()?;
+        if l.0 >= l.1 {
+            return None;
+        }
+        if self.load.segmenting.force_helpers {
+            l.0 += 1;
+            Some(l.0 - 1)
+        } else {
+            l.1 -= 1;
+            Some(l.1)
+        }
+    }
+
+    /// Whether the coordinator takes segment `i` itself: when nobody took it yet. Forced
+    /// (tests), every odd segment is left to the helpers, so that both the replay and the
+    /// coordinator's own scan of a later segment are exercised.
+    fn take_front(&self, i: usize) -> bool {
+        let Ok(mut l) = self.left.lock() else {
+            return false;
+        };
+        let leave = self.load.segmenting.force_helpers && i % 2 == 1;
+        if l.0 == i && l.0 < l.1 && !leave {
+            l.0 += 1;
+            return true;
+        }
+        false
     }
 
     /// A helper: takes segments until none is left, or until a file waits for its core.
@@ -281,10 +310,7 @@ impl Plan<'_> {
                     return;
                 }
             }
-            let i = self.next.fetch_add(1, Ordering::SeqCst);
-            if i >= self.segments() {
-                return;
-            }
+            let Some(i) = self.take_back() else { return };
             let tx = self.senders[i]
                 .lock()
                 .map(|mut t| t.take())
@@ -426,7 +452,7 @@ fn scan_segments(
         instance: Arc::from(meta.instance.as_str()),
         how,
         open: opts.window.is_open(),
-        next: AtomicUsize::new(1),
+        left: Mutex::new((1, n)),
         stop: AtomicBool::new(false),
         senders,
         helpers: AtomicUsize::new(0),
@@ -456,7 +482,7 @@ fn scan_segments(
         let receivers = receivers.take().expect("taken once");
         let plan = &plan;
         let mut vanished = false;
-        for i in 0..n {
+        for (i, rx) in receivers.iter().enumerate() {
             while plan.wants_helper() {
                 load.helpers.fetch_add(1, Ordering::Relaxed);
                 plan.helpers.fetch_add(1, Ordering::Relaxed);
@@ -466,15 +492,7 @@ fn scan_segments(
                 });
             }
             let base = stats.lines;
-            // Forced (tests): every odd segment is left to the helpers, so that both the
-            // replay and the coordinator's own scan of a later segment are exercised.
-            let leave = load.segmenting.force_helpers && i % 2 == 1;
-            let mine = i == 0
-                || (!leave
-                    && plan
-                        .next
-                        .compare_exchange(i, i + 1, Ordering::SeqCst, Ordering::SeqCst)
-                        .is_ok());
+            let mine = i == 0 || plan.take_front(i);
             let mut discard = Discard;
             let sink: &mut dyn EventSink = if how == Interpret::Nothing {
                 &mut discard
@@ -487,7 +505,7 @@ fn scan_segments(
                     .scan(&mut reader, &mut Offset { base, inner: sink })
             } else {
                 replayed += 1;
-                match replay(&receivers[i], base, &plan.name, sink, &mut counted) {
+                match replay(rx, base, &plan.name, sink, &mut counted) {
                     Some(done) => done,
                     None => {
                         vanished = true;
