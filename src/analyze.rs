@@ -6,6 +6,9 @@
 //! and scan them. So the outer `.tar.gz` is inflated on one core while its members are scanned
 //! on the other, and several `.log.gz` members are inflated in parallel. Bounded channels keep
 //! memory flat whatever the input size.
+//!
+//! One large plain file on disk would still be one worker's: it is cut into segments that
+//! idle cores scan (`analyze/segment.rs`), with a result identical to the whole-file scan.
 
 use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
@@ -73,12 +76,12 @@ pub struct Options {
     /// [`Analysis::events`], for `ddldiag events`. Memory grows with the number of DDL lines.
     pub collect_events: bool,
     /// When one large plain file is cut into segments scanned on several cores
-    /// ([`segment`]). Hidden: the defaults suit every input; tests force tiny segments.
+    /// (`analyze/segment.rs`). Hidden: the defaults suit every input; tests force tiny segments.
     #[doc(hidden)]
     pub segments: Segmenting,
 }
 
-/// When and how finely a large plain file is scanned in segments ([`segment`]).
+/// When and how finely a large plain file is scanned in segments (`analyze/segment.rs`).
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Segmenting {
