@@ -269,6 +269,18 @@ fn seam_cases() -> Vec<(&'static str, String)> {
         filler(&mut s, &mut n, "+08:00", 20);
     }
     cases.push(("stores.log", s));
+    // Fault-signal lines longer than the evidence a sample keeps, its cut inside a character:
+    // replayed from a helper (with a window), only their head travels.
+    let (mut s, mut n) = (String::new(), 0);
+    retry_loop(&mut s, &mut n, "+08:00", 501, 3, None);
+    for pad in 0..4 {
+        let h = head(n, "+08:00");
+        n += 1;
+        let tail = "€".repeat(1400 + pad);
+        s.push_str(&format!("{h} [WARN] [session.go:2251] [\"run statement failed\"] [error=\"[tikv:9001]PD server timeout: \"] [sql=\"{}{tail}\"]\n", "é".repeat(pad)));
+        filler(&mut s, &mut n, "+08:00", 2);
+    }
+    cases.push(("long.log", s));
     cases
 }
 

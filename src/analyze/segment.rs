@@ -34,7 +34,7 @@ use crate::source::FileMeta;
 use crate::timeline::FileCorrelator;
 
 /// Items per message from a helper.
-const BATCH: usize = 1024;
+const BATCH: usize = 256;
 /// Messages in flight per segment: what a helper may run ahead by.
 const QUEUE: usize = 4;
 /// Segments per thread when the size is picked automatically: small enough that the last
@@ -148,11 +148,15 @@ impl EventSink for Buffer<'_> {
             return;
         }
         debug_assert!(Arc::ptr_eq(file, self.file));
+        // Evidence keeps the first MAX_EVIDENCE_TEXT bytes of the line's lossy decoding; a
+        // character is at most 4 bytes and decoding never shortens, so these bytes decide them
+        // (a line may be a MiB long, and a helper holds a few thousand of these).
+        let keep = raw.len().min(crate::scan::MAX_EVIDENCE_TEXT + 4);
         self.push(Item::Signal {
             sig,
             ts,
             line,
-            raw: raw.into(),
+            raw: raw[..keep].into(),
         });
     }
 }
