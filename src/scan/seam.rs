@@ -62,7 +62,8 @@ pub fn lf_terminated(f: &File, max_line: usize) -> bool {
 }
 
 /// The first seam at or after `from` and before `limit` (at most [`SEARCH`] bytes on), with
-/// the zone its header is written in. Reads only around the offset, never the file.
+/// the zone its header is written in. Reads only around the offset, never the file, and each
+/// byte once (a stack dump of short lines must not cost a read per line).
 pub fn find(
     f: &File,
     from: u64,
@@ -70,55 +71,54 @@ pub fn find(
     max_line: usize,
 ) -> Option<(u64, chrono::FixedOffset)> {
     let limit = limit.min(from.saturating_add(SEARCH));
-    // A line starts at `from` when the byte before it is an LF.
+    // A line starts at `from` when the byte before it is an LF: the search starts there.
     let mut at = from.checked_sub(1)?;
-    let mut block = vec![0u8; 64 * 1024];
-    // The line after each LF, as the scanner sees it: cut to the cap, CR dropped.
-    let mut line: Vec<u8> = Vec::new();
+    // Room for an LF and a whole line of the cap after it.
+    let mut buf = vec![0u8; (256 * 1024).max(max_line.saturating_add(2))];
     loop {
-        // Find the next LF at or after `at`.
-        let nl = loop {
-            if at >= limit {
-                return None;
-            }
-            let n = read_full(f, at, &mut block).ok()?;
-            if n == 0 {
-                return None;
-            }
-            if let Some(i) = memchr::memchr(b'\n', &block[..n]) {
-                break at + i as u64;
-            }
-            at += n as u64;
-        };
-        let start = nl + 1;
-        if start >= limit {
+        if at >= limit {
             return None;
         }
-        // Read the line that starts there, up to its LF or past the cap.
-        line.clear();
-        let mut off = start;
-        while line.len() <= max_line {
-            let n = read_full(f, off, &mut block).ok()?;
-            let chunk = &block[..n];
-            if let Some(i) = memchr::memchr(b'\n', chunk) {
-                line.extend_from_slice(&chunk[..i]);
-                break;
-            }
-            if n == 0 {
-                break;
-            }
-            line.extend_from_slice(chunk);
-            off += n as u64;
+        let n = read_full(f, at, &mut buf).ok()?;
+        if n == 0 {
+            return None;
         }
-        line.truncate(max_line);
-        let l = line.strip_suffix(b"\r").unwrap_or(&line);
-        if l.first() == Some(&b'[') && record::record_start_body(l).is_some() {
-            if let Some(z) = l.get(1..).and_then(record::time::unified_offset) {
-                return Some((start, z));
+        let data = &buf[..n];
+        let eof = n < buf.len();
+        let mut pos = 0;
+        let mut refill = None;
+        while let Some(i) = memchr::memchr(b'\n', &data[pos..]) {
+            let nl = pos + i;
+            let start = nl + 1;
+            let start_at = at + start as u64;
+            if start_at >= limit {
+                return None;
             }
+            // The line as the scanner sees it: up to its LF, cut to the cap, CR dropped.
+            let rest = &data[start..];
+            let line = match memchr::memchr(b'\n', rest) {
+                Some(e) => &rest[..e],
+                None if rest.len() > max_line || eof => rest,
+                None => {
+                    // Cut off by the buffer's end: read again from its LF.
+                    refill = Some(at + nl as u64);
+                    break;
+                }
+            };
+            let line = &line[..line.len().min(max_line)];
+            let l = line.strip_suffix(b"\r").unwrap_or(line);
+            if l.first() == Some(&b'[') && record::record_start_body(l).is_some() {
+                if let Some(z) = l.get(1..).and_then(record::time::unified_offset) {
+                    return Some((start_at, z));
+                }
+            }
+            // On to the LF that ends this line, however long it is.
+            pos = start;
         }
-        // On to the LF that ends this line, however long it is.
-        at = start;
+        if eof && refill.is_none() {
+            return None;
+        }
+        at = refill.unwrap_or(at + n as u64);
     }
 }
 
@@ -171,6 +171,23 @@ mod tests {
         assert_eq!(find(&f, second + 1, b.len() as u64, 1 << 20), None);
         assert!(lf_terminated(&f, 1 << 20));
         assert!(!lf_terminated(&file(b"[x]\r[y]\r"), 1 << 20));
+    }
+
+    /// Past a stack dump longer than the read buffer, and a record cut by the buffer's end.
+    #[test]
+    fn a_seam_is_found_past_the_read_buffer() {
+        let mut b = Vec::new();
+        b.extend_from_slice(REC);
+        while b.len() < 256 * 1024 - 20 {
+            b.extend_from_slice(b"\tat x.go:1\n");
+        }
+        let second = b.len() as u64;
+        b.extend_from_slice(REC);
+        let f = file(&b);
+        assert_eq!(find(&f, 3, b.len() as u64, 100).unwrap().0, second);
+        assert_eq!(find(&f, 3, b.len() as u64, 1 << 20).unwrap().0, second);
+        // Not past the limit.
+        assert_eq!(find(&f, 3, second, 100), None);
     }
 
     #[test]
