@@ -6,6 +6,9 @@
 //! and scan them. So the outer `.tar.gz` is inflated on one core while its members are scanned
 //! on the other, and several `.log.gz` members are inflated in parallel. Bounded channels keep
 //! memory flat whatever the input size.
+//!
+//! One large plain file on disk would still be one worker's: it is cut into segments that
+//! idle cores scan (`analyze/segment.rs`), with a result identical to the whole-file scan.
 
 use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
@@ -20,6 +23,35 @@ use crate::source::{
     self, Encoding, FileKind, FileMeta, FileSink, Input, InputOutcome, SourceOptions,
 };
 use crate::timeline::{FileCorrelator, StartKind, TimelineBuilder, Timelines};
+
+mod segment;
+
+/// How busy the run's threads are, so that a worker scanning one big file in segments takes
+/// a second core only when no other file is waiting for it.
+#[derive(Debug, Default)]
+struct Load {
+    /// Worker threads (the run's `threads`).
+    threads: usize,
+    /// Workers scanning a file now.
+    busy: std::sync::atomic::AtomicUsize,
+    /// Files queued (or being queued) for a worker.
+    queued: std::sync::atomic::AtomicUsize,
+    /// Segment helper threads running now, over all files.
+    helpers: std::sync::atomic::AtomicUsize,
+    /// [`Options::segments`], or what the debug hook `DDLDIAG_DEBUG_SEGMENT_BYTES` forces.
+    segmenting: Segmenting,
+    /// Say on stderr how each segmented file was read (the debug hook, for tests).
+    trace: bool,
+}
+
+impl Load {
+    /// Threads that would idle now: no file is waiting for them.
+    fn idle(&self) -> usize {
+        use std::sync::atomic::Ordering::Relaxed;
+        let used = self.busy.load(Relaxed) + self.queued.load(Relaxed) + self.helpers.load(Relaxed);
+        self.threads.saturating_sub(used)
+    }
+}
 
 /// Bytes per chunk handed from the walker to a worker.
 const CHUNK: usize = 256 * 1024;
@@ -43,6 +75,33 @@ pub struct Options {
     /// Keep every DDL event (not only the timelines' bounded selection) in
     /// [`Analysis::events`], for `ddldiag events`. Memory grows with the number of DDL lines.
     pub collect_events: bool,
+    /// When one large plain file is cut into segments scanned on several cores
+    /// (`analyze/segment.rs`). Hidden: the defaults suit every input; tests force tiny segments.
+    #[doc(hidden)]
+    pub segments: Segmenting,
+}
+
+/// When and how finely a large plain file is scanned in segments (`analyze/segment.rs`).
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct Segmenting {
+    /// Files smaller than this are scanned whole: below it a second core gains less than the
+    /// seams cost.
+    pub min_file: u64,
+    /// Bytes per segment; `None` picks a size from the file and the thread count.
+    pub bytes: Option<u64>,
+    /// Scan segments on helper threads even when other workers are busy (tests).
+    pub force_helpers: bool,
+}
+
+impl Default for Segmenting {
+    fn default() -> Self {
+        Segmenting {
+            min_file: 64 << 20,
+            bytes: None,
+            force_helpers: false,
+        }
+    }
 }
 
 /// One file as read.
@@ -265,6 +324,7 @@ impl Read for FailedRead {
 /// The walker's sink: queues each file and pumps its bytes to whichever worker takes it.
 struct Pump {
     work: Option<SyncSender<Member>>,
+    load: Arc<Load>,
     progress: Option<Arc<std::sync::atomic::AtomicU64>>,
     /// Emptied buffers coming back from workers. Reusing them avoids a fresh 256 KiB
     /// allocation (an mmap, page faults and zeroing) per chunk: ~10% of a scan, measured.
@@ -273,10 +333,15 @@ struct Pump {
 }
 
 impl Pump {
-    fn new(work: SyncSender<Member>, progress: Option<Arc<std::sync::atomic::AtomicU64>>) -> Self {
+    fn new(
+        work: SyncSender<Member>,
+        load: Arc<Load>,
+        progress: Option<Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Self {
         let (recycle, spare) = mpsc::channel();
         Pump {
             work: Some(work),
+            load,
             progress,
             spare,
             recycle,
@@ -299,6 +364,15 @@ impl Pump {
 impl FileSink for Pump {
     fn file(&mut self, meta: FileMeta, body: &mut dyn Read) -> io::Result<()> {
         let work = self.work.as_ref().expect("pump used after close");
+        // Counted down by the worker that takes it (or here, if none will).
+        self.load
+            .queued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let unqueue = || {
+            self.load
+                .queued
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed)
+        };
         if let Some(path) = meta.disk_path.clone() {
             // The worker opens the file itself; the body is left unread.
             if let (Some(p), Some(n)) = (&self.progress, meta.stored_bytes) {
@@ -308,9 +382,10 @@ impl FileSink for Pump {
                 meta,
                 body: Body::Disk(path),
             };
-            return work
-                .send(member)
-                .map_err(|_| io::Error::other("workers stopped"));
+            return work.send(member).map_err(|_| {
+                unqueue();
+                io::Error::other("workers stopped")
+            });
         }
         let (tx, rx) = mpsc::sync_channel(QUEUE);
         let member = Member {
@@ -321,6 +396,7 @@ impl FileSink for Pump {
             },
         };
         if work.send(member).is_err() {
+            unqueue();
             return Err(io::Error::other("workers stopped"));
         }
         loop {
@@ -588,7 +664,7 @@ fn finish_held(
     s.close()
 }
 
-fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> Scanned {
+fn process(member: Member, opts: &Options, prefilter: &Prefilter, load: &Load) -> Scanned {
     let Member { meta, body } = member;
     // Debug builds only: the tests make a worker panic on a chosen file to prove that a panic
     // ends the run with an internal error rather than a report missing that file.
@@ -606,6 +682,14 @@ fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> Scanned {
             recycle,
         }),
         Body::Disk(path) => match std::fs::File::open(&path) {
+            // A large plain file may be read on several cores; else (or when that would not
+            // give exactly the whole-file scan's result) it is read here, from its start.
+            Ok(f) if meta.encoding == Encoding::Plain => {
+                match segment::scan(&meta, f, opts, prefilter, load) {
+                    Ok(done) => return done,
+                    Err(f) => Box::new(f),
+                }
+            }
             Ok(f) => Box::new(f),
             Err(e) => Box::new(FailedRead(Some(e))),
         },
@@ -647,6 +731,19 @@ fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> Scanned {
     drop(window);
     // Drain what the walker still sends so it never blocks on a member nobody reads.
     drop(reader);
+    scanned(meta, stats, result, corr, faults, collected, held)
+}
+
+/// A file's result once its last line is read.
+fn scanned(
+    meta: FileMeta,
+    stats: FileStats,
+    result: io::Result<()>,
+    corr: FileCorrelator,
+    faults: FaultCounter,
+    events: Vec<crate::event::Exported>,
+    held: Vec<Held>,
+) -> Scanned {
     let error = result.err().map(|e| {
         format!(
             "{}: {} (after {} decoded bytes, {} lines)",
@@ -663,7 +760,7 @@ fn process(member: Member, opts: &Options, prefilter: &Prefilter) -> Scanned {
         },
         corr,
         faults,
-        events: collected,
+        events,
         held,
     }
 }
@@ -688,6 +785,27 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
     }
     .min(MAX_THREADS);
     let prefilter = Prefilter::default();
+    let mut load = Load {
+        threads,
+        segmenting: opts.segments.clone(),
+        ..Load::default()
+    };
+    // Debug builds only: the tests cut every plain file into segments of a few KiB, scanned
+    // on helper threads whatever the load, to prove the result identical to `--threads 1`.
+    if cfg!(debug_assertions) {
+        if let Some(n) = std::env::var("DDLDIAG_DEBUG_SEGMENT_BYTES")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            load.segmenting = Segmenting {
+                min_file: 0,
+                bytes: Some(n),
+                force_helpers: true,
+            };
+            load.trace = true;
+        }
+    }
+    let load = Arc::new(load);
     let (work_tx, work_rx) = mpsc::sync_channel::<Member>(threads);
     let work_rx = Mutex::new(work_rx);
     let next_input = std::sync::atomic::AtomicUsize::new(0);
@@ -702,14 +820,19 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
                         let next = work_rx.lock().map(|rx| rx.recv());
                         match next {
                             Ok(Ok(member)) => {
+                                use std::sync::atomic::Ordering::Relaxed;
+                                load.queued.fetch_sub(1, Relaxed);
+                                load.busy.fetch_add(1, Relaxed);
                                 // A panic is caught so that this worker keeps draining the
                                 // queue (the walkers never block on a dead consumer) and the
                                 // run ends with an internal error instead of a partial report.
                                 let name = member.meta.name.clone();
                                 let run = std::panic::AssertUnwindSafe(|| {
-                                    process(member, opts, &prefilter)
+                                    process(member, opts, &prefilter, &load)
                                 });
-                                match std::panic::catch_unwind(run) {
+                                let done = std::panic::catch_unwind(run);
+                                load.busy.fetch_sub(1, Relaxed);
+                                match done {
                                     Ok(s) if !s.held.is_empty() => part.deferred.push(s),
                                     Ok(s) => {
                                         let (f, b, c, e) = s.close();
@@ -735,8 +858,9 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Analysis, Panicked> {
             .map(|_| {
                 let work_tx = work_tx.clone();
                 let next_input = &next_input;
+                let load = load.clone();
                 s.spawn(move || {
-                    let mut pump = Pump::new(work_tx, opts.progress.clone());
+                    let mut pump = Pump::new(work_tx, load, opts.progress.clone());
                     let mut outcomes = Vec::new();
                     let mut panics = Vec::new();
                     loop {

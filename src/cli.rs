@@ -490,6 +490,7 @@ fn read_inputs_collecting(c: &CommonArgs, collect_events: bool) -> Result<Analys
         threads: c.threads.map_or(0, usize::from),
         window,
         collect_events,
+        segments: analyze::Segmenting::default(),
     };
     let analysis = with_progress(!c.quiet, &progress, || analyze::run(&inputs, &opts))?;
     // A directory without a log file in it, or a path that vanished while we read.

@@ -15,6 +15,8 @@ use crate::event::{Event, Evidence};
 use crate::model::Timestamp;
 use crate::record;
 
+pub mod seam;
+
 /// Lines longer than this are cut to it (and counted): a 100 MB line must not take 100 MB.
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;
 /// Evidence keeps at most this much of a raw line.
@@ -285,6 +287,9 @@ pub struct Scanner<'p> {
     zone: Option<chrono::FixedOffset>,
     /// The zone text (`" +08:00"`, bytes 24..31) of the last unified header read, and its offset.
     zone_text: Option<([u8; 7], chrono::FixedOffset)>,
+    /// For a segment of a file that the next segment continues ([`Scanner::segment_before`]):
+    /// the zone the next segment's first line sets before it flushes a held wrapped record.
+    next_zone: Option<chrono::FixedOffset>,
 }
 
 /// The lines of a JSON object spread over several lines, until its closing `}`. Each line is
@@ -352,7 +357,25 @@ impl<'p> Scanner<'p> {
             last_head_line: 0,
             zone: None,
             zone_text: None,
+            next_zone: None,
         }
+    }
+
+    /// A scanner for one segment of a file whose lines are known to end with LF (the first
+    /// segment showed it): the terminator is not guessed again from this segment's bytes.
+    /// See [`seam`] for why a segment scanned apart gives what the whole-file scan gives.
+    pub fn lines_end_with_lf(mut self) -> Self {
+        self.term = Some(b'\n');
+        self
+    }
+
+    /// This scanner reads a segment that ends where the next one starts, at a unified record
+    /// start written in `zone`. In the whole-file scan that line sets the zone *before* it
+    /// flushes the wrapped record held back from this segment; a zone-less wrapped record is
+    /// then read in that zone, so the segment's last flush must be too.
+    pub fn segment_before(mut self, zone: chrono::FixedOffset) -> Self {
+        self.next_zone = Some(zone);
+        self
     }
 
     /// Reads `r` to the end (or to the first error), scanning every line.
@@ -468,6 +491,9 @@ impl<'p> Scanner<'p> {
         if start < end && !skipping {
             let line = buf[start..end].to_vec();
             self.cut_line(&line, sink);
+        }
+        if let Some(z) = self.next_zone {
+            self.zone = Some(z);
         }
         self.flush_pending(sink);
         match self.last_json {

@@ -119,6 +119,14 @@ impl FaultCounter {
         self.buckets.is_empty()
     }
 
+    /// Moves the line of every sample kept by `by`: a counter filled from a segment of a file
+    /// numbers lines from the segment's start, and `by` lines came before it.
+    pub fn shift_lines(&mut self, by: u64) {
+        for e in self.samples.values_mut().flatten() {
+            e.line += by;
+        }
+    }
+
     /// Total signal lines counted.
     pub fn total(&self) -> u64 {
         self.buckets.values().map(|b| b.count).sum()
