@@ -20,7 +20,6 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -83,7 +82,7 @@ impl Read for At<'_> {
         if want == 0 {
             return Ok(0);
         }
-        let n = self.f.read_at(&mut buf[..want], self.off)?;
+        let n = seam::read_at(self.f, &mut buf[..want], self.off)?;
         self.off += n as u64;
         Ok(n)
     }

@@ -24,9 +24,22 @@
 //! A file without such a line near a cut offset is simply not cut there.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 
 use crate::record;
+
+/// Reads at `off` without moving the file's cursor, so that the segments of one open file are
+/// read at once: `pread` on Unix, `seek_read` on Windows (which moves the cursor, but no reader
+/// of a segmented file uses it).
+pub fn read_at(f: &File, buf: &mut [u8], off: u64) -> std::io::Result<usize> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_at(f, buf, off)
+    }
+    #[cfg(windows)]
+    {
+        std::os::windows::fs::FileExt::seek_read(f, buf, off)
+    }
+}
 
 /// How far past a cut offset a seam is looked for before that cut is given up.
 pub const SEARCH: u64 = 4 << 20;
@@ -37,7 +50,7 @@ const TERM_PROBE: usize = 64 * 1024;
 fn read_full(f: &File, mut off: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
-        match f.read_at(&mut buf[n..], off) {
+        match read_at(f, &mut buf[n..], off) {
             Ok(0) => break,
             Ok(k) => {
                 n += k;
