@@ -572,6 +572,19 @@ impl Window<'_> {
     }
 }
 
+/// The evidence of a fault-signal line: made only when the counter keeps the line.
+fn signal_evidence(file: &Arc<str>, line: u64, ts: Timestamp, raw: &[u8]) -> Evidence {
+    Evidence {
+        file: file.clone(),
+        line,
+        ts: Some(ts),
+        text: Arc::from(crate::scan::truncate_str(
+            &String::from_utf8_lossy(raw),
+            MAX_EVIDENCE_TEXT,
+        )),
+    }
+}
+
 impl crate::scan::EventSink for Window<'_> {
     fn event(&mut self, ev: crate::event::Event) {
         self.admit(Held::Event(Box::new(ev)));
@@ -585,15 +598,7 @@ impl crate::scan::EventSink for Window<'_> {
         line: u64,
         raw: &[u8],
     ) {
-        let evidence = || Evidence {
-            file: file.clone(),
-            line,
-            ts: Some(ts),
-            text: Arc::from(crate::scan::truncate_str(
-                &String::from_utf8_lossy(raw),
-                MAX_EVIDENCE_TEXT,
-            )),
-        };
+        let evidence = || signal_evidence(file, line, ts, raw);
         if !self.bounds.is_relative() {
             // The common path: no evidence text is made unless the counter keeps it.
             if self.inside_absolute(ts) {

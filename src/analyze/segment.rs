@@ -134,15 +134,7 @@ impl EventSink for Buffer<'_> {
         raw: &[u8],
     ) {
         if self.open {
-            let evidence = || crate::event::Evidence {
-                file: file.clone(),
-                line,
-                ts: Some(ts),
-                text: Arc::from(crate::scan::truncate_str(
-                    &String::from_utf8_lossy(raw),
-                    crate::scan::MAX_EVIDENCE_TEXT,
-                )),
-            };
+            let evidence = || super::signal_evidence(file, line, ts, raw);
             self.faults.add(sig.kind, ts, evidence);
             return;
         }
