@@ -239,7 +239,13 @@ struct RuleArgs {
 impl RuleArgs {
     /// Diagnoses `analysis` (only job `job`, when given), runs every rule and builds the report
     /// once, its exit code decided by `fail_on`.
-    fn diagnose(&self, analysis: Analysis, job: Option<i64>, fail_on: FailOn) -> report::Report {
+    fn diagnose(
+        &self,
+        analysis: Analysis,
+        job: Option<i64>,
+        fail_on: FailOn,
+        drawing: report::Drawing,
+    ) -> report::Report {
         // The logs' own version wins over --tidb-version (which is for logs without one).
         let settings = Settings {
             error_count_limit: self.error_count_limit.max(1),
@@ -251,7 +257,7 @@ impl RuleArgs {
             analysis.timelines.jobs.retain(|j| j.job_id == id);
             Arc::make_mut(&mut analysis.events).retain(|e| e.job_id == Some(id));
         }
-        report::judge(analysis, settings, fail_on)
+        report::judge_drawing(analysis, settings, fail_on, drawing)
     }
 }
 
@@ -677,7 +683,12 @@ fn analyze_cmd(a: AnalyzeArgs) -> Result<ExitCode, CliError> {
     if let Some(id) = a.job {
         gate::check_job(&analysis, id, &window_of(&a.common)?).map_err(CliError::Usage)?;
     }
-    let report = a.rules.diagnose(analysis, a.job, a.fail_on);
+    // Only these draw the picture (`Report::picture`); the others are spared its memory.
+    let drawing = match format {
+        Format::Table | Format::Html | Format::Trace => report::Drawing::Picture,
+        _ => report::Drawing::NoPicture,
+    };
+    let report = a.rules.diagnose(analysis, a.job, a.fail_on, drawing);
     let opts = render_options(&a.common, a.fail_on);
     let colour = opts.table.color;
     write_with(a.common.output.as_ref(), |w| match format {
@@ -861,7 +872,9 @@ fn diff_cmd(mut d: DiffArgs) -> Result<ExitCode, CliError> {
 
 /// One side of a diff, analysed as `analyze` would (without `--job`).
 fn diff_side(c: &CommonArgs, d: &DiffArgs) -> Result<report::Report, CliError> {
-    Ok(d.rules.diagnose(read_inputs(c)?, None, d.fail_on))
+    // A diff compares findings and jobs; it draws no picture.
+    Ok(d.rules
+        .diagnose(read_inputs(c)?, None, d.fail_on, report::Drawing::NoPicture))
 }
 
 /// A line on stderr, for people: control characters shown visibly (it may quote member names

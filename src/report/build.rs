@@ -19,7 +19,26 @@ use crate::timeline::JobTimeline;
 /// The analysis is consumed: each job's timeline is turned into its report entry and freed in
 /// the same step, so the timelines and the report never both hold every job (with a million jobs
 /// that was the run's peak memory, twice what either needs).
-pub fn judge(analysis: Analysis, mut settings: Settings, fail_on: FailOn) -> Report {
+pub fn judge(analysis: Analysis, settings: Settings, fail_on: FailOn) -> Report {
+    judge_drawing(analysis, settings, fail_on, Drawing::Picture)
+}
+
+/// Whether the report carries the picture ([`Report::picture`]): only the table, HTML and trace
+/// renderers draw it, and its lanes are about a fifth of a million-job report's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drawing {
+    Picture,
+    /// `Report::picture` is left empty: for outputs that never draw it (JSON, SARIF, ...).
+    NoPicture,
+}
+
+/// [`judge`], with the picture drawn or not.
+pub fn judge_drawing(
+    analysis: Analysis,
+    mut settings: Settings,
+    fail_on: FailOn,
+    drawing: Drawing,
+) -> Report {
     if let Some(logged) = analysis.timelines.cluster.tidb_version() {
         settings.tidb_version = Some(logged.to_string());
     }
@@ -29,7 +48,7 @@ pub fn judge(analysis: Analysis, mut settings: Settings, fail_on: FailOn) -> Rep
             crate::diagnosis::diagnose(&analysis.timelines, &analysis.fault_windows, settings);
         crate::rules::run_all(&analysis.timelines, &facts)
     };
-    build_from(analysis, findings, tidb_version, fail_on)
+    build_from(analysis, findings, tidb_version, fail_on, drawing)
 }
 
 /// [`build_from`] for a caller that keeps the analysis: the jobs' report entries are copies.
@@ -56,16 +75,22 @@ pub fn build_from(
     findings: Vec<Finding>,
     tidb_version: Option<String>,
     fail_on: FailOn,
+    drawing: Drawing,
 ) -> Report {
     // Each job's lane is drawn from its timeline just before the timeline is consumed.
     let mut lanes = super::lanes::Lanes::default();
     let timelines = std::mem::take(&mut analysis.timelines.jobs);
     let mut jobs = Vec::with_capacity(timelines.len());
     for j in timelines {
-        lanes.add(&j, &analysis.timelines.cluster);
+        if drawing == Drawing::Picture {
+            lanes.add(&j, &analysis.timelines.cluster);
+        }
         jobs.push(job_report(j));
     }
-    let picture = lanes.finish(&analysis);
+    let picture = match drawing {
+        Drawing::Picture => lanes.finish(&analysis),
+        Drawing::NoPicture => super::lanes::Picture::default(),
+    };
     assemble(&analysis, jobs, findings, tidb_version, fail_on, picture)
 }
 

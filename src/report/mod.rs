@@ -14,7 +14,7 @@ pub use crate::model::{ExitCode, FailOn, Finding, JobState, Severity, Timestamp}
 pub mod build;
 pub mod lanes;
 
-pub use build::{build, judge};
+pub use build::{build, judge, judge_drawing, Drawing};
 pub use lanes::Picture;
 
 /// Bumped only on breaking changes to the JSON report.

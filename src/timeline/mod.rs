@@ -95,10 +95,10 @@ pub struct JobTimeline {
     pub err_counts: Vec<ErrCountPoint>,
     /// Distinct errors, most frequent first.
     pub errors: Vec<ErrorStat>,
-    pub rollback: Option<RollbackPoint>,
+    pub rollback: Option<Box<RollbackPoint>>,
     /// The `finish DDL job` line, when seen.
     pub finished: Option<Evidence>,
-    pub dist_task: Option<DistTask>,
+    pub dist_task: Option<Box<DistTask>>,
     /// Instances whose logs mention the job, sorted.
     pub instances: Vec<String>,
     /// The last row count reported, and when.
