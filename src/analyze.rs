@@ -515,7 +515,28 @@ impl Held {
     }
 }
 
-impl Window<'_> {
+impl<'a> Window<'a> {
+    /// A file's window over its sinks: the correlator only for a TiDB log, the export only
+    /// when the run collects events.
+    fn new(
+        how: Interpret,
+        opts: &Options,
+        corr: &'a mut FileCorrelator,
+        collected: &'a mut Vec<crate::event::Exported>,
+        faults: &'a mut FaultCounter,
+    ) -> Self {
+        Window {
+            sink: Deliver {
+                corr: (how == Interpret::Full).then_some(corr),
+                collected: opts.collect_events.then_some(collected),
+                faults,
+            },
+            bounds: opts.window,
+            resolved: None,
+            held: std::collections::VecDeque::new(),
+            latest: None,
+        }
+    }
     /// False when an absolute bound excludes `ts`; resolves wall-clock bounds on first use.
     fn inside_absolute(&mut self, ts: Timestamp) -> bool {
         let bounds = self.bounds;
@@ -715,17 +736,7 @@ fn process(member: Member, opts: &Options, prefilter: &Prefilter, load: &Load) -
     let scanner = Scanner::new(file, instance, opts.scan.clone(), prefilter);
     let how = interpreted(meta.kind);
     let mut discard = Discard;
-    let mut window = Window {
-        sink: Deliver {
-            corr: (how == Interpret::Full).then_some(&mut corr),
-            collected: opts.collect_events.then_some(&mut collected),
-            faults: &mut faults,
-        },
-        bounds: opts.window,
-        resolved: None,
-        held: std::collections::VecDeque::new(),
-        latest: None,
-    };
+    let mut window = Window::new(how, opts, &mut corr, &mut collected, &mut faults);
     let sink: &mut dyn crate::scan::EventSink = if how == Interpret::Nothing {
         &mut discard
     } else {

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use super::{interpreted, scanned, Deliver, Discard, Interpret, Load, Options, Scanned, Window};
+use super::{interpreted, scanned, Discard, Interpret, Load, Options, Scanned, Window};
 use crate::event::Event;
 use crate::fault::{FaultCounter, Signal};
 use crate::model::Timestamp;
@@ -456,17 +456,7 @@ fn scan_segments(
     let mut faults = FaultCounter::default();
     let mut counted = FaultCounter::default();
     let mut collected = Vec::new();
-    let mut window = Window {
-        sink: Deliver {
-            corr: (how == Interpret::Full).then_some(&mut corr),
-            collected: opts.collect_events.then_some(&mut collected),
-            faults: &mut faults,
-        },
-        bounds: opts.window,
-        resolved: None,
-        held: std::collections::VecDeque::new(),
-        latest: None,
-    };
+    let mut window = Window::new(how, opts, &mut corr, &mut collected, &mut faults);
     let mut stats = FileStats::default();
     let mut result = Ok(());
     let mut replayed = 0usize;
