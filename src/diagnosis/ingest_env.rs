@@ -241,7 +241,7 @@ pub fn env_fault(job: &JobTimeline, cluster: &Cluster) -> Option<EnvFault> {
             )
             .find(|e| e.evidence.file == stat.first.file && near(e.ts));
         if let Some(w) = warn {
-            if let Detail::DiskUsage { usage: u, .. } = &w.detail {
+            if let Detail::DiskUsage { usage: u, .. } = &*w.detail {
                 usage = u.clone();
             }
             usage_evidence = Some(w.evidence.clone());

@@ -519,7 +519,7 @@ pub fn matching(facts: &Facts<'_>, version: Option<&Version>) -> Vec<Match> {
             Needs::GlobalSort => mode == Some("dxf+global-sort"),
             Needs::MergeTempIndex => job.is_some_and(|j| {
                 j.events_of(crate::event::EventKind::BackfillError).any(|e| {
-                    matches!(&e.detail, crate::event::Detail::BackfillFailure { worker: Some(w), .. } if w.contains("merge temporary index"))
+                    matches!(&*e.detail, crate::event::Detail::BackfillFailure { worker: Some(w), .. } if w.contains("merge temporary index"))
                 })
             }),
             Needs::NoDistTask => {

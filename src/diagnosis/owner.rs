@@ -148,7 +148,7 @@ pub struct ForeignResume {
 /// its `current instance`.
 pub fn foreign_resume(job: &JobTimeline) -> Option<ForeignResume> {
     job.events_of(EventKind::CheckpointResumed)
-        .find_map(|e| match &e.detail {
+        .find_map(|e| match &*e.detail {
             crate::event::Detail::Checkpoint { previous, current }
                 if !previous.is_empty() && previous != current =>
             {

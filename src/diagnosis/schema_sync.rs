@@ -152,6 +152,7 @@ pub fn job_wait(job: &JobTimeline, idx: &SyncIndex) -> Option<SchemaWait> {
     let lines: Vec<&Event> = job
         .events
         .iter()
+        .map(|e| &**e)
         .filter(|e| is_not_synced_line(e))
         .collect();
     let last = *lines.last()?;

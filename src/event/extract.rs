@@ -207,14 +207,15 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
             .and_then(|t| parse_int(&t.get())),
         task_type: (task_key.is_some() || rec.field_any(keys::TASK_ID).is_some())
             .then(|| field(keys::TASK_TYPE))
-            .flatten(),
-        task_key,
-        error: field(keys::ERROR),
+            .flatten()
+            .map(String::into_boxed_str),
+        task_key: task_key.map(String::into_boxed_str),
+        error: field(keys::ERROR).map(String::into_boxed_str),
         rows: rec
             .field_any(keys::ROWS)
             .and_then(|t| t.get().trim().parse().ok()),
         message: message.as_ref().into(),
-        detail: detail(spelling, rec, query),
+        detail: detail(spelling, rec, query).into(),
         evidence,
     };
 
@@ -929,7 +930,7 @@ mod tests {
         );
         assert_eq!((e.kind, e.job_id), (EventKind::MdlHeldByTxn, Some(120)));
         assert_eq!(
-            e.detail,
+            *e.detail,
             Detail::MdlHolder {
                 conn: Some("2199023255559".into()),
                 table_id: Some(112),
@@ -1009,11 +1010,11 @@ mod tests {
             r#"[2024/06/03 19:01:11.451 +08:00] [WARN] [message.go:80] ["allocate memory failed"] ["job ID"=130] ["index ID"=13] ["current memory usage"=8468302240] ["max memory quota"=8589934592]"#,
         );
         assert_eq!(
-            (e.kind, e.job_id, e.detail),
+            (e.kind, e.job_id, &*e.detail),
             (
                 EventKind::IngestMemoryExhausted,
                 Some(130),
-                Detail::Memory {
+                &Detail::Memory {
                     usage: Some(8468302240),
                     quota: Some(8589934592),
                     index_id: Some(13),

@@ -269,7 +269,7 @@ pub fn job_report(job: JobTimeline) -> JobReport {
         store: job.store,
         backfill_mode: job.backfill_mode,
         rows: job.rows.as_ref().map(|(n, _)| *n),
-        events: fold_events(&job.events),
+        events: fold_events(job.events.iter().map(|e| &**e)),
         dropped: job
             .dropped
             .iter()
@@ -287,7 +287,7 @@ fn class_word(c: errclass::ErrorClass) -> &'static str {
 }
 
 /// Consecutive events of the same kind and summary become one row with a repeat count.
-pub fn fold_events(events: &[Event]) -> Vec<EventReport> {
+pub fn fold_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<EventReport> {
     let mut out: Vec<EventReport> = Vec::new();
     for ev in events {
         let summary = summarize(ev);

@@ -184,7 +184,7 @@ impl Lanes {
                 errors.push(ErrorMark {
                     ts,
                     instance: Arc::clone(&e.instance),
-                    error: e.error.clone(),
+                    error: e.error.as_deref().map(str::to_string),
                     file: Arc::clone(&e.evidence.file),
                     line: e.evidence.line,
                 });

@@ -95,7 +95,7 @@ fn for_job(
     version: Option<&crate::diagnosis::known_issues::Version>,
 ) -> Option<Finding> {
     let d = job.dist_task.as_ref()?;
-    let failed = job.events.iter().any(failed_state);
+    let failed = job.events.iter().any(|e| failed_state(e));
     if d.reverted == 0 && !failed {
         return None;
     }
@@ -203,7 +203,7 @@ fn for_job(
     ev.add_ends(reverts.iter().copied());
     ev.add_ends(job.events_of(EventKind::TaskNotResumable));
     ev.add_opt(err_ev.as_ref());
-    ev.add_ends(job.events.iter().filter(|e| failed_state(e)));
+    ev.add_ends(job.events.iter().map(|e| &**e).filter(|e| failed_state(e)));
     ev.add_opt(job.rollback.as_ref().map(|r| &r.evidence));
     ev.add_opt(job.err_counts.last().map(|p| &p.evidence));
     ev.add_opt(job.finished.as_ref());
@@ -228,7 +228,7 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
         .cluster
         .unattributed
         .iter()
-        .filter_map(|e| Some((e.task_id?, e.task_key.clone()?)))
+        .filter_map(|e| Some((e.task_id?, e.task_key.as_deref()?.to_string())))
         .collect();
     // Error text → task key, from task lines (`subtask failed` [task-key] [error]) that repeat
     // the error a lower layer gave up on without naming the task (failure-families §1 rule 10).
@@ -257,7 +257,8 @@ fn unattributed(t: &Timelines) -> Vec<Finding> {
         let err = e.error.as_deref().unwrap_or_default();
         let key = e
             .task_key
-            .clone()
+            .as_deref()
+            .map(str::to_string)
             .or_else(|| e.task_id.and_then(|i| keys.get(&i).cloned()))
             .or_else(|| e.task_id.map(|i| format!("task id {i}")))
             .or_else(|| by_error.get(err).map(|k| k.to_string()))

@@ -107,7 +107,7 @@ fn writes_story(writes: &[Event]) -> String {
             parts.push(format!("version {v}"));
         }
         if let Some(err) = &e.error {
-            parts.push(err.clone());
+            parts.push(err.to_string());
         }
         format!("{} on {} ({})", hms(e.ts), e.instance, parts.join(", "))
     };

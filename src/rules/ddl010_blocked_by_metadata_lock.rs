@@ -79,7 +79,7 @@ fn build(job: &JobTimeline, ctx: &Context) -> Option<Finding> {
     }
     let mut holders: Vec<Holder> = Vec::new();
     for e in &lines {
-        let (conn, table_id) = match &e.detail {
+        let (conn, table_id) = match &*e.detail {
             Detail::MdlHolder { conn, table_id, .. } => (conn.as_deref(), *table_id),
             _ => (None, None),
         };
@@ -135,7 +135,7 @@ fn build(job: &JobTimeline, ctx: &Context) -> Option<Finding> {
         capitalize(&job_label(job))
     )];
     for h in &holders {
-        let elapsed = match &h.last.detail {
+        let elapsed = match &*h.last.detail {
             Detail::MdlHolder {
                 elapsed: Some(d), ..
             } => format!(

@@ -125,11 +125,11 @@ fn build(job: &JobTimeline, res: Resource<'_>, facts: &JobFacts, ctx: &Context) 
             let mut where_ = String::new();
             if let Some(a) = alloc {
                 where_ = format!(" on {}", a.instance);
-                let (usage, quota) = match &a.detail {
+                let (usage, quota) = match &*a.detail {
                     Detail::Memory { usage, quota, .. } => (*usage, *quota),
                     _ => (None, None),
                 };
-                let index = match &a.detail {
+                let index = match &*a.detail {
                     Detail::Memory {
                         index_id: Some(i), ..
                     } => format!(" for index ID {i}"),

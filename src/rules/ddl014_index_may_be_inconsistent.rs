@@ -74,7 +74,7 @@ fn reached_the_job(job: &JobTimeline, err: &str) -> bool {
 }
 
 fn index_of(e: &Event) -> Option<i64> {
-    match &e.detail {
+    match &*e.detail {
         Detail::BackfillFailure { index_id, .. } | Detail::Memory { index_id, .. } => *index_id,
         _ => None,
     }
@@ -137,7 +137,7 @@ fn build(job: &JobTimeline, ctx: &Context) -> Option<Finding> {
             usage: Some(u),
             quota: Some(q),
             ..
-        } = &m.detail
+        } = &*m.detail
         {
             parts.push(format!(
                 "It ran out of ingest memory: `allocate memory failed` at {} shows {u} of the {q}-byte quota in use.",

@@ -118,7 +118,7 @@ fn suspicions<'a>(
         }
     }
     if let Some(e) = job.events_of(EventKind::BackfillError).find(|e| {
-        matches!(&e.detail, Detail::BackfillFailure { worker: Some(w), .. } if w.contains("merge temporary index"))
+        matches!(&*e.detail, Detail::BackfillFailure { worker: Some(w), .. } if w.contains("merge temporary index"))
             && e.error
                 .as_deref()
                 .is_some_and(|t| t.contains("1062") || t.to_ascii_lowercase().contains("duplicate"))

@@ -168,7 +168,7 @@ fn build(t: &Timelines, ctx: &Context, task: &TaskTimeline) -> Option<Finding> {
     ev.add_ends(
         task.events
             .iter()
-            .filter(|e| matches!(e.detail, crate::event::Detail::TaskStep { .. })),
+            .filter(|e| matches!(*e.detail, crate::event::Detail::TaskStep { .. })),
     );
     if let Some(j) = job {
         ev.add_opt(j.events.last().map(|e| &e.evidence));

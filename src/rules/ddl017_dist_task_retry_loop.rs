@@ -76,7 +76,7 @@ fn build(t: &Timelines, ctx: &Context, task: &TaskTimeline) -> Option<Finding> {
     let same: Vec<&Event> = evs
         .iter()
         .copied()
-        .filter(|e| e.error.as_deref() == Some(err.as_str()))
+        .filter(|e| e.error.as_deref() == Some(&*err))
         .collect();
     let last = *same.last()?;
     let stat = stat_for(&task.errors, &err);

@@ -60,7 +60,7 @@ const FAILING: &[EventKind] = &[
 
 /// The object key an event names: its `file` field, else its error text.
 fn key_ids(e: &Event) -> Option<(i64, i64)> {
-    match &e.detail {
+    match &*e.detail {
         Detail::ObjectKey(k) => object_key_ids(k),
         _ => None,
     }
@@ -200,7 +200,7 @@ fn for_task(
     f.task = task.map(|k| k.name()).or(id.map(|i| format!("task {i}")));
     let same: Vec<&Event> = evs
         .iter()
-        .filter(|e| e.error.as_deref() == Some(err.as_str()))
+        .filter(|e| e.error.as_deref() == Some(&*err))
         .collect();
     let last = *same.last()?;
     let step = task.and_then(last_step);
@@ -227,8 +227,8 @@ fn for_task(
     let others: Vec<String> = {
         let mut seen: Vec<String> = Vec::new();
         for e in &evs {
-            let t = e.error.clone().unwrap_or_default();
-            if t != err && !seen.contains(&t) && seen.len() < 2 {
+            let t = e.error.as_deref().unwrap_or_default().to_string();
+            if *t != *err && !seen.contains(&t) && seen.len() < 2 {
                 seen.push(t);
             }
         }

@@ -75,7 +75,7 @@ fn build(job: &JobTimeline, ctx: &Context) -> Option<Finding> {
     let (first, last) = (*busy_kept.first()?, *busy_kept.last()?);
     let stores: BTreeSet<u64> = busy_kept
         .iter()
-        .filter_map(|e| match &e.detail {
+        .filter_map(|e| match &*e.detail {
             Detail::RegionRetry { stores, .. } => Some(stores.clone()),
             _ => None,
         })

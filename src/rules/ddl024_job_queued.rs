@@ -73,7 +73,7 @@ fn blocker_of<'a>(
     };
     // TiDB's own word first.
     if let Some(e) = job.events_of(EventKind::JobDependsOn).last() {
-        if let Detail::Blocker(id) = e.detail {
+        if let Detail::Blocker(id) = *e.detail {
             if let Some(b) = other(id).filter(|b| b.unfinished()) {
                 return Some((b, Why::DependsOn, Some(e.evidence.clone())));
             }
@@ -90,7 +90,7 @@ fn blocker_of<'a>(
             .iter()
             .filter(|e| e.kind == EventKind::IngestSlotTaken)
             .filter(|e| e.ts.is_some() && e.ts >= job.first_seen)
-            .filter_map(|e| match e.detail {
+            .filter_map(|e| match *e.detail {
                 Detail::Blocker(id) => other(id)
                     .filter(|b| b.unfinished())
                     .map(|b| (b, e.evidence.clone())),

@@ -67,7 +67,7 @@ struct Phase<'a> {
 fn phases(job: &JobTimeline) -> Vec<Phase<'_>> {
     let mut out: Vec<Phase<'_>> = Vec::new();
     for e in job.events_of(EventKind::BackfillPhase) {
-        let Detail::Phase { phase, end, .. } = &e.detail else {
+        let Detail::Phase { phase, end, .. } = &*e.detail else {
             continue;
         };
         let i = match out.iter().position(|p| p.name == *phase) {
@@ -351,7 +351,7 @@ fn build(job: &JobTimeline, end: Timestamp, ctx: &Context) -> Option<Finding> {
             kvs: Some(k),
             bytes,
             ..
-        }) = p.end.map(|e| &e.detail)
+        }) = p.end.map(|e| &*e.detail)
         {
             line.push_str(&format!(": {} KVs", thousands(*k)));
             if let Some(b) = bytes {

@@ -571,7 +571,7 @@ impl JobAcc {
                 self.rare().errors.add(err, &ev.evidence);
             }
         }
-        match &ev.detail {
+        match &*ev.detail {
             Detail::Backfill {
                 table,
                 index,
@@ -586,7 +586,7 @@ impl JobAcc {
         if ev.task_key.is_some() {
             self.rare()
                 .task_key
-                .offer(&ev.evidence, || ev.task_key.clone());
+                .offer(&ev.evidence, || ev.task_key.as_deref().map(str::to_string));
         }
         let ev = Arc::new(ev);
         if let Some(key) = state_key {
@@ -720,30 +720,24 @@ impl JobAcc {
         // Sized once and trimmed after the dedup: the timeline keeps this `Vec` for the rest of
         // the run, and doubling growth left most jobs holding twice the events they have.
         let kept = self.by_kind.values().map(|e| e.kept.len()).sum::<usize>();
-        let mut arcs: Vec<Arc<Event>> = Vec::with_capacity(kept + 2 * self.states.len());
+        let mut events: Vec<Arc<Event>> = Vec::with_capacity(kept + 2 * self.states.len());
         let mut event_counts = Small::with_capacity(self.by_kind.len());
         for (kind, ends) in std::mem::take(&mut self.by_kind) {
             event_counts.insert(kind, ends.count);
-            arcs.extend(ends.kept);
+            events.extend(ends.kept);
         }
         for (_, span) in std::mem::take(&mut self.states) {
             let (first, last, _) = *span;
-            arcs.push(first);
-            arcs.extend(last);
+            events.push(first);
+            events.extend(last);
         }
-        arcs.sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
-        arcs.dedup_by(|a, b| {
+        events.sort_by(|a, b| ev_key(&a.evidence).cmp(&ev_key(&b.evidence)));
+        events.dedup_by(|a, b| {
             a.evidence.file == b.evidence.file
                 && a.evidence.line == b.evidence.line
                 && a.kind == b.kind
         });
-        // The maps' references are gone, so each kept event has one owner left and moves into
-        // the timeline; a deep copy (job string, message) made every kept event twice at the
-        // end of the run, and the survivors scattered over the copies' pages.
-        let events: Vec<Event> = arcs
-            .into_iter()
-            .map(|a| Arc::try_unwrap(a).unwrap_or_else(|a| Event::clone(&a)))
-            .collect();
+        events.shrink_to_fit();
 
         // Replay in time order: state sequence, rollback point, outcome.
         let mut states: Vec<StatePoint> = Vec::new();
@@ -764,7 +758,8 @@ impl JobAcc {
                         rollback = Some(RollbackPoint {
                             error: ev
                                 .error
-                                .clone()
+                                .as_deref()
+                                .map(str::to_string)
                                 .or_else(|| ev.job.as_ref().and_then(|j| j.err.clone())),
                             err_count: ev.job.as_ref().and_then(|j| j.err_count),
                             message: ev.message.to_string(),
@@ -881,7 +876,7 @@ impl JobAcc {
         let phase = |name: &str| {
             events.iter().any(|ev| {
                 ev.kind == EventKind::BackfillPhase
-                    && matches!(&ev.detail, Detail::Phase { phase, .. } if *phase == name)
+                    && matches!(&*ev.detail, Detail::Phase { phase, .. } if *phase == name)
             })
         };
         let global_sort = phase("merge-sort") || phase("ingest");
@@ -1010,7 +1005,7 @@ impl TimelineBuilder {
             if ev.task_id.is_some() || ev.task_key.is_some() || ev.job_id.is_some() {
                 continue;
             }
-            let key = match &ev.detail {
+            let key = match &*ev.detail {
                 Detail::ObjectKey(k) => Some(k.as_str()),
                 _ => None,
             };
@@ -1045,7 +1040,7 @@ impl TimelineBuilder {
                 let at = self.starts.entry(ev.instance.clone()).or_default();
                 at.push(ServerStart {
                     instance: ev.instance.to_string(),
-                    version: match &ev.detail {
+                    version: match &*ev.detail {
                         Detail::Release(v) => Some(v.clone()),
                         _ => None,
                     },
@@ -1300,7 +1295,7 @@ impl FileCorrelator {
 impl crate::scan::EventSink for FileCorrelator {
     fn event(&mut self, mut ev: Event) {
         if ev.kind == EventKind::NewDomain {
-            if let Detail::Store(store) = &ev.detail {
+            if let Detail::Store(store) = &*ev.detail {
                 let store = store.as_str();
                 if self.store.as_deref() != Some(store) {
                     self.store = Some(Arc::from(store));
@@ -1484,9 +1479,10 @@ impl TaskAcc {
     fn push(&mut self, ev: &Event) {
         let at = &ev.evidence;
         self.id.offer(at, || ev.task_id);
-        self.key.offer(at, || ev.task_key.clone());
+        self.key
+            .offer(at, || ev.task_key.as_deref().map(str::to_string));
         self.task_type.offer(at, || {
-            ev.task_type.clone().or_else(|| {
+            ev.task_type.as_deref().map(str::to_string).or_else(|| {
                 ev.task_key.as_deref().and_then(|k| {
                     if k.starts_with("ImportInto/") {
                         Some("ImportInto".to_string())
@@ -1510,7 +1506,7 @@ impl TaskAcc {
         {
             self.errors.add(err, &ev.evidence);
         }
-        let state = match (&ev.kind, &ev.detail) {
+        let state = match (&ev.kind, &*ev.detail) {
             (_, Detail::TaskTransition { from, to }) => {
                 self.note_step(ev.ts, format!("{from}->{to}"));
                 Some(to.clone())
@@ -1599,9 +1595,9 @@ impl TimelineBuilder {
         let ident = match (ev.task_id, &ev.task_key) {
             (Some(id), key) => {
                 if let Some(k) = key {
-                    let known = self.key_ids.entry(k.clone()).or_insert(id);
+                    let known = self.key_ids.entry(k.to_string()).or_insert(id);
                     *known = (*known).min(id);
-                    if let Some(by_key) = self.tasks.remove(&TaskIdent::Key(k.clone())) {
+                    if let Some(by_key) = self.tasks.remove(&TaskIdent::Key(k.to_string())) {
                         self.tasks
                             .entry(TaskIdent::Id(id))
                             .or_default()
@@ -1613,9 +1609,9 @@ impl TimelineBuilder {
             (None, Some(k)) => {
                 // The id-task that carries this key, looked up rather than searched for (a
                 // search per line was quadratic in tasks); the lowest id if several do.
-                match self.key_ids.get(k) {
+                match self.key_ids.get(&**k) {
                     Some(id) => TaskIdent::Id(*id),
-                    None => TaskIdent::Key(k.clone()),
+                    None => TaskIdent::Key(k.to_string()),
                 }
             }
             (None, None) => return,

