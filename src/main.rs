@@ -12,5 +12,52 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    #[cfg(not(feature = "system-alloc"))]
+    purge_at_once();
     ddldiag::cli::main()
+}
+
+/// mimalloc's `mi_option_purge_delay` (its `mi_option_e` in mimalloc.h, v2 and v3 alike), for
+/// which libmimalloc-sys names no constant. The test below checks it.
+#[cfg(not(feature = "system-alloc"))]
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Hands freed pages back to the OS at once instead of a second later (mimalloc v3's default).
+/// A run frees each phase's memory as the next one builds its own (a job's accumulator while
+/// its timeline is made, the timelines while the report is), and a whole run is often shorter
+/// than the delay, so nothing freed was ever returned: peak RSS was the sum of the phases
+/// (100k jobs: 560 → 515 MiB; 1 GiB of logs: 15 → 11 MiB; the same time, measured).
+/// `MIMALLOC_PURGE_DELAY` in the environment still wins.
+#[cfg(not(feature = "system-alloc"))]
+fn purge_at_once() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: `mi_option_set` stores an integer in mimalloc's option table; 0 is a
+        // documented value of this option ("use 0 for immediate purging").
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
+    }
+}
+
+#[cfg(all(test, not(feature = "system-alloc")))]
+mod tests {
+    /// The option index is `purge_delay`'s: it holds one of that option's documented defaults
+    /// (10 ms in mimalloc v2, 1000 ms in v3) until it is set.
+    #[test]
+    fn purge_delay_is_the_option_we_set() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return; // the environment's value stands; nothing of ours to check
+        }
+        // SAFETY: reads mimalloc's option table.
+        let default = unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
+        assert!(
+            default == 10 || default == 1000,
+            "option {} is {default}",
+            super::PURGE_DELAY
+        );
+        super::purge_at_once();
+        // SAFETY: as above.
+        assert_eq!(
+            unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) },
+            0
+        );
+    }
 }
