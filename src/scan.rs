@@ -928,7 +928,7 @@ mod tests {
         let (st, ev) = scan_bytes(input, DEFAULT_MAX_LINE);
         assert_eq!((st.lines, st.records, st.continuations), (3, 1, 2));
         let job = ev[0].job.as_ref().unwrap();
-        assert_eq!(job.schema_state, "write reorganization");
+        assert_eq!(&*job.schema_state, "write reorganization");
         assert_eq!(job.table_id, Some(123));
         assert_eq!(ev[0].evidence.line, 1);
     }

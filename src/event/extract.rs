@@ -169,7 +169,7 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
     let query = field(keys::QUERY);
     if let Some(q) = &query {
         for j in jobs.iter_mut().filter(|j| j.query.is_none()) {
-            j.query = Some(q.clone());
+            j.query = Some(q.as_str().into());
         }
     }
 
@@ -214,7 +214,11 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
         rows: rec
             .field_any(keys::ROWS)
             .and_then(|t| t.get().trim().parse().ok()),
-        message: message.as_ref().into(),
+        message: if *message == *spelling.message {
+            std::borrow::Cow::Borrowed(spelling.message)
+        } else {
+            std::borrow::Cow::Owned(message.clone().into_owned())
+        },
         detail: detail(spelling, rec, query).into(),
         evidence,
     };
@@ -727,7 +731,7 @@ mod tests {
         let j = e.job.unwrap();
         assert_eq!(j.err_count, Some(510));
         assert_eq!(j.err.as_deref(), Some("[tikv:9005]Region is unavailable"));
-        assert_eq!(j.state, "running");
+        assert_eq!(&*j.state, "running");
         assert_eq!(
             e.ts.map(|t| crate::model::rfc3339(&t)).as_deref(),
             Some("2024-01-13T19:21:10.807+08:00")
@@ -794,7 +798,7 @@ mod tests {
             [Some(2), Some(3)]
         );
         assert!(v.iter().all(|e| e.kind == EventKind::JobSubmitted));
-        assert_eq!(v[1].job.as_ref().unwrap().job_type, "create table");
+        assert_eq!(&*v[1].job.as_ref().unwrap().job_type, "create table");
     }
 
     #[test]

@@ -24,20 +24,26 @@ use serde::Serialize;
 pub struct JobInfo {
     pub id: i64,
     /// `add index`, `modify column`, ...
-    pub job_type: String,
+    #[schemars(with = "String")]
+    pub job_type: Box<str>,
     /// `queueing`, `running`, `rollingback`, `rollback done`, `done`, `synced`, `cancelled`, ...
-    pub state: String,
-    pub schema_state: String,
+    #[schemars(with = "String")]
+    pub state: Box<str>,
+    #[schemars(with = "String")]
+    pub schema_state: Box<str>,
     pub schema_id: Option<i64>,
     pub table_id: Option<i64>,
     pub row_count: Option<u64>,
     /// `start time:` as TiDB printed it (Go time in the server's zone).
-    pub start_time: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub start_time: Option<Box<str>>,
     /// `Err:`; `None` for `<nil>`.
-    pub err: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub err: Option<Box<str>>,
     pub err_count: Option<u64>,
     /// The SQL text, when an old-format `Query:` tail or a separate `query` field gave it.
-    pub query: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub query: Option<Box<str>>,
     /// `Multi-Schema Change:true` sub-jobs.
     pub multi_schema_change: bool,
     /// `SnapshotVersion:`, the TSO the reorg reads at (0 until a reorg starts). Lets a reader tell
@@ -102,11 +108,11 @@ pub fn parse(s: &str) -> Option<JobInfo> {
 
     info.err = err
         .filter(|e| !e.is_empty() && *e != "<nil>")
-        .map(str::to_string);
+        .map(Box::from);
     info.query = query
         .map(str::trim)
         .filter(|q| !q.is_empty())
-        .map(str::to_string);
+        .map(Box::from);
 
     for seg in head.split(SEP).chain(tail.split(SEP)) {
         let Some((key, value)) = seg.split_once(':') else {
@@ -115,13 +121,13 @@ pub fn parse(s: &str) -> Option<JobInfo> {
         // Some keys are written `key: value` (`start time: `, `LocalMode: `, `Version: `).
         let value = value.strip_prefix(' ').unwrap_or(value);
         match key {
-            "Type" => info.job_type = value.to_string(),
-            "State" => info.state = value.to_string(),
-            "SchemaState" => info.schema_state = value.to_string(),
+            "Type" => info.job_type = value.into(),
+            "State" => info.state = value.into(),
+            "SchemaState" => info.schema_state = value.into(),
             "SchemaID" => info.schema_id = value.parse().ok(),
             "TableID" => info.table_id = value.parse().ok(),
             "RowCount" => info.row_count = value.parse().ok(),
-            "start time" => info.start_time = Some(value.to_string()),
+            "start time" => info.start_time = Some(value.into()),
             "ErrCount" => info.err_count = value.parse().ok(),
             "SnapshotVersion" => info.snapshot_version = value.parse().ok(),
             "Multi-Schema Change" => info.multi_schema_change = value == "true",
@@ -169,9 +175,9 @@ mod tests {
     fn v7_6_local_mode_unique_warnings() {
         let j = parse(V76).unwrap();
         assert_eq!(j.id, 491);
-        assert_eq!(j.job_type, "add index");
-        assert_eq!(j.state, "running");
-        assert_eq!(j.schema_state, "write reorganization");
+        assert_eq!(&*j.job_type, "add index");
+        assert_eq!(&*j.state, "running");
+        assert_eq!(&*j.schema_state, "write reorganization");
         assert_eq!(j.schema_id, Some(104));
         assert_eq!(j.table_id, Some(245));
         assert_eq!(j.row_count, Some(35232986));
@@ -197,7 +203,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (j.id, j.job_type.as_str(), j.state.as_str()),
+            (j.id, &*j.job_type, &*j.state),
             (2, "create schema", "none")
         );
         assert_eq!(j.err, None);
@@ -224,7 +230,7 @@ mod tests {
             Some("[ddl:-1]cannot get disk capacity at /tmp/tidb/tmp_ddl-4000: no such file or directory")
         );
         assert_eq!(j.err_count, Some(5));
-        assert_eq!(j.schema_state, "none");
+        assert_eq!(&*j.schema_state, "none");
     }
 
     #[test]
@@ -278,8 +284,8 @@ mod tests {
             )
         );
         assert_eq!(j.err_count, Some(1));
-        assert_eq!(j.state, "rollingback");
-        assert_eq!(j.schema_state, "delete only");
+        assert_eq!(&*j.state, "rollingback");
+        assert_eq!(&*j.schema_state, "delete only");
 
         let j = parse(
             "ID:60, Type:modify column, State:rollback done, SchemaState:none, SchemaID:1, \
@@ -291,7 +297,7 @@ mod tests {
             j.err.as_deref(),
             Some("[types:1406]Data Too Long, field len 5, data len 9")
         );
-        assert_eq!(j.state, "rollback done");
+        assert_eq!(&*j.state, "rollback done");
     }
 
     #[test]
@@ -335,8 +341,8 @@ mod tests {
         assert_eq!(parse("jobId: 471, job type: add index"), None);
         assert_eq!(parse("ID:12 Type:add index"), None);
         let j = parse("ID:12, Type:add index, State:runn").unwrap();
-        assert_eq!(j.state, "runn");
-        assert_eq!(j.schema_state, "");
+        assert_eq!(&*j.state, "runn");
+        assert_eq!(&*j.schema_state, "");
         // Truncated inside Err.
         let j = parse("ID:12, Type:add index, State:running, Err:[tikv:9005]Region is un").unwrap();
         assert_eq!(j.err.as_deref(), Some("[tikv:9005]Region is un"));
@@ -489,7 +495,7 @@ mod tests {
                 prop_assert_eq!(j.err_count, Some(count));
                 prop_assert_eq!(j.row_count, Some(rows));
                 prop_assert_eq!(j.snapshot_version, Some(9));
-                prop_assert_eq!(j.state.as_str(), "running");
+                prop_assert_eq!(&*j.state, "running");
                 // Inside a list, with the trailing separator.
                 let listed = parse_list(&format!("{s}; {s}; "));
                 prop_assert_eq!(listed.len(), 2);

@@ -387,7 +387,7 @@ fn same_error(field: &str, job_err: &str) -> bool {
 }
 
 /// Orders state pairs: TiDB's own state words before unknown ones, then by text.
-type StateKey = (bool, String, String);
+type StateKey = (bool, Box<str>, Box<str>);
 
 /// First and last event of one state pair (`None`: the first is also the last, the usual
 /// case), and how many lines showed it.
@@ -551,11 +551,12 @@ impl JobAcc {
         let at = &ev.evidence;
         if let Some(job) = &ev.job {
             self.job_type.offer(at, || {
-                (!job.job_type.is_empty()).then(|| job.job_type.clone())
+                (!job.job_type.is_empty()).then(|| job.job_type.to_string())
             });
             self.schema_id.offer(at, || job.schema_id);
             self.table_id.offer(at, || job.table_id);
-            self.query.offer(at, || job.query.clone());
+            self.query
+                .offer(at, || job.query.as_deref().map(str::to_string));
             if let Some(n) = job.err_count {
                 self.err_counts.note(n, &ev.evidence);
             }
@@ -771,17 +772,17 @@ impl JobAcc {
             // word changes nothing (but its schema state still goes with a rollback).
             let mut state_now: Option<(Option<JobState>, String)> = ev.job.as_ref().map(|j| {
                 let state = (!j.state.is_empty()).then(|| JobState::parse(&j.state));
-                (state, j.schema_state.clone())
+                (state, j.schema_state.to_string())
             });
             match ev.kind {
                 EventKind::ConvertToRollback => {
                     if rollback.is_none() {
                         rollback = Some(RollbackPoint {
-                            error: ev
-                                .error
-                                .as_deref()
-                                .map(str::to_string)
-                                .or_else(|| ev.job.as_ref().and_then(|j| j.err.clone())),
+                            error: ev.error.as_deref().map(str::to_string).or_else(|| {
+                                ev.job
+                                    .as_ref()
+                                    .and_then(|j| j.err.as_deref().map(str::to_string))
+                            }),
                             err_count: ev.job.as_ref().and_then(|j| j.err_count),
                             message: ev.message.to_string(),
                             evidence: ev.evidence.clone(),
@@ -1360,7 +1361,7 @@ impl crate::scan::EventSink for FileCorrelator {
         // (`ddl/backfill/<job>` exists only while a reorg runs).
         let in_reorg = ev.job.as_ref().is_some_and(|j| {
             is_reorg_type(&j.job_type)
-                && j.state == "running"
+                && &*j.state == "running"
                 && j.schema_state.contains("reorganization")
         }) || (ev.task_key.is_some() && ev.job_id.is_some())
             // The ingest backend is created, and the backfill starts, only for a reorg.
