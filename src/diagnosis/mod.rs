@@ -67,7 +67,8 @@ pub struct JobFacts {
     /// Owner moves and TiDB restarts while it ran, in time order ([`owner::owner_changes`]).
     pub owner_changes: Vec<OwnerChange>,
     /// Its errors against the cluster's fault windows ([`fault_overlap::context_for`]).
-    pub fault_overlap: Option<FaultContext>,
+    /// Boxed: 80 bytes that most jobs (no error) leave empty, in a value kept per job.
+    pub fault_overlap: Option<Box<FaultContext>>,
     /// The component the causing error (else the most frequent error) came from.
     pub source: Option<ErrorSource>,
     /// Retries, the error-count limit and whether a retry could have helped.
@@ -137,7 +138,7 @@ pub fn diagnose(t: &Timelines, windows: &FaultWindows, settings: Settings) -> Di
                 takeover: owner::takeover(job, &t.cluster, &owner_changes).map(Box::new),
                 foreign_resume: owner::foreign_resume(job).map(Box::new),
                 owner_changes,
-                fault_overlap: fault_overlap::context_for(job, windows),
+                fault_overlap: fault_overlap::context_for(job, windows).map(Box::new),
                 source,
                 retry,
                 schema_wait: schema_sync::job_wait(job, &sync).map(Box::new),

@@ -175,7 +175,7 @@ pub fn run_all(timelines: &Timelines, ctx: &Context) -> Vec<Finding> {
                 f.fault_overlap = f
                     .job_id
                     .and_then(|id| ctx.by_id(id))
-                    .and_then(|facts| facts.fault_overlap.clone());
+                    .and_then(|facts| facts.fault_overlap.as_deref().cloned());
             }
             f
         })
