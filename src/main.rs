@@ -3,8 +3,8 @@
 /// memory resident than was live (1.77 GiB RSS for 0.96 GiB of heap at 100k jobs).
 /// Built with mimalloc's `no_thp` (Cargo.toml): left to itself, mimalloc asks Linux for transparent
 /// huge pages on its arenas, so every touched 2 MiB region became resident whole (38 MiB peak RSS
-/// for a 1-job log, 15 MiB without) and the kernel's compaction of huge pages now and then cost a
-/// run seconds of system time (0.3 s → 1.8 s wall on a 1 GiB plain file, measured).
+/// for a 1-job log, 12 MiB without) and the kernel spent system time faulting them in (10k jobs:
+/// 0.21 → 0.03 s; 100k jobs: 1.79 → 0.49 s, measured).
 /// The `system-alloc` feature keeps the system allocator, for heap profilers that hook malloc
 /// (heaptrack, valgrind's massif): see the README's Benchmark section.
 #[cfg(not(feature = "system-alloc"))]
