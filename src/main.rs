@@ -27,9 +27,10 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// mimalloc v3 waits a second. A run frees each phase's memory as the next one builds its own
 /// (a job's accumulator while its timeline is made, the timelines while the report is), and a
 /// whole run is often shorter than a second, so nothing freed was returned and peak RSS was the
-/// sum of the phases: 100k jobs 484–488 MiB at 1 s, 446–447 at 10 ms or 0; 1 GiB of plain logs
-/// 15 → 11 MiB. Purging at once (0) added about a second of system time to a million-job run;
-/// 10 ms (mimalloc v2's default) keeps the memory and not that cost (measured, paired runs).
+/// sum of the phases: 100k jobs 472–476 MiB at 1 s, 435–436 MiB at 10 ms or at once; 1 GiB of
+/// plain logs 15.0 → 10.8 MiB. Purging at once cost a million-job run 0.7–1.0 s more system
+/// time than 10 ms or 1 s did; 10 ms (mimalloc v2's default) keeps the memory without that
+/// (measured in paired runs).
 #[cfg(not(feature = "system-alloc"))]
 const PURGE_AFTER_MS: std::ffi::c_long = 10;
 
