@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use super::pool::{Id, Pool};
 use super::{
     AnonymousReorg, Cluster, DistTask, ErrCountPoint, ErrorStat, JobTimeline, RollbackPoint,
     ServerStart, StartKind, StatePoint, TaskTimeline, Timelines, KEEP_PER_KIND,
@@ -986,8 +987,10 @@ fn table_from_query(q: &str) -> Option<String> {
 /// Accumulates events (in any order, from any number of files) into [`Timelines`].
 #[derive(Debug, Default)]
 pub struct TimelineBuilder {
-    /// Boxed: a job's accumulator is large, and the map moves every value when it grows.
-    jobs: HashMap<JobKey, Box<JobAcc>>,
+    /// Each job's accumulator, in [`Pool`] (not boxed one by one: see `pool.rs`); the map,
+    /// which moves its values when it grows, holds only where each one is.
+    jobs: HashMap<JobKey, Id>,
+    accs: Pool<JobAcc>,
     /// DXF tasks by id (or by key while no line has named the id).
     tasks: HashMap<TaskIdent, TaskAcc>,
     /// Task key → the lowest task id a line gave with it.
@@ -1005,6 +1008,16 @@ pub struct TimelineBuilder {
 }
 
 impl TimelineBuilder {
+    /// The accumulator of job `key`, made on its first line.
+    fn acc(&mut self, key: JobKey) -> &mut JobAcc {
+        let accs = &mut self.accs;
+        let id = *self
+            .jobs
+            .entry(key)
+            .or_insert_with(|| accs.insert(JobAcc::default()));
+        self.accs.get_mut(id)
+    }
+
     /// Global-sort lines that name no task, but whose object key does: IMPORT INTO keeps a
     /// task's sort files under `<task id>/<subtask id>/` (`subtaskPrefix`,
     /// pkg/disttask/importinto), ADD INDEX under `<job id>/<subtask id>/`. An id that is no
@@ -1093,7 +1106,7 @@ impl TimelineBuilder {
                     let link = self.task_jobs.entry(t).or_default();
                     link.offer(&ev.evidence, || Some(key.clone()));
                 }
-                self.jobs.entry(key).or_default().push(ev);
+                self.acc(key).push(ev);
             }
             None => self.unattributed.entry(ev.kind).or_default().push(ev),
         }
@@ -1119,7 +1132,8 @@ impl TimelineBuilder {
         let candidates: Vec<&JobKey> = self
             .jobs
             .iter()
-            .filter(|(_, acc)| {
+            .filter(|(_, id)| {
+                let acc = self.accs.get(**id);
                 acc.rare
                     .as_ref()
                     .is_none_or(|r| r.task_id.get().is_none() && r.task_key.get().is_none())
@@ -1157,11 +1171,16 @@ impl TimelineBuilder {
 
     /// Merges another builder (built from other files) into this one.
     pub fn merge(&mut self, other: TimelineBuilder) {
-        for (k, acc) in other.jobs {
-            match self.jobs.get_mut(&k) {
-                Some(mine) => mine.merge(*acc),
+        let offset = self.accs.append(other.accs);
+        for (k, id) in other.jobs {
+            let id = id.shifted(offset);
+            match self.jobs.get(&k) {
+                Some(&mine) => {
+                    let acc = self.accs.take(id);
+                    self.accs.get_mut(mine).merge(acc);
+                }
                 None => {
-                    self.jobs.insert(k, acc);
+                    self.jobs.insert(k, id);
                 }
             }
         }
@@ -1213,7 +1232,7 @@ impl TimelineBuilder {
                 match task.and_then(|t| task_jobs.get(&t)).cloned() {
                     Some(key) => {
                         ev.job_id = Some(key.id);
-                        self.jobs.entry(key).or_default().push(ev);
+                        self.acc(key).push(ev);
                     }
                     None => unattributed.push(ev),
                 }
@@ -1236,11 +1255,10 @@ impl TimelineBuilder {
         }
         for k in loose {
             if let Some([only]) = stored.get(&k.id).map(Vec::as_slice) {
-                let acc = self.jobs.remove(&k).expect("key listed above");
-                self.jobs
-                    .get_mut(only)
-                    .expect("key listed above")
-                    .merge(*acc);
+                if let (Some(loose), Some(&into)) = (self.jobs.remove(&k), self.jobs.get(only)) {
+                    let acc = self.accs.take(loose);
+                    self.accs.get_mut(into).merge(acc);
+                }
             }
         }
         let tasks = finish_tasks(std::mem::take(&mut self.tasks), &task_jobs);
@@ -1252,14 +1270,20 @@ impl TimelineBuilder {
         // values around and took a scratch buffer of half of them (a tenth of a million-job
         // run's time and its peak memory, measured). The key is the timeline's own
         // (first seen, id, store).
-        let mut accs: Vec<(JobKey, Box<JobAcc>)> = self.jobs.into_iter().collect();
+        let mut pool = self.accs;
+        let mut accs: Vec<(JobKey, Id)> = self.jobs.into_iter().collect();
         accs.sort_unstable_by(|(ka, a), (kb, b)| {
-            a.first_seen
-                .cmp(&b.first_seen)
+            pool.get(*a)
+                .first_seen
+                .cmp(&pool.get(*b).first_seen)
                 .then_with(|| ka.id.cmp(&kb.id))
                 .then_with(|| ka.store.cmp(&kb.store))
         });
-        let jobs: Vec<JobTimeline> = accs.into_iter().map(|(k, acc)| (*acc).finish(k)).collect();
+        // In time order, so the pool's chunks are freed one after another as their jobs finish.
+        let jobs: Vec<JobTimeline> = accs
+            .into_iter()
+            .map(|(k, id)| pool.take(id).finish(k))
+            .collect();
         let mut dropped = BTreeMap::new();
         let starts_dropped: u64 = self.starts.values().map(Ends::dropped).sum();
         if starts_dropped > 0 {

@@ -13,6 +13,7 @@ use crate::event::{Event, EventKind, Evidence};
 use crate::model::{JobState, Timestamp};
 
 mod build;
+mod pool;
 pub use build::{
     is_final, FileCorrelator, JobKey, TimelineBuilder, DROPPED_ERRORS, DROPPED_INSTANCES,
     DROPPED_STARTS, DROPPED_STATES, DROPPED_STEPS, DROPPED_TASK_ERRORS, KEEP_STARTS_PER_INSTANCE,
