@@ -298,7 +298,7 @@ fn detail(spelling: &Spelling, rec: &Record<'_>, query: Option<String>) -> Detai
             .map_or(Detail::None, |j| Detail::Blocker(j.id)),
         EventKind::ServerStart => some(field(keys::RELEASE_VERSION), Detail::Release),
         EventKind::NewDomain => some(field(keys::STORE), Detail::Store),
-        EventKind::JobSubmitted => some(query, Detail::Query),
+        EventKind::JobSubmitted => some(query, |q| Detail::Query(q.into())),
         EventKind::ExternalStorageError => some(field(keys::FILE), Detail::ObjectKey),
         EventKind::GlobalSortRead => some(field(keys::FILENAME), Detail::ObjectKey),
         _ if spelling.reached.is_some() => spelling

@@ -185,7 +185,8 @@ pub enum Detail {
     /// `new domain`: the store id (unit-test logs open many).
     Store(String),
     /// `start DDL job` / `DDL job submitted`: the SQL.
-    Query(String),
+    /// Shared (`Arc`) with the job's timeline, which keeps the same text as the job's query.
+    Query(Arc<str>),
     /// `index backfill state running`: what the backfill works on, when the line names it.
     Backfill {
         table: Option<String>,
@@ -323,9 +324,8 @@ impl Detail {
         match self {
             Detail::None => None,
             Detail::Owner { id, .. } => Some(id.clone()),
-            Detail::Release(s) | Detail::Store(s) | Detail::Query(s) | Detail::ObjectKey(s) => {
-                Some(s.clone())
-            }
+            Detail::Release(s) | Detail::Store(s) | Detail::ObjectKey(s) => Some(s.clone()),
+            Detail::Query(s) => Some(s.to_string()),
             Detail::Backfill {
                 table,
                 index,

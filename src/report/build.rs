@@ -253,7 +253,7 @@ pub fn job_report(job: JobTimeline) -> JobReport {
         job_id: job.job_id,
         job_type: job.job_type,
         table: job.table,
-        query: job.query,
+        query: job.query.as_deref().map(str::to_string),
         outcome: job.outcome,
         first_seen: job.first_seen,
         last_seen: job.last_seen,

@@ -223,7 +223,7 @@ impl Lanes {
                     Some(StateMark {
                         ts: s.evidence.ts?,
                         state: s.state.to_string(),
-                        schema_state: s.schema_state.clone(),
+                        schema_state: s.schema_state.to_string(),
                         file: Arc::clone(&s.evidence.file),
                         line: s.evidence.line,
                     })

@@ -209,7 +209,7 @@ fn state_story(job: &JobTimeline, facts: &JobFacts) -> String {
     let schema = job
         .states
         .last()
-        .map(|s| s.schema_state.as_str())
+        .map(|s| &*s.schema_state)
         .filter(|s| !s.is_empty());
     if job.states.is_empty() && job.finished.is_none() {
         return "The logs hold no job string for the job, so its state is not known from them."

@@ -82,6 +82,16 @@ fn upsert<K: Ord + Clone, V>(
     }
 }
 
+/// Keeps the highest row count and the earliest time a line showed it (a line without a time
+/// sorts first, as in [`ev_key`]).
+fn note_top(top: &mut Option<(u64, Option<Timestamp>)>, rows: u64, ts: Option<Timestamp>) {
+    match top {
+        Some((n, _)) if *n > rows => {}
+        Some((n, at)) if *n == rows => *at = (*at).min(ts),
+        _ => *top = Some((rows, ts)),
+    }
+}
+
 /// Grows a full map by one entry while it is small, then by doubling: `Vec`'s first growth is
 /// to four entries, and most jobs' maps (event kinds, state pairs, instances) hold one to
 /// three, so a fifth of a job's memory was empty map slots (100k jobs, measured).
@@ -289,12 +299,13 @@ struct JobAcc {
     last_seen: Option<Timestamp>,
     /// Latest row count seen, by time.
     rows: Option<(u64, Evidence)>,
-    /// Row count → first time it was reached (trimmed), to find the last progress.
-    row_marks: Marks,
+    /// The highest row count seen and the first time a line showed it: the last progress.
+    /// Only that time is read, so no line is kept (a `Marks` entry was 64 bytes a job).
+    top_rows: Option<(u64, Option<Timestamp>)>,
     job_type: Earliest<String>,
     schema_id: Earliest<i64>,
     table_id: Earliest<i64>,
-    query: Earliest<String>,
+    query: Earliest<Arc<str>>,
     /// What most jobs never show (errors, a DXF task, backfill details, dropped counts): boxed
     /// and made only when a line gives one, because inline it was two thirds of every job's
     /// accumulator (1,064 bytes, measured) and there are as many accumulators as jobs.
@@ -556,8 +567,7 @@ impl JobAcc {
             });
             self.schema_id.offer(at, || job.schema_id);
             self.table_id.offer(at, || job.table_id);
-            self.query
-                .offer(at, || job.query.as_deref().map(str::to_string));
+            self.query.offer(at, || job.query.as_deref().map(Arc::from));
             if let Some(n) = job.err_count {
                 self.err_counts.note(n, &ev.evidence);
             }
@@ -600,7 +610,7 @@ impl JobAcc {
                 index,
                 ingest,
             } => self.note_backfill(table, index, ingest, &ev.evidence),
-            Detail::Query(q) => self.query.offer(&ev.evidence, || Some(q.clone())),
+            Detail::Query(q) => self.query.offer(&ev.evidence, || Some(Arc::clone(q))),
             _ => {}
         }
         if ev.task_id.is_some() {
@@ -690,7 +700,7 @@ impl JobAcc {
             Some((_, old)) if ev_key(old) > ev_key(ev) => {}
             _ => self.rows = Some((rows, ev.clone())),
         }
-        self.row_marks.note(rows, ev);
+        note_top(&mut self.top_rows, rows, ev.ts);
     }
 
     /// Table, index and ingest mode from `index backfill state running`.
@@ -731,7 +741,9 @@ impl JobAcc {
         if let Some((rows, ev)) = o.rows {
             self.note_rows(rows, &ev);
         }
-        self.row_marks.merge(o.row_marks);
+        if let Some((rows, ts)) = o.top_rows {
+            note_top(&mut self.top_rows, rows, ts);
+        }
         self.job_type.merge(o.job_type);
         self.schema_id.merge(o.schema_id);
         self.table_id.merge(o.table_id);
@@ -771,9 +783,9 @@ impl JobAcc {
         for ev in &events {
             // (state, schema state) of the line's job string; a job string without a state
             // word changes nothing (but its schema state still goes with a rollback).
-            let mut state_now: Option<(Option<JobState>, String)> = ev.job.as_ref().map(|j| {
+            let mut state_now: Option<(Option<JobState>, Box<str>)> = ev.job.as_ref().map(|j| {
                 let state = (!j.state.is_empty()).then(|| JobState::parse(&j.state));
-                (state, j.schema_state.to_string())
+                (state, j.schema_state.clone())
             });
             match ev.kind {
                 EventKind::ConvertToRollback => {
@@ -794,7 +806,7 @@ impl JobAcc {
                     state_now = Some((Some(JobState::RollingBack), ss));
                 }
                 EventKind::ErrorCountExceeded if state_now.is_none() => {
-                    state_now = Some((Some(JobState::Cancelling), String::new()));
+                    state_now = Some((Some(JobState::Cancelling), Box::default()));
                 }
                 EventKind::JobFinished => finished = Some(ev.evidence.clone()),
                 // `DDL job is finished` has no job string but says the job is `synced`: on
@@ -833,8 +845,8 @@ impl JobAcc {
         }
         states.shrink_to_fit();
         // Progress: the first time the highest row count was reached.
-        if let Some((_, ev)) = self.row_marks.highest() {
-            last_progress = max_ts(last_progress, ev.ts);
+        if let Some((_, ts)) = self.top_rows {
+            last_progress = max_ts(last_progress, ts);
         }
         if let Some(f) = &finished {
             last_progress = max_ts(last_progress, f.ts);

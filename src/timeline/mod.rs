@@ -27,7 +27,8 @@ pub const KEEP_PER_KIND: usize = 8;
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StatePoint {
     pub state: JobState,
-    pub schema_state: String,
+    #[schemars(with = "String")]
+    pub schema_state: Box<str>,
     pub evidence: Evidence,
 }
 
@@ -85,7 +86,8 @@ pub struct JobTimeline {
     pub table_id: Option<i64>,
     pub table: Option<String>,
     pub index: Option<String>,
-    pub query: Option<String>,
+    /// Shared with the submission line's event (`Detail::Query`): one copy of the SQL a job.
+    pub query: Option<Arc<str>>,
     /// TiDB's own state at the end of the logs (`running` when no job string said).
     pub outcome: JobState,
     pub first_seen: Option<Timestamp>,
