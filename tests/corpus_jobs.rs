@@ -85,7 +85,9 @@ fn corpus_jobs_have_their_recorded_final_state() {
                         };
                         let stores = store_epochs(&file);
                         let store = stores.get(epoch as usize - 1).cloned();
-                        all.into_iter().filter(|j| j.store == store).collect()
+                        all.into_iter()
+                            .filter(|j| j.store.as_deref() == store.as_deref())
+                            .collect()
                     }
                     None => all,
                 };

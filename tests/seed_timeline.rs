@@ -61,7 +61,10 @@ fn seed_job_491_story() {
     assert_eq!(j.outcome, "rollingback");
     assert_eq!(j.table.as_deref(), Some("sbtest1"));
     assert_eq!(j.index.as_deref(), Some("index_test_1705143780092"));
-    assert_eq!(j.instances, vec!["tidb-0".to_string()]);
+    assert_eq!(
+        j.instances.iter().map(|i| &**i).collect::<Vec<_>>(),
+        ["tidb-0"]
+    );
     // ErrCount 510 on line 8, 511 on line 16 (and again on the conversion line 22).
     assert_eq!(j.max_err_count, 511);
     let points: Vec<(u64, u64)> = j

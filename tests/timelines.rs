@@ -23,8 +23,8 @@ fn owner_move_gives_one_merged_timeline() {
     assert_eq!(j.job_id, 612);
     assert_eq!(j.outcome, "synced");
     assert_eq!(
-        j.instances,
-        vec!["tidb-0".to_string(), "tidb-1".to_string()]
+        j.instances.iter().map(|i| &**i).collect::<Vec<_>>(),
+        ["tidb-0", "tidb-1"]
     );
     assert_eq!(j.table.as_deref(), Some("orders"));
     assert_eq!(

@@ -274,7 +274,7 @@ pub fn env_fault(job: &JobTimeline, cluster: &Cluster) -> Option<EnvFault> {
     let instance = line
         .map(|e| e.instance.to_string())
         .or_else(|| match &job.instances[..] {
-            [only] => Some(only.clone()),
+            [only] => Some(only.to_string()),
             _ => None,
         });
     Some(EnvFault {

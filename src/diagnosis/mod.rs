@@ -103,7 +103,7 @@ pub struct Diagnosis {
     /// Job id → the first job with that id (ids repeat only across unit-test stores).
     by_id: HashMap<i64, usize>,
     /// (job id, store) → its entry.
-    positions: HashMap<(i64, Option<String>), usize>,
+    positions: HashMap<(i64, Option<std::sync::Arc<str>>), usize>,
     /// The address of the first timeline of the [`Timelines::jobs`] the facts were made from,
     /// and each entry's job id: [`Diagnosis::of`] finds a job's entry from the address of the
     /// `&JobTimeline` a rule holds, and the id confirms it. The map lookup cloned the store

@@ -215,7 +215,7 @@ impl Lanes {
             outcome: j.outcome.to_string(),
             first,
             last,
-            instances: j.instances.clone(),
+            instances: j.instances.iter().map(|i| i.to_string()).collect(),
             states: j
                 .states
                 .iter()

@@ -933,7 +933,7 @@ impl JobAcc {
 
         JobTimeline {
             job_id: key.id,
-            store: key.store.map(|s| s.to_string()),
+            store: key.store,
             job_type: self.job_type.value(),
             schema_id: self.schema_id.value(),
             table_id: self.table_id.value(),
@@ -950,7 +950,7 @@ impl JobAcc {
             rollback: rollback.map(Box::new),
             finished,
             dist_task: dist_task.map(Box::new),
-            instances: self.instances.keys().map(|s| s.to_string()).collect(),
+            instances: self.instances.keys().cloned().collect(),
             rows: self.rows,
             backfill_mode,
             last_progress,

@@ -80,7 +80,8 @@ pub struct JobTimeline {
     pub job_id: i64,
     /// The store (`new domain` store id) the job belongs to, when the logs hold several stores
     /// (unit-test logs open a fresh store per test, so job ids repeat).
-    pub store: Option<String>,
+    /// Shared with the job's key (`Arc`): a copy a job.
+    pub store: Option<Arc<str>>,
     pub job_type: Option<String>,
     pub schema_id: Option<i64>,
     pub table_id: Option<i64>,
@@ -103,8 +104,8 @@ pub struct JobTimeline {
     /// The `finish DDL job` line, when seen.
     pub finished: Option<Evidence>,
     pub dist_task: Option<Box<DistTask>>,
-    /// Instances whose logs mention the job, sorted.
-    pub instances: Vec<String>,
+    /// Instances whose logs mention the job, sorted. Shared with the events (`Arc`).
+    pub instances: Vec<Arc<str>>,
     /// The last row count reported, and when.
     pub rows: Option<(u64, Evidence)>,
     /// `ingest`, `txn`, `txn-merge`, `dxf`, `dxf+global-sort`, when visible.
