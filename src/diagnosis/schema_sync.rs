@@ -150,9 +150,7 @@ fn mdl_path(e: &Event) -> Option<bool> {
 /// progress, and whether a later line ended it.
 pub fn job_wait(job: &JobTimeline, idx: &SyncIndex) -> Option<SchemaWait> {
     let lines: Vec<&Event> = job
-        .events
-        .iter()
-        .map(|e| &**e)
+        .kept_events()
         .filter(|e| is_not_synced_line(e))
         .collect();
     let last = *lines.last()?;

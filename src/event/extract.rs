@@ -217,7 +217,7 @@ pub fn to_event(rec: &Record<'_>, instance: &Arc<str>, evidence: Evidence) -> Sm
         message: if *message == *spelling.message {
             std::borrow::Cow::Borrowed(spelling.message)
         } else {
-            std::borrow::Cow::Owned(message.clone().into_owned())
+            std::borrow::Cow::Owned(message.to_string())
         },
         detail: detail(spelling, rec, query).into(),
         evidence,

@@ -95,7 +95,7 @@ fn for_job(
     version: Option<&crate::diagnosis::known_issues::Version>,
 ) -> Option<Finding> {
     let d = job.dist_task.as_ref()?;
-    let failed = job.events.iter().any(|e| failed_state(e));
+    let failed = job.kept_events().any(failed_state);
     if d.reverted == 0 && !failed {
         return None;
     }
@@ -203,7 +203,7 @@ fn for_job(
     ev.add_ends(reverts.iter().copied());
     ev.add_ends(job.events_of(EventKind::TaskNotResumable));
     ev.add_opt(err_ev.as_ref());
-    ev.add_ends(job.events.iter().map(|e| &**e).filter(|e| failed_state(e)));
+    ev.add_ends(job.kept_events().filter(|e| failed_state(e)));
     ev.add_opt(job.rollback.as_ref().map(|r| &r.evidence));
     ev.add_opt(job.err_counts.last().map(|p| &p.evidence));
     ev.add_opt(job.finished.as_ref());

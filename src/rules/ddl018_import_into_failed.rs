@@ -227,9 +227,9 @@ fn for_task(
     let others: Vec<String> = {
         let mut seen: Vec<String> = Vec::new();
         for e in &evs {
-            let t = e.error.as_deref().unwrap_or_default().to_string();
-            if *t != *err && !seen.contains(&t) && seen.len() < 2 {
-                seen.push(t);
+            let t = e.error.as_deref().unwrap_or_default();
+            if t != &*err && !seen.iter().any(|s| s == t) && seen.len() < 2 {
+                seen.push(t.to_string());
             }
         }
         seen

@@ -53,7 +53,7 @@ fn check(t: &Timelines, ctx: &Context) -> Vec<Finding> {
         .cluster
         .unattributed
         .iter()
-        .chain(t.jobs.iter().flat_map(|j| j.events.iter().map(|e| &**e)))
+        .chain(t.jobs.iter().flat_map(|j| j.kept_events()))
         .filter(|e| e.kind == EventKind::SchemaFullLoad)
         .collect();
     if loads.is_empty() {

@@ -131,12 +131,14 @@ impl JobTimeline {
         self.event_counts.get(&kind).copied().unwrap_or(0)
     }
 
+    /// Kept events, in time order, as `&Event` (they are held in `Arc`s).
+    pub fn kept_events(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter().map(|e| &**e)
+    }
+
     /// Kept events of `kind`, in time order.
     pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &Event> {
-        self.events
-            .iter()
-            .map(|e| &**e)
-            .filter(move |e| e.kind == kind)
+        self.kept_events().filter(move |e| e.kind == kind)
     }
 
     /// True when the job ended in (or is heading to) a rollback.
