@@ -59,7 +59,7 @@ enum Msg {
     Done {
         stats: FileStats,
         result: io::Result<()>,
-        faults: FaultCounter,
+        faults: Box<FaultCounter>,
     },
 }
 
@@ -327,7 +327,7 @@ impl Plan<'_> {
                 self.scanner(i).scan(&mut reader, &mut sink)
             };
             sink.flush();
-            let faults = std::mem::take(&mut sink.faults);
+            let faults = Box::new(std::mem::take(&mut sink.faults));
             let _ = sink.tx.send(Msg::Done {
                 stats,
                 result,
@@ -376,7 +376,7 @@ fn replay(
                 mut faults,
             } => {
                 faults.shift_lines(base);
-                counted.merge(faults);
+                counted.merge(*faults);
                 return Some((stats, result));
             }
         }

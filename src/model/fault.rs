@@ -29,6 +29,19 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// Every kind, in declaration order: `ALL[k as usize] == k` (a test checks it).
+    pub const ALL: [FaultKind; 9] = [
+        FaultKind::RegionUnavailable,
+        FaultKind::BackoffExhausted,
+        FaultKind::StoreUnreachable,
+        FaultKind::PeerUnreachable,
+        FaultKind::TikvBusy,
+        FaultKind::PdTimeout,
+        FaultKind::Tso,
+        FaultKind::PdLeaderChange,
+        FaultKind::Restart,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FaultKind::RegionUnavailable => "region_unavailable",
@@ -41,5 +54,19 @@ impl FaultKind {
             FaultKind::PdLeaderChange => "pd_leader_change",
             FaultKind::Restart => "restart",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_indexed_by_kind() {
+        for (i, k) in FaultKind::ALL.iter().enumerate() {
+            assert_eq!(*k as usize, i);
+        }
+        // A kind added to the enum but not to `ALL` would be past its end.
+        assert_eq!(FaultKind::Restart as usize + 1, FaultKind::ALL.len());
     }
 }
