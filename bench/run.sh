@@ -5,7 +5,7 @@
 #   bench/run.sh [MB]     default 1024. One run reports every row below; `bench/run.sh 64` is a
 #                         quick check. JOBS="10000 100000" picks the job-count rows (default
 #                         "10000 100000 1000000"; JOBS=none skips them). RUNS=3 runs per row
-#                         (the median is printed).
+#                         (the median is printed; the bound and ddldiag take turns).
 #
 # Log sets come from ../shared/bench/gen_tidb_logs.py (GEN=...), generated once and cached under
 # target/bench-data/MB/: the chaos mix (`--fault-share 0.5`, the generator's default: a log
@@ -32,16 +32,22 @@ GEN=${GEN:-../shared/bench/gen_tidb_logs.py}
 cargo build --release --quiet --bin ddldiag --bin decode_bound
 BIN=${CARGO_TARGET_DIR:-target}/release
 
-# time_cmd CMD... → "seconds maxrss_kib user sys" of the median run (by seconds) of $RUNS
+# once CMD... → "seconds maxrss_kib user sys" of one run
+once() {
+  local out; out=$(mktemp)
+  /usr/bin/time -f "%e %M %U %S" -o "$out" "$@" > /dev/null 2>&1 || true
+  tail -1 "$out"
+  rm -f "$out"
+}
+
+# median: of the "seconds ..." rows on stdin, the median by seconds
+median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }
+
+# time_cmd CMD... → the median run (by seconds) of $RUNS
 time_cmd() {
   local rows=()
-  local out; out=$(mktemp)
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M %U %S" -o "$out" "$@" > /dev/null 2>&1 || true
-    rows+=("$(tail -1 "$out")")
-  done
-  rm -f "$out"
-  printf '%s\n' "${rows[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+  for _ in $(seq "$RUNS"); do rows+=("$(once "$@")"); done
+  printf '%s\n' "${rows[@]}" | median
 }
 
 analyze() { time_cmd "$BIN/ddldiag" analyze --format json --fail-on never "$@"; }
@@ -129,22 +135,36 @@ row() { # label bound_row ddldiag_row target
       l, x[1], y[1], (x[1] > 0 ? y[1] / x[1] : 0), t, y[2] / 1024, x[2] / 1024 }'
 }
 
-echo "ddldiag benchmark: $MB MiB of generated logs per mix, median of $RUNS runs, $(nproc) cores"
+# paired LABEL TARGET BOUND_CMD... -- ANALYZE_ARGS...: the bound and ddldiag run in turn,
+# $RUNS times each, and each side's median run is the row. In turn rather than one after the
+# other, so that both sides see the same state of the machine (a host that takes the second
+# core away for a while, a page cache still filling) instead of one side catching it all.
+paired() {
+  local label=$1 target=$2; shift 2
+  local bound=()
+  while [ "$1" != -- ]; do bound+=("$1"); shift; done
+  shift
+  local b=() c=()
+  for _ in $(seq "$RUNS"); do
+    b+=("$(once "${bound[@]}")")
+    c+=("$(once "$BIN/ddldiag" analyze --format json --fail-on never "$@")")
+  done
+  row "$label" "$(printf '%s\n' "${b[@]}" | median)" "$(printf '%s\n' "${c[@]}" | median)" "$target"
+}
+
+echo "ddldiag benchmark: $MB MiB of generated logs per mix, median of $RUNS paired runs, $(nproc) cores"
 echo "                                  bound  ddldiag  ratio"
 for mix in chaos calm; do
   d=$DATA/$mix
-  row "$mix tar.gz" "$(time_cmd "$BIN/decode_bound" tar.gz "$d/tidb-0.tar.gz")" \
-    "$(analyze "$d/tidb-0.tar.gz")" "≤ 1.10"
-  row "$mix dir" "$(time_cmd "$BIN/decode_bound" dir "$d/plain")" "$(analyze "$d/plain")" "≤ 2.00"
+  paired "$mix tar.gz" "≤ 1.10" "$BIN/decode_bound" tar.gz "$d/tidb-0.tar.gz" -- "$d/tidb-0.tar.gz"
+  paired "$mix dir" "≤ 2.00" "$BIN/decode_bound" dir "$d/plain" -- "$d/plain"
 done
-row "chaos 1 file" "$(time_cmd "$BIN/decode_bound" dir "$C/one")" "$(analyze "$C/one/tidb.log")" "≤ 2.00"
-row "chaos 1 member tar.gz" "$(time_cmd "$BIN/decode_bound" tar.gz "$C/one.tar.gz")" \
-  "$(analyze "$C/one.tar.gz")" "≤ 1.10"
-row "chaos ×4 ($((MB * 4)) MiB, 1 bundle)" \
-  "$(time_cmd "$BIN/decode_bound" tar.gz "$C/tidb-0-x4.tar.gz")" "$(analyze "$C/tidb-0-x4.tar.gz")" "≤ 1.10"
-row "4 chaos bundles at once" \
-  "$(time_cmd bash -c "for f in $C/x4/*.tar.gz; do $BIN/decode_bound tar.gz \$f; done")" \
-  "$(analyze "$C"/x4/tidb-{0,1,2,3}.tar.gz)" "—"
+paired "chaos 1 file" "≤ 2.00" "$BIN/decode_bound" dir "$C/one" -- "$C/one/tidb.log"
+paired "chaos 1 member tar.gz" "≤ 1.10" "$BIN/decode_bound" tar.gz "$C/one.tar.gz" -- "$C/one.tar.gz"
+paired "chaos ×4 ($((MB * 4)) MiB, 1 bundle)" "≤ 1.10" \
+  "$BIN/decode_bound" tar.gz "$C/tidb-0-x4.tar.gz" -- "$C/tidb-0-x4.tar.gz"
+paired "4 chaos bundles at once" "—" \
+  bash -c "for f in $C/x4/*.tar.gz; do $BIN/decode_bound tar.gz \$f; done" -- "$C"/x4/tidb-{0,1,2,3}.tar.gz
 
 JOBS=${JOBS:-10000 100000 1000000}
 if [ "$JOBS" != none ] && [ -n "$JOBS" ]; then
