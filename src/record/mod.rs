@@ -30,6 +30,7 @@ pub mod export;
 pub mod json;
 pub mod legacy;
 pub mod quote;
+pub mod swar;
 pub mod time;
 pub mod unified;
 pub mod wrapper;
@@ -55,22 +56,52 @@ impl Level {
 
     /// [`Level::parse`] on bytes (the record-start check runs before UTF-8 validation).
     pub fn parse_bytes(name: &[u8]) -> Option<Level> {
-        const NAMES: [(&[u8], Level); 10] = [
-            (b"INFO", Level::Info),
-            (b"WARN", Level::Warn),
-            (b"ERROR", Level::Error),
-            (b"DEBUG", Level::Debug),
-            (b"WARNING", Level::Warn),
-            (b"FATAL", Level::Fatal),
-            (b"TRACE", Level::Trace),
-            (b"PANIC", Level::Fatal),
-            (b"DPANIC", Level::Fatal),
-            (b"CRITICAL", Level::Fatal),
-        ];
-        NAMES
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|&(_, l)| l)
+        if name.len() > 8 {
+            return None;
+        }
+        Level::from_word(swar::word(name, 0), name.len())
+    }
+
+    /// [`Level::parse_bytes`] of a name of `len` bytes given as a word ([`swar::word`]), the
+    /// bytes past `len` zero. The record-start check has the word already: building it again
+    /// from the bytes cost a store-forwarding stall.
+    pub fn from_word(w: u64, len: usize) -> Option<Level> {
+        // One word compare rather than a search of the names: this runs on every line, and
+        // which name matches changes from line to line (a branch the CPU mispredicts).
+        const fn key(s: &[u8]) -> u64 {
+            let mut w = [0u8; 8];
+            let mut k = 0;
+            while k < s.len() {
+                w[k] = s[k];
+                k += 1;
+            }
+            u64::from_le_bytes(w)
+        }
+        const INFO: u64 = key(b"INFO");
+        const WARN: u64 = key(b"WARN");
+        const ERROR: u64 = key(b"ERROR");
+        const DEBUG: u64 = key(b"DEBUG");
+        const WARNING: u64 = key(b"WARNING");
+        const FATAL: u64 = key(b"FATAL");
+        const TRACE: u64 = key(b"TRACE");
+        const PANIC: u64 = key(b"PANIC");
+        const DPANIC: u64 = key(b"DPANIC");
+        const CRITICAL: u64 = key(b"CRITICAL");
+        let (level, n) = match swar::upper(w) {
+            INFO => (Level::Info, 4),
+            WARN => (Level::Warn, 4),
+            ERROR => (Level::Error, 5),
+            DEBUG => (Level::Debug, 5),
+            WARNING => (Level::Warn, 7),
+            FATAL => (Level::Fatal, 5),
+            TRACE => (Level::Trace, 5),
+            PANIC => (Level::Fatal, 5),
+            DPANIC => (Level::Fatal, 6),
+            CRITICAL => (Level::Fatal, 8),
+            _ => return None,
+        };
+        // The word is zero-padded: `INFO\0` must not read as `INFO`.
+        (n == len).then_some(level)
     }
 }
 
@@ -429,6 +460,39 @@ pub fn record_start_body(line: &[u8]) -> Option<(Join, Option<usize>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every accepted spelling, any case; nothing else, however close.
+    #[test]
+    fn level_names_are_read_case_insensitively_and_exactly() {
+        let names = [
+            ("INFO", Level::Info),
+            ("warn", Level::Warn),
+            ("Warning", Level::Warn),
+            ("ERROR", Level::Error),
+            ("debug", Level::Debug),
+            ("FATAL", Level::Fatal),
+            ("trace", Level::Trace),
+            ("PANIC", Level::Fatal),
+            ("dpanic", Level::Fatal),
+            ("Critical", Level::Fatal),
+        ];
+        for (name, level) in names {
+            assert_eq!(Level::parse(name), Some(level), "{name}");
+        }
+        for bad in [
+            "",
+            "INF",
+            "INFOS",
+            "INFO\0",
+            "WARNINGS",
+            "CRITICALS",
+            "ÍNFO",
+            "I NFO",
+            "DPANI",
+        ] {
+            assert_eq!(Level::parse(bad), None, "{bad:?}");
+        }
+    }
 
     const KUBECTL: &str = r#"wuyelei-tidb-2 tidb [2019/11/23 14:28:29.001 +00:00] [WARN] [manager.go:281] ["is not the owner"] ["owner info"="[ddl] /tidb/ddl/fg/owner ownerManager 1f2b2e8c-2e3a-4913-940c-8c37617e06d7"]"#;
     const PLATFORM: &str = r#"2026-05-22 15:37:29 | [2026/05/22 07:37:29.468 +00:00] [ERROR] [task_executor.go:547] [onError] [keyspaceName=2jfj6qBpjGJ7fsQ] [keyspaceID=412266] [task-id=5] [task-type=backfill] [error="index info not found: 1"]"#;

@@ -20,7 +20,7 @@ use std::ops::Range;
 use nom::IResult;
 use smallvec::SmallVec;
 
-use super::{Field, Format, Level, Record, Text};
+use super::{swar, Field, Format, Level, Record, Text};
 use crate::record::time::{is_unified_bytes, parse_unified_bytes, UNIFIED_LEN};
 
 /// The validated header of a unified line. Ranges index the line; they are ASCII-delimited,
@@ -79,12 +79,9 @@ fn header_parts(i: &[u8]) -> Option<(&[u8], HeaderParts<'_>)> {
     }
     let i = i[UNIFIED_LEN..].strip_prefix(b"] [")?;
     // At most 8 letters (`CRITICAL`), at least one.
-    let n = i
-        .iter()
-        .take(8)
-        .take_while(|b| b.is_ascii_alphabetic())
-        .count();
-    let level = Level::parse_bytes(&i[..n])?;
+    let w = swar::word(i, 0);
+    let n = swar::leading(w, swar::alpha);
+    let level = Level::from_word(swar::prefix(w, n), n)?;
     let i = i[n..].strip_prefix(b"] [")?;
     if let Some((end, source)) = caller_end(i) {
         if i.get(end) == Some(&b']') {
@@ -119,14 +116,11 @@ fn caller_end(i: &[u8]) -> Option<(usize, &[u8])> {
     if i.starts_with(UNKNOWN) {
         return Some((UNKNOWN.len(), &i[..UNKNOWN.len()]));
     }
-    let name = i.iter().take_while(|&&b| is_file_byte(b)).count();
+    let name = swar::run(i, file_bytes);
     if name == 0 || i.get(name) != Some(&b':') {
         return None;
     }
-    let digits = i[name + 1..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
+    let digits = swar::run(&i[name + 1..], swar::digit);
     if digits == 0 {
         return None;
     }
@@ -134,21 +128,11 @@ fn caller_end(i: &[u8]) -> Option<(usize, &[u8])> {
     Some((end, &i[..end]))
 }
 
-fn is_file_byte(b: u8) -> bool {
-    FILE_BYTES[usize::from(b)]
+/// The bytes the encoder keeps of a caller's file name, `[A-Za-z0-9._-]`, per byte of `w`
+/// ([`swar`]): the caller check runs on every line.
+fn file_bytes(w: u64) -> u64 {
+    swar::alpha(w) | swar::digit(w) | swar::in_range(w, b'-', b'.') | swar::in_range(w, b'_', b'_')
 }
-
-/// [`is_file_byte`] as a table: the caller check runs on every line.
-static FILE_BYTES: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
-        b += 1;
-    }
-    t
-};
 
 /// Logger names are dotted words (`ddl`, `dxf.scheduler`); anything that could belong to a
 /// message or field is refused so that `[time] [LEVEL] [message] [caller]` is not misread.
