@@ -236,6 +236,11 @@ impl Prefilter {
         self.ac.is_match(line)
     }
 
+    /// Whether a DDL anchor is in `line`: what makes [`Prefilter::classify`] say `Ddl`.
+    pub fn is_ddl_candidate(&self, line: &[u8]) -> bool {
+        self.ddl.is_match(line)
+    }
+
     /// One scan for non-matching lines (the vast majority); a line whose leftmost hit is a
     /// signal literal is scanned once more, past that hit, for a DDL anchor.
     pub fn classify(&self, line: &[u8]) -> Candidate {
@@ -703,15 +708,18 @@ impl<'p> Scanner<'p> {
         if self.opts.full_parse {
             return self.parse(text, first_len, line_no, sink);
         }
-        let candidate = match body.and_then(|b| vocab_gate(text, b)) {
-            Some(true) => Candidate::Ddl,
-            // No signal literal can start in the `[time] [` of a unified header (they all
-            // start with a letter: a test checks it), so the search starts after it.
-            Some(false) => match self.prefilter.signals.find_from(text, UNIFIED_SKIP) {
-                Some(sig) => Candidate::Signal(sig),
-                None => Candidate::No,
-            },
-            None => self.prefilter.classify(text),
+        let signal = |from| match self.prefilter.signals.find_from(text, from) {
+            Some(sig) => Candidate::Signal(sig),
+            None => Candidate::No,
+        };
+        let candidate = match (body, body.and_then(|b| vocab_gate(text, b))) {
+            (_, Some(true)) => Candidate::Ddl,
+            (Some(b), Some(false)) => signal(b),
+            // A message the raw read cannot judge: a DDL anchor anywhere makes it a candidate
+            // (as `classify` would), else only the body is searched for a signal.
+            (Some(_), None) if self.prefilter.is_ddl_candidate(text) => Candidate::Ddl,
+            (Some(b), None) => signal(b),
+            (None, _) => self.prefilter.classify(text),
         };
         match candidate {
             Candidate::No => {}
@@ -785,7 +793,7 @@ impl<'p> Scanner<'p> {
         // already on its timeline, and counting them again would make every retry loop look
         // like a cluster fault.
         if !any {
-            if let Some(sig) = self.prefilter.signals.find(line) {
+            if let Some(sig) = self.prefilter.signals.find_from(line, signal_from(line)) {
                 sink.signal(
                     sig,
                     rec.ts,
@@ -798,8 +806,15 @@ impl<'p> Scanner<'p> {
     }
 }
 
-/// Bytes of a unified header before its level (`[` + 30-byte time + `] [`).
-const UNIFIED_SKIP: usize = 34;
+/// Where a record's fault-signal search starts: after the header of a unified record (its
+/// time, level, logger and caller say nothing of the cluster, and file names such as
+/// `backoff.go` or `client_batch.go` were a fifth of the searcher's false candidates), at the
+/// start of any other. The fast path starts at the same place (`body`), so both paths agree.
+fn signal_from(line: &[u8]) -> usize {
+    record::record_start_body(line)
+        .and_then(|(_, body)| body)
+        .unwrap_or(0)
+}
 
 /// Whether the message of a unified line (its body starting at `body`) is a vocabulary row:
 /// `None` when the message cannot be read without a full parse. The lookup is the one
@@ -1036,6 +1051,30 @@ mod tests {
             let mut sink = Signals::default();
             s.scan(&mut &input[..], &mut sink).1.unwrap();
             assert_eq!(sink.0, vec![(1, first.to_vec())], "full_parse={full_parse}");
+        }
+    }
+
+    /// A unified header is not searched for signals, on either path; the body is, whether the
+    /// fast path could read the message raw (lines 1-2) or not (lines 3-4, an escape in it).
+    #[test]
+    fn signals_are_searched_after_a_unified_header() {
+        let input = concat!(
+            "[2024/01/12 17:20:56.877 +08:00] [WARN] [backoffer.maxSleep.go:7] [\"ok\"]\n",
+            "[2024/01/12 17:20:56.878 +08:00] [WARN] [backoff.go:7] [\"regionMiss backoffer.maxSleep 40000ms is exceeded\"]\n",
+            "[2024/01/12 17:20:56.879 +08:00] [WARN] [x.go:7] [\"a \\\"q\\\" b\"] [error=\"PD server timeout\"]\n",
+            "[2024/01/12 17:20:56.880 +08:00] [WARN] [backoffer.maxSleep.go:7] [\"a \\\"q\\\" b\"]\n",
+        );
+        for full_parse in [false, true] {
+            let p = Prefilter::default();
+            let opts = ScanOptions {
+                max_line: DEFAULT_MAX_LINE,
+                full_parse,
+            };
+            let s = Scanner::new(Arc::from("f"), Arc::from("i"), opts, &p);
+            let mut sink = Signals::default();
+            s.scan(&mut input.as_bytes(), &mut sink).1.unwrap();
+            let lines: Vec<u64> = sink.0.iter().map(|(l, _)| *l).collect();
+            assert_eq!(lines, vec![2, 3], "full_parse={full_parse}");
         }
     }
 }
