@@ -1042,16 +1042,26 @@ mod tests {
             b"\n[\"run statement failed\"] [error=\"[tikv:9001]PD server timeout: \"]\n",
         );
         for full_parse in [false, true] {
-            let p = Prefilter::default();
-            let opts = ScanOptions {
-                max_line: DEFAULT_MAX_LINE,
-                full_parse,
-            };
-            let s = Scanner::new(Arc::from("f"), Arc::from("i"), opts, &p);
-            let mut sink = Signals::default();
-            s.scan(&mut &input[..], &mut sink).1.unwrap();
-            assert_eq!(sink.0, vec![(1, first.to_vec())], "full_parse={full_parse}");
+            let signals = scan_signals(&input, full_parse);
+            assert_eq!(
+                signals,
+                vec![(1, first.to_vec())],
+                "full_parse={full_parse}"
+            );
         }
+    }
+
+    /// The (line, quoted text) of every signal the scanner reports in `input`.
+    fn scan_signals(input: &[u8], full_parse: bool) -> Vec<(u64, Vec<u8>)> {
+        let p = Prefilter::default();
+        let opts = ScanOptions {
+            max_line: DEFAULT_MAX_LINE,
+            full_parse,
+        };
+        let s = Scanner::new(Arc::from("f"), Arc::from("i"), opts, &p);
+        let mut sink = Signals::default();
+        s.scan(&mut &input[..], &mut sink).1.unwrap();
+        sink.0
     }
 
     /// A unified header is not searched for signals, on either path; the body is, whether the
@@ -1065,15 +1075,8 @@ mod tests {
             "[2024/01/12 17:20:56.880 +08:00] [WARN] [backoffer.maxSleep.go:7] [\"a \\\"q\\\" b\"]\n",
         );
         for full_parse in [false, true] {
-            let p = Prefilter::default();
-            let opts = ScanOptions {
-                max_line: DEFAULT_MAX_LINE,
-                full_parse,
-            };
-            let s = Scanner::new(Arc::from("f"), Arc::from("i"), opts, &p);
-            let mut sink = Signals::default();
-            s.scan(&mut input.as_bytes(), &mut sink).1.unwrap();
-            let lines: Vec<u64> = sink.0.iter().map(|(l, _)| *l).collect();
+            let signals = scan_signals(input.as_bytes(), full_parse);
+            let lines: Vec<u64> = signals.iter().map(|(l, _)| *l).collect();
             assert_eq!(lines, vec![2, 3], "full_parse={full_parse}");
         }
     }
