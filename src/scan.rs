@@ -706,7 +706,7 @@ impl<'p> Scanner<'p> {
         sink: &mut dyn EventSink,
     ) {
         if self.opts.full_parse {
-            return self.parse(text, first_len, line_no, sink);
+            return self.parse(text, body, first_len, line_no, sink);
         }
         let signal = |from| match self.prefilter.signals.find_from(text, from) {
             Some(sig) => Candidate::Signal(sig),
@@ -723,7 +723,7 @@ impl<'p> Scanner<'p> {
         };
         match candidate {
             Candidate::No => {}
-            Candidate::Ddl => self.parse(text, first_len, line_no, sink),
+            Candidate::Ddl => self.parse(text, body, first_len, line_no, sink),
             Candidate::Signal(sig) => self.signal_only(sig, text, first_len, line_no, sink),
         }
     }
@@ -766,7 +766,19 @@ impl<'p> Scanner<'p> {
 
     /// Full parse of one record (possibly joined from a hard wrap) → events. The first
     /// `first_len` bytes of `line` are the physical line `line_no`, quoted as evidence.
-    fn parse(&mut self, line: &[u8], first_len: usize, line_no: u64, sink: &mut dyn EventSink) {
+    ///
+    /// `body`, where a unified record's header ends, is where its fault-signal search starts:
+    /// the header (time, level, logger, caller) says nothing of the cluster, and caller file
+    /// names such as `backoff.go` or `client_batch.go` were a fifth of the searcher's false
+    /// candidates. The fast path ([`Scanner::record`]) starts at the same place.
+    fn parse(
+        &mut self,
+        line: &[u8],
+        body: Option<usize>,
+        first_len: usize,
+        line_no: u64,
+        sink: &mut dyn EventSink,
+    ) {
         let text = String::from_utf8_lossy(line);
         let Some(mut rec) = record::parse_line(&text) else {
             return;
@@ -793,7 +805,7 @@ impl<'p> Scanner<'p> {
         // already on its timeline, and counting them again would make every retry loop look
         // like a cluster fault.
         if !any {
-            if let Some(sig) = self.prefilter.signals.find_from(line, signal_from(line)) {
+            if let Some(sig) = self.prefilter.signals.find_from(line, body.unwrap_or(0)) {
                 sink.signal(
                     sig,
                     rec.ts,
@@ -804,16 +816,6 @@ impl<'p> Scanner<'p> {
             }
         }
     }
-}
-
-/// Where a record's fault-signal search starts: after the header of a unified record (its
-/// time, level, logger and caller say nothing of the cluster, and file names such as
-/// `backoff.go` or `client_batch.go` were a fifth of the searcher's false candidates), at the
-/// start of any other. The fast path starts at the same place (`body`), so both paths agree.
-fn signal_from(line: &[u8]) -> usize {
-    record::record_start_body(line)
-        .and_then(|(_, body)| body)
-        .unwrap_or(0)
 }
 
 /// Whether the message of a unified line (its body starting at `body`) is a vocabulary row:

@@ -104,11 +104,7 @@ impl PartialEq for SecondKey {
 
 impl SecondKey {
     fn of(b: &[u8; UNIFIED_LEN]) -> Self {
-        let word = |at: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&b[at..at + 8]);
-            u64::from_le_bytes(w)
-        };
+        let word = |at| super::swar::word(b, at);
         // Little-endian: the low 4 bytes of the word at 16 are bytes 16..20 (`ss.` and the
         // `.`); the word at 22 without its low byte is bytes 23..30 (the zone).
         SecondKey([word(0), word(8), word(16) & 0xffff_ffff, word(22) & !0xff])
